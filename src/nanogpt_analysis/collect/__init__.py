@@ -1,0 +1,1 @@
+"""Layer 2: derive the tables in data/ from the sources."""

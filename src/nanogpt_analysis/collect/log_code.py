@@ -1,0 +1,152 @@
+"""The code that actually ran: the training source that record logs print before the run's output.
+
+Rule for where code ends (upstream scripts do `print0(code)` then `print0('=' * 100)`):
+- skip leading blank lines and at most one leading rule of 80+ `=` (older logs open with one);
+- the code runs up to the next line made only of 80+ `=`; no such line -> the log has no embedded code;
+- it is split into files at headers `----…` / `# name.py` / `----…` (how scripts append the modules
+  they read, e.g. triton_kernels.py); the first part is the training script itself;
+- blank lines at the start and end of each part are not counted (they come from the concatenation);
+- the first non-blank line must look like Python (import/from/comment/docstring/decorator/def/class),
+  else the log is taken to have no embedded code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..sources.upstream import ObjectReader
+from .training_code import count_lines
+
+RULE = re.compile(r"^={80,}\s*$")
+DASHES = re.compile(r"^-{20,}\s*$")
+FILE_HEADER = re.compile(r"^#\s*([\w./-]+\.py)\s*$")
+PY_START = re.compile(r"^(import\s|from\s|#|\"\"\"|'''|@|def\s|class\s)")
+LOG_SUFFIXES = (".txt", ".log")
+GITHUB_PREFIX = re.compile(r"^https?://github\.com/KellerJordan/modded-nanogpt/(?:blob|tree)/[^/]+/", re.I)
+
+
+@dataclass
+class LogCode:
+    files: dict[str, list[str]] = field(default_factory=dict)  # "script" or module name -> lines
+
+    @property
+    def loc(self) -> int:
+        return sum(len(v) for v in self.files.values())
+
+    def files_text(self) -> str:
+        return ";".join(f"{k}:{len(v)}" for k, v in self.files.items())
+
+
+def extract_log_code(text: str) -> tuple[LogCode | None, str]:
+    """(code, reason); code is None with a reason when the log has no embedded code."""
+    lines = text.lstrip("\ufeff").splitlines()
+    i = 0
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i < len(lines) and RULE.match(lines[i]):
+        i += 1
+    while i < len(lines) and not lines[i].strip():
+        i += 1
+    if i >= len(lines) or not PY_START.match(lines[i]):
+        return None, "log does not start with Python source"
+    end = next((j for j in range(i, len(lines)) if RULE.match(lines[j])), None)
+    if end is None:
+        return None, "no line of '=' ends the code section"
+    code = LogCode()
+    name, part = "script", []
+    j = i
+    while j < end:
+        if (j + 2 < end and DASHES.match(lines[j]) and FILE_HEADER.match(lines[j + 1])
+                and DASHES.match(lines[j + 2])):
+            code.files[name] = _trim(part)
+            name = FILE_HEADER.match(lines[j + 1]).group(1)  # type: ignore[union-attr]
+            part = []
+            j += 3
+            continue
+        part.append(lines[j])
+        j += 1
+    code.files[name] = _trim(part)
+    return code, ""
+
+
+def _trim(lines: list[str]) -> list[str]:
+    a, b = 0, len(lines)
+    while a < b and not lines[a].strip():
+        a += 1
+    while b > a and not lines[b - 1].strip():
+        b -= 1
+    return lines[a:b]
+
+
+def normalise_link(link: str) -> tuple[str | None, str]:
+    """A repository-relative path for a README log link, or (None, reason) for links we will not follow."""
+    target = GITHUB_PREFIX.sub("", link.strip()).split("#", 1)[0].split("?", 1)[0]
+    if re.match(r"^[a-z]+://", target, re.I):
+        return None, f"log link {link!r} points outside the repository"
+    if target.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", target):
+        return None, f"log link {link!r} is an absolute path"
+    parts = [p for p in target.split("/") if p not in ("", ".")]
+    if ".." in parts:
+        return None, f"log link {link!r} contains '..'"
+    if not parts:
+        return None, f"log link {link!r} is empty"
+    return "/".join(parts), ""
+
+
+def sloc_of(code: LogCode) -> int:
+    return sum(count_lines("\n".join(v)).sloc for v in code.files.values())
+
+
+def basename_index(reader: ObjectReader, commit: str, folder: str) -> dict[str, list[tuple[str, str]]]:
+    """file name -> [(path, blob sha)] below `folder` at `commit`."""
+    entry = reader.entry(commit, folder)
+    index: dict[str, list[tuple[str, str]]] = {}
+    if entry is not None and entry.is_tree:
+        for path, sha in reader.walk_blobs(entry.sha, folder + "/"):
+            index.setdefault(path.rsplit("/", 1)[-1], []).append((path, sha))
+    return index
+
+
+def read_log_code(reader: ObjectReader, commit: str, links: list[str],
+                  index: dict[str, list[tuple[str, str]]] | None = None) -> tuple[str, LogCode | None, str]:
+    """(path used, code, reason) for the first log link with embedded code; folders use their first log
+    file; a link whose path is gone falls back to the one file of the same name elsewhere in records/."""
+    reasons: list[str] = []
+    for link in links:
+        path, why = normalise_link(link)
+        if path is None:
+            reasons.append(why)
+            continue
+        entry = reader.entry(commit, path)
+        if entry is None:
+            same_name = (index or {}).get(path.rsplit("/", 1)[-1], [])
+            if len(same_name) != 1:
+                reasons.append(f"{path} does not exist at the upstream commit")
+                continue
+            moved, sha = same_name[0]
+            reasons.append(f"{path} does not exist; used {moved}, the only file of that name")
+            text = reader.text(sha)
+            code, why = extract_log_code(text) if text is not None else (None, "blob absent from this clone")
+            if code is not None:
+                return moved, code, "; ".join(reasons)
+            reasons.append(f"{moved}: {why}")
+            continue
+        candidates = [(path, entry.sha)]
+        if entry.is_tree:
+            candidates = [(f"{path}/{p}", s) for p, s in reader.walk_blobs(entry.sha)
+                          if p.lower().endswith(LOG_SUFFIXES)]
+            if not candidates:
+                reasons.append(f"folder {path} holds no .txt/.log file")
+        for cpath, sha in candidates:
+            text = reader.text(sha)
+            if text is None:
+                reasons.append(f"blob of {cpath} is absent from this clone")
+                continue
+            code, why = extract_log_code(text)
+            if code is not None:
+                return cpath, code, ""
+            reasons.append(f"{cpath}: {why}")
+    if not links:
+        reasons.append("README row has no log link")
+    return "", None, "; ".join(reasons)

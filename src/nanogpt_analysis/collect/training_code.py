@@ -1,0 +1,170 @@
+"""Which files are training code at a commit, and how many lines they have.
+
+Training code = the track's training script plus the local modules it imports, transitively.
+Imports are found with `ast`, never by running the script:
+- only module-level imports count (statements starting in column 0, e.g. `from triton_kernels import X`);
+  imports inside functions are lazy/optional (upstream's `from evals import hellaswag` runs only for an
+  optional HellaSwag evaluation) and are listed in `optional_files` instead;
+- a module is local when `<name>.py` or `<name>/__init__.py` exists in the script's folder at that
+  commit; anything else (torch, triton, the pip package `kernels`) is not training code of ours.
+Only the import statements are handed to `ast.parse` (joined into one small module): parsing whole
+2,000-line scripts hundreds of times would dominate the history scan.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from ..sources.upstream import ObjectReader
+
+TRACK_SCRIPTS: dict[int, tuple[str, ...]] = {
+    1: ("train_gpt.py", "train_gpt2.py"),  # renamed train_gpt2.py -> train_gpt.py on 2024-12-31
+    2: ("train_gpt_medium.py", "train_gptm.py"),  # renamed train_gptm.py -> train_gpt_medium.py
+}
+
+_IMPORT_START = re.compile(r"^(?:import|from)\s")
+
+
+@dataclass(frozen=True)
+class LineCounts:
+    physical: int
+    sloc: int
+
+
+@dataclass
+class TrainingCode:
+    script: str
+    files: dict[str, LineCounts] = field(default_factory=dict)  # path -> counts, script first
+    blobs: dict[str, str] = field(default_factory=dict)  # path -> blob sha
+    optional_files: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # imported local modules whose blob is absent
+
+    @property
+    def loc_script(self) -> int:
+        return self.files[self.script].physical
+
+    @property
+    def loc_training(self) -> int:
+        return sum(c.physical for c in self.files.values())
+
+    @property
+    def sloc_training(self) -> int:
+        return sum(c.sloc for c in self.files.values())
+
+    def files_text(self) -> str:
+        return ";".join(f"{p}:{c.physical}" for p, c in self.files.items())
+
+
+def count_lines(text: str) -> LineCounts:
+    """Physical lines, and lines that are neither blank nor comment-only (docstrings count as code)."""
+    lines = text.splitlines()
+    sloc = sum(1 for ln in lines if ln.strip() and not ln.lstrip().startswith("#"))
+    return LineCounts(len(lines), sloc)
+
+
+def module_level_imports(text: str) -> tuple[list[str], list[str]]:
+    """(module-level imported module names, names imported lazily inside blocks) of a Python source."""
+    top: list[str] = []
+    chunks: list[str] = []
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        if _IMPORT_START.match(lines[i]):
+            stmt = [lines[i]]
+            depth = lines[i].count("(") - lines[i].count(")")
+            while (depth > 0 or stmt[-1].rstrip().endswith("\\")) and i + 1 < len(lines):
+                i += 1
+                stmt.append(lines[i])
+                depth += lines[i].count("(") - lines[i].count(")")
+            chunks.append("\n".join(stmt))
+        i += 1
+    for chunk in chunks:
+        try:
+            tree = ast.parse(chunk)
+        except SyntaxError:
+            continue  # a column-0 'from'/'import' inside a string literal; not an import
+        top.extend(_names(tree))
+    lazy = [n for n in _indented_import_names(text) if n not in top]
+    return top, lazy
+
+
+def _names(tree: ast.AST) -> list[str]:
+    """Dotted module names an import may refer to; `from a import b` yields `a` and `a.b` (b may be a module)."""
+    out: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out.extend(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.append(node.module)
+            out.extend(f"{node.module}.{a.name}" for a in node.names if a.name != "*")
+    return out
+
+
+_INDENTED = re.compile(r"^[ \t]+((?:from\s+[\w.]+\s+)?import\s+[\w., ]+)$", re.M)
+
+
+def _indented_import_names(text: str) -> list[str]:
+    names: list[str] = []
+    for stmt in _INDENTED.findall(text):
+        try:
+            names.extend(_names(ast.parse(stmt.strip())))
+        except SyntaxError:
+            continue
+    return names
+
+
+@lru_cache(maxsize=4096)
+def _analyse_blob(text: str) -> tuple[LineCounts, tuple[str, ...], tuple[str, ...]]:
+    counts = count_lines(text)
+    top, lazy = module_level_imports(text)
+    return counts, tuple(top), tuple(lazy)
+
+
+def find_script(reader: ObjectReader, commit: str, track: int) -> str | None:
+    tree = reader.tree(f"{commit}^{{tree}}") or {}
+    return next((s for s in TRACK_SCRIPTS[track] if s in tree), None)
+
+
+def training_code_at(reader: ObjectReader, commit: str, script: str) -> TrainingCode | None:
+    """The script and its local imports at `commit`; None when the script's blob cannot be read."""
+    entry = reader.entry(commit, script)
+    if entry is None:
+        return None
+    text = reader.text(entry.sha)
+    if text is None:
+        return None
+    folder = script.rsplit("/", 1)[0] + "/" if "/" in script else ""
+    code = TrainingCode(script=script)
+    queue = [(script, entry.sha, text)]
+    optional: list[str] = []
+    while queue:
+        path, sha, body = queue.pop(0)
+        counts, top, lazy = _analyse_blob(body)
+        code.files[path] = counts
+        code.blobs[path] = sha
+        for name in top:
+            local = _local_module(reader, commit, folder, name)
+            if local and local not in code.files and all(q[0] != local for q in queue):
+                ent = reader.entry(commit, local)
+                body2 = reader.text(ent.sha) if ent else None
+                if ent is None or body2 is None:
+                    code.missing.append(local)
+                else:
+                    queue.append((local, ent.sha, body2))
+        for name in lazy:
+            local = _local_module(reader, commit, folder, name)
+            if local and local not in optional:
+                optional.append(local)
+    code.optional_files = [p for p in optional if p not in code.files]
+    return code
+
+
+def _local_module(reader: ObjectReader, commit: str, folder: str, name: str) -> str | None:
+    base = folder + "/".join(name.split("."))
+    for candidate in (base + ".py", base + "/__init__.py"):
+        if reader.entry(commit, candidate) is not None:
+            return candidate
+    return None

@@ -1,0 +1,140 @@
+"""The upstream commit graph in memory: one `git log` for all commits, one for the default branch.
+
+Answers the questions history mining asks: which commit merged PR N (squash, true merge, or same
+tree), which commits a PR brought, when a path was first added (following renames).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+
+from .upstream import Upstream, git
+
+SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
+MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    tree: str
+    author_date: str
+    commit_date: str
+    author: str
+    subject: str
+
+
+@dataclass(frozen=True)
+class PrMerge:
+    commit: str
+    how: str  # "pr_merge_commit" | "pr_merge_squash" | "pr_merge_tree_match"
+
+
+class History:
+    def __init__(self, upstream: Upstream):
+        self.upstream = upstream
+        self.commits: dict[str, Commit] = {}
+        out = git(upstream.git_dir, "log", "--all", "--format=%H%x1f%P%x1f%T%x1f%aI%x1f%cI%x1f%an%x1f%s%x1e")
+        for rec in out.split("\x1e"):
+            f = rec.strip("\n").split("\x1f")
+            if len(f) == 7:
+                self.commits[f[0]] = Commit(f[0], tuple(f[1].split()), f[2], f[3], f[4], f[5], f[6])
+        fp = git(upstream.git_dir, "rev-list", "--first-parent", "--reverse", upstream.commit).split()
+        self.first_parent: list[str] = fp
+        self.fp_index = {sha: i for i, sha in enumerate(fp)}
+        self.pr_heads: dict[int, str] = {}
+        refs = git(upstream.git_dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/pull/")
+        for line in refs.splitlines():
+            m = re.match(r"refs/pull/(\d+)/head (\w+)", line)
+            if m:
+                self.pr_heads[int(m.group(1))] = m.group(2)
+        self._merges = self._index_merges()
+        self._ancestors: dict[str, frozenset[str]] = {}
+
+    def _index_merges(self) -> dict[int, PrMerge]:
+        head_to_pr = {sha: n for n, sha in self.pr_heads.items()}
+        tree_to_pr: dict[str, list[int]] = {}
+        for n, sha in self.pr_heads.items():
+            if sha in self.commits:
+                tree_to_pr.setdefault(self.commits[sha].tree, []).append(n)
+        found: dict[int, PrMerge] = {}
+        rank = {"pr_merge_commit": 0, "pr_merge_squash": 1, "pr_merge_tree_match": 2}
+
+        def offer(n: int, sha: str, how: str) -> None:
+            old = found.get(n)
+            if old is None or rank[how] < rank[old.how]:
+                found[n] = PrMerge(sha, how)
+
+        for sha in self.first_parent:  # oldest first: the first qualifying commit wins
+            c = self.commits[sha]
+            for p in c.parents[1:]:
+                if p in head_to_pr:
+                    offer(head_to_pr[p], sha, "pr_merge_commit")
+            m = MERGE_SUBJECT.match(c.subject)
+            if m and len(c.parents) > 1:
+                offer(int(m.group(1)), sha, "pr_merge_commit")
+            m = SQUASH_SUBJECT.search(c.subject)
+            if m and len(c.parents) == 1:
+                offer(int(m.group(1)), sha, "pr_merge_squash")
+            for n in tree_to_pr.get(c.tree, []):
+                offer(n, sha, "pr_merge_tree_match")
+        return found
+
+    def pr_merge(self, pr: int) -> PrMerge | None:
+        return self._merges.get(pr)
+
+    def ancestors(self, sha: str) -> frozenset[str]:
+        if sha not in self._ancestors:
+            seen: set[str] = set()
+            todo = deque([sha])
+            while todo:
+                s = todo.pop()
+                if s in seen or s not in self.commits:
+                    continue
+                seen.add(s)
+                todo.extend(self.commits[s].parents)
+            self._ancestors[sha] = frozenset(seen)
+        return self._ancestors[sha]
+
+    def pr_own_commits(self, pr: int) -> list[Commit]:
+        """Commits on refs/pull/N/head that were not already on the default branch before the PR landed."""
+        head = self.pr_heads.get(pr)
+        if head is None or head not in self.commits:
+            return []
+        merge = self.pr_merge(pr)
+        base = self.commits[merge.commit].parents[0] if merge else self.upstream.commit
+        on_branch = self.ancestors(base)
+        own = [self.commits[s] for s in self.ancestors(head) if s not in on_branch]
+        return sorted(own, key=lambda c: c.author_date)
+
+    def first_added(self, prefix: str) -> dict[str, str]:
+        """path -> first commit (any branch reachable from the pinned commit) that added it, following renames."""
+        out = git(self.upstream.git_dir, "log", "--reverse", "--diff-filter=AR", "-M", "--name-status",
+                  "--format=%x1e%H", self.upstream.commit, "--", prefix)
+        first: dict[str, str] = {}
+        for block in out.split("\x1e"):
+            lines = [ln for ln in block.splitlines() if ln.strip()]
+            if not lines:
+                continue
+            sha = lines[0].strip()
+            for ln in lines[1:]:
+                f = ln.split("\t")
+                if f[0] == "A" and len(f) == 2:
+                    first.setdefault(f[1], sha)
+                elif f[0].startswith("R") and len(f) == 3:
+                    first.setdefault(f[2], first.get(f[1], sha))
+        return first
+
+    def first_parent_changes(self, *pathspec: str) -> list[tuple[Commit, list[str]]]:
+        """Default-branch commits (oldest first) with the files each changed against its first parent."""
+        out = git(self.upstream.git_dir, "log", "--first-parent", "--diff-merges=first-parent", "--reverse",
+                  "--name-only", "--format=%x1e%H", self.upstream.commit, "--", *pathspec)
+        result: list[tuple[Commit, list[str]]] = []
+        for block in out.split("\x1e"):
+            lines = [ln for ln in block.splitlines() if ln.strip()]
+            if lines and lines[0] in self.commits:
+                result.append((self.commits[lines[0]], lines[1:]))
+        return result
