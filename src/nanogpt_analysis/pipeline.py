@@ -1,18 +1,49 @@
-"""Offline steps on the committed snapshot: analyze (improvements, fits) and plot."""
+"""Offline steps on the committed snapshot: analyze (improvements, fits) then plot, then the notes."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
+from .analysis import load_improvements, write_improvements
+from .collect.tables import load_sources
 from .errors import UserError
+from .fit import compute_metrics
 
 
 def run_analyze(root: Path) -> dict[str, Path]:
-    raise UserError("analyze is not implemented yet (improvements table and fits come with a later issue).")
+    data_dir = root / "data"
+    written, notes = write_improvements(data_dir)
+    metrics = compute_metrics(load_improvements(data_dir, 1), load_sources(data_dir), notes[1])
+    path = root / "metrics.yaml"
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
+    tmp.replace(path)
+    written["metrics.yaml"] = path
+    return written
+
+
+def load_metrics(root: Path) -> dict:
+    path = root / "metrics.yaml"
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"{path} is missing: run `nanogpt-analysis analyze` first.") from None
+    except yaml.YAMLError as exc:
+        raise UserError(f"{path}: corrupt YAML ({exc}); re-run `nanogpt-analysis analyze`.") from None
 
 
 def run_plot(root: Path) -> dict[str, Path]:
-    raise UserError("plot is not implemented yet (figures come with a later issue).")
+    from .notes import update_notes
+    from .plots import make_plots
+
+    metrics = load_metrics(root)
+    written, _ = make_plots(root, metrics)
+    notes = update_notes(root, metrics)
+    if notes is not None:
+        written["ai_notes.md"] = notes
+    return written
 
 
 def run_default(root: Path) -> dict[str, Path]:
