@@ -28,7 +28,7 @@ COLUMN_DOCS: dict[str, str] = {
     "time_min": "record time in minutes",
     "speedup": "baseline time / this record's time",
     "loc_training": "lines of training code (script + imported local modules) at the record's code commit; "
-                    "where the repository has none, the lines of code embedded in the record's log",
+    "where the repository has none, the lines of code embedded in the record's log",
     "loc_training_source": "'repo' (code commit, see data/loc.csv code_source) or 'log' (code printed in the log)",
     "loc_script": "lines of the training script alone at the record's code commit",
     "loc_log_code": "lines of code embedded in the record's log (the code that actually ran)",
@@ -61,7 +61,9 @@ def build_improvements(data_dir: Path, track: int) -> tuple[list[dict[str, Any]]
     """(rows, notes on missing inputs)."""
     notes: list[str] = []
     try:
-        records = tables.read_table(data_dir / "records.csv", required=["track", "row", "record", "time_s", "is_retiming"])
+        records = tables.read_table(
+            data_dir / "records.csv", required=["track", "row", "record", "time_s", "is_retiming"]
+        )
     except FileNotFoundError:
         raise UserError(f"{data_dir / 'records.csv'} is missing: run `nanogpt-analysis refresh` first.") from None
     df = records[(records["track"] == track) & ~records["is_retiming"].astype(bool)].copy()
@@ -70,14 +72,20 @@ def build_improvements(data_dir: Path, track: int) -> tuple[list[dict[str, Any]]
     key = ["track", "row", "record"]
     loc = _load_optional(data_dir / "loc.csv", key + ["loc_training", "loc_script", "loc_log_code"])
     if loc is not None:
-        df = df.merge(loc[key + ["loc_training", "loc_script", "loc_log_code", "loc_added", "loc_removed",
-                                 "code_source"]], on=key, how="left")
+        df = df.merge(
+            loc[key + ["loc_training", "loc_script", "loc_log_code", "loc_added", "loc_removed", "code_source"]],
+            on=key,
+            how="left",
+        )
     else:
         notes.append("data/loc.csv missing: LoC columns empty")
     dates = _load_optional(data_dir / "record_dates.csv", key + ["pr_first_commit_at", "merged_at"])
     if dates is not None:
-        df = df.merge(dates[key + ["pr_first_commit_at", "pr_created_at", "merged_at", "merged_at_source",
-                                   "readme_listed_at"]], on=key, how="left")
+        df = df.merge(
+            dates[key + ["pr_first_commit_at", "pr_created_at", "merged_at", "merged_at_source", "readme_listed_at"]],
+            on=key,
+            how="left",
+        )
     else:
         notes.append("data/record_dates.csv missing: date columns empty")
     stars = _load_optional(data_dir / "record_stars.csv", key + ["stars", "stars_flag"])
@@ -94,23 +102,32 @@ def build_improvements(data_dir: Path, track: int) -> tuple[list[dict[str, Any]]
         has_date = isinstance(d, str) and bool(d)
         loc_repo, loc_log = _num(r.get("loc_training")), _num(r.get("loc_log_code"))
         row = {
-            "track": int(r["track"]), "row": int(r["row"]), "record": int(r["record"]),
+            "track": int(r["track"]),
+            "row": int(r["row"]),
+            "record": int(r["record"]),
             "date": d if has_date else None,
             "days_since_start": float((pd.Timestamp(d) - start).days) if has_date and start is not None else None,
-            "time_s": float(r["time_s"]), "time_min": round(float(r["time_s"]) / 60, 6),
+            "time_s": float(r["time_s"]),
+            "time_min": round(float(r["time_s"]) / 60, 6),
             "speedup": round(base_time / float(r["time_s"]), 6),
             "loc_training": loc_repo if loc_repo is not None else loc_log,
             "loc_training_source": "repo" if loc_repo is not None else ("log" if loc_log is not None else None),
-            "loc_script": _num(r.get("loc_script")), "loc_log_code": loc_log,
-            "loc_added": _num(r.get("loc_added")), "loc_removed": _num(r.get("loc_removed")),
+            "loc_script": _num(r.get("loc_script")),
+            "loc_log_code": loc_log,
+            "loc_added": _num(r.get("loc_added")),
+            "loc_removed": _num(r.get("loc_removed")),
             "code_source": _str(r.get("code_source")),
-            "stars": _num(r.get("stars"), integer=False), "stars_flag": _str(r.get("stars_flag")),
+            "stars": _num(r.get("stars"), integer=False),
+            "stars_flag": _str(r.get("stars_flag")),
             "stars_days_to_nearest_observation": _num(r.get("stars_days_to_nearest_observation"), integer=False),
             "pr": _num(str(r.get("pr") or "").split(";")[0] or None),
-            "pr_first_commit_at": _str(r.get("pr_first_commit_at")), "pr_created_at": _str(r.get("pr_created_at")),
-            "merged_at": _str(r.get("merged_at")), "merged_at_source": _str(r.get("merged_at_source")),
+            "pr_first_commit_at": _str(r.get("pr_first_commit_at")),
+            "pr_created_at": _str(r.get("pr_created_at")),
+            "merged_at": _str(r.get("merged_at")),
+            "merged_at_source": _str(r.get("merged_at_source")),
             "readme_listed_at": _str(r.get("readme_listed_at")),
-            "description": _str(r.get("description")), "contributors": _split(r.get("contributors")),
+            "description": _str(r.get("description")),
+            "contributors": _split(r.get("contributors")),
             "contributor_groups": _split(r.get("contributor_groups")),
         }
         rows.append(row)
@@ -139,8 +156,13 @@ def write_improvements(data_dir: Path) -> tuple[dict[str, Path], dict[int, list[
     notes: dict[int, list[str]] = {}
     for track, name in OUTPUTS.items():
         rows, notes[track] = build_improvements(data_dir, track)
-        doc = {"upstream_commit": sources.get("upstream", {}).get("commit"), "track": track,
-               "columns": COLUMN_DOCS, "notes": notes[track], "rows": rows}
+        doc = {
+            "upstream_commit": sources.get("upstream", {}).get("commit"),
+            "track": track,
+            "columns": COLUMN_DOCS,
+            "notes": notes[track],
+            "rows": rows,
+        }
         path = data_dir / name
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -19,8 +19,9 @@ def _add_upstream_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_star_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--stars-dir", type=Path,
-                   help="folder holding star-history-export.csv, observations.csv, daily-archive.csv")
+    p.add_argument(
+        "--stars-dir", type=Path, help="folder holding star-history-export.csv, observations.csv, daily-archive.csv"
+    )
     p.add_argument("--stars-csv", type=Path, help="star-history.com CSV export")
     p.add_argument("--stars-observations", type=Path, help="CSV of dated observations (observed_at_utc,stars,...)")
     p.add_argument("--stars-daily", type=Path, help="CSV of a daily series (date_utc,stars,...)")
@@ -34,25 +35,35 @@ def build_parser() -> argparse.ArgumentParser:
         description="Algorithmic progress of the NanoGPT speedrun versus effort. "
         "With no subcommand: analyze + plot offline on the committed snapshot in data/.",
     )
-    parser.add_argument("--root", type=Path, default=Path("."),
-                        help="project folder holding data/ (outputs go here too); default: current folder")
+    parser.add_argument(
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="project folder holding data/ (outputs go here too); default: current folder",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("refresh", help="rebuild every table in data/ from upstream (and star sources)")
     _add_upstream_args(p)
     _add_star_args(p)
-    p.add_argument("--lenient", action="store_true",
-                   help="skip README rows that cannot be parsed (warned, and recorded in data/sources.json)")
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="skip README rows that cannot be parsed (warned, and recorded in data/sources.json)",
+    )
 
-    p = sub.add_parser("loc", help="training-code lines and dates per record -> data/loc.csv, record_dates.csv, "
-                                   "training_code_history.csv")
+    p = sub.add_parser(
+        "loc",
+        help="training-code lines and dates per record -> data/loc.csv, record_dates.csv, training_code_history.csv",
+    )
     _add_upstream_args(p)
     p.add_argument("--offline", action="store_true", help="do not call the GitHub API for PR dates")
     p.add_argument("--api-url", default="https://api.github.com", help=argparse.SUPPRESS)
 
-    p = sub.add_parser("stars", help="merged star history and stars at each record -> data/stars.csv, "
-                                     "data/record_stars.csv")
+    p = sub.add_parser(
+        "stars", help="merged star history and stars at each record -> data/stars.csv, data/record_stars.csv"
+    )
     _add_star_args(p)
 
     sub.add_parser("analyze", help="data/improvements*.json and metrics.yaml from the tables in data/")
@@ -106,8 +117,11 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
 
 
 def _star_files(args: argparse.Namespace, opts) -> None:
-    names = {"stars_csv": "star-history-export.csv", "stars_observations": "observations.csv",
-             "stars_daily": "daily-archive.csv"}
+    names = {
+        "stars_csv": "star-history-export.csv",
+        "stars_observations": "observations.csv",
+        "stars_daily": "daily-archive.csv",
+    }
     for attr, fname in names.items():
         value = getattr(args, attr)
         if value is None and args.stars_dir is not None and (args.stars_dir / fname).exists():

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from statsmodels.regression.linear_model import OLS, RegressionResults
 from scipy.optimize import minimize_scalar
+from statsmodels.regression.linear_model import OLS, RegressionResults
 
 SEED = 20240528
 N_BOOT = 1000
@@ -71,18 +71,30 @@ def fit_model(model: str, x: np.ndarray, y: np.ndarray) -> Fit:
     x0 = None if model == "exponential" else (1.0 if model == "power_x0_1" else _best_x0(x, y))
     res = _ols(_transform(model, x, x0), y)
     ci = res.conf_int(0.05)
-    return Fit(model, float(res.params[0]), float(res.params[1]), x0, np.asarray(res.resid), len(y),
-               3 if model == "power_x0_fit" else 2, (float(ci[0][0]), float(ci[0][1])),
-               (float(ci[1][0]), float(ci[1][1])))
+    return Fit(
+        model,
+        float(res.params[0]),
+        float(res.params[1]),
+        x0,
+        np.asarray(res.resid),
+        len(y),
+        3 if model == "power_x0_fit" else 2,
+        (float(ci[0][0]), float(ci[0][1])),
+        (float(ci[1][0]), float(ci[1][1])),
+    )
 
 
 def _criteria(f: Fit, y: np.ndarray) -> dict[str, float]:
     n = f.n
-    rss = float(np.sum(f.resid ** 2))
+    rss = float(np.sum(f.resid**2))
     tss = float(np.sum((y - y.mean()) ** 2))
     llf = -n / 2 * (math.log(2 * math.pi) + math.log(rss / n) + 1)
-    return {"r2_log": 1 - rss / tss, "rmse_log": math.sqrt(rss / n), "aic": 2 * f.k - 2 * llf,
-            "bic": f.k * math.log(n) - 2 * llf}
+    return {
+        "r2_log": 1 - rss / tss,
+        "rmse_log": math.sqrt(rss / n),
+        "aic": 2 * f.k - 2 * llf,
+        "bic": f.k * math.log(n) - 2 * llf,
+    }
 
 
 def _bootstrap(model: str, x: np.ndarray, y: np.ndarray, x0: float | None) -> dict[str, list[float]]:
@@ -94,7 +106,7 @@ def _bootstrap(model: str, x: np.ndarray, y: np.ndarray, x0: float | None) -> di
     idx = rng.integers(0, len(y), (N_BOOT, len(y)))
     zs, ys = z[idx], y[idx]
     zc = zs - zs.mean(axis=1, keepdims=True)
-    sxx = (zc ** 2).sum(axis=1)
+    sxx = (zc**2).sum(axis=1)
     ok = sxx > 0  # a resample with a single distinct x has no slope
     b = (zc * (ys - ys.mean(axis=1, keepdims=True))).sum(axis=1)[ok] / sxx[ok]
     a = ys.mean(axis=1)[ok] - b * zs.mean(axis=1)[ok]
@@ -147,8 +159,15 @@ def fit_effort(rows: list[dict[str, Any]], effort: str) -> dict[str, Any]:
     models: dict[str, Any] = {}
     for model in MODELS:
         f = fit_model(model, x, y)
-        entry: dict[str, Any] = {"a": f.a, "b": f.b, "a_ci95": list(f.ci_a), "b_ci95": list(f.ci_b),
-                                 "x0": f.x0, "n_params": f.k, **_criteria(f, y)}
+        entry: dict[str, Any] = {
+            "a": f.a,
+            "b": f.b,
+            "a_ci95": list(f.ci_a),
+            "b_ci95": list(f.ci_b),
+            "x0": f.x0,
+            "n_params": f.k,
+            **_criteria(f, y),
+        }
         if model == "power_x0_fit":
             hi = max(10.0 * float(np.max(x)), 10.0)
             entry["x0_at_search_bound"] = bool(f.x0 is not None and (f.x0 <= 1.001e-3 or f.x0 >= hi * 0.999))
@@ -175,8 +194,10 @@ def out_of_sample(pts: list[tuple[float, float, str]], cut: str) -> dict[str, An
 
     def score(pred: np.ndarray) -> dict[str, float]:
         err = pred - ys
-        return {"rmse_log": float(np.sqrt(np.mean(err ** 2))),
-                "mean_abs_pct_error": float(np.mean(np.abs(np.exp(err) - 1)) * 100)}
+        return {
+            "rmse_log": float(np.sqrt(np.mean(err**2))),
+            "mean_abs_pct_error": float(np.mean(np.abs(np.exp(err) - 1)) * 100),
+        }
 
     preds: dict[str, Callable[[], np.ndarray]] = {m: (lambda m=m: fit_model(m, xt, yt).predict_log(xs)) for m in MODELS}
     for m, fn in preds.items():
@@ -193,8 +214,12 @@ def compute_metrics(rows: list[dict[str, Any]], sources: dict[str, Any], notes: 
         "n_improvements": len(rows),
         "input_notes": notes,
         "bootstrap": {"replicates": N_BOOT, "seed": SEED},
-        "first_record": {"record": rows[0]["record"], "date": rows[0]["date"], "time_s": rows[0]["time_s"]} if rows else None,
-        "last_record": {"record": rows[-1]["record"], "date": rows[-1]["date"], "time_s": rows[-1]["time_s"]} if rows else None,
+        "first_record": {"record": rows[0]["record"], "date": rows[0]["date"], "time_s": rows[0]["time_s"]}
+        if rows
+        else None,
+        "last_record": {"record": rows[-1]["record"], "date": rows[-1]["date"], "time_s": rows[-1]["time_s"]}
+        if rows
+        else None,
         "total_speedup": rows[0]["time_s"] / rows[-1]["time_s"] if rows else None,
         "fits": {e: fit_effort(rows, e) for e in EFFORTS},
     }

@@ -64,16 +64,28 @@ def make_plots(root: Path, metrics: dict[str, Any]) -> tuple[dict[str, Path], di
     ax.step(d, sp, where="post", color="0.6", lw=1, label="record frontier")
     ax.scatter(d, sp, s=14, color="tab:blue", zorder=3, label=f"improvements (n={len(dated)})")
     ret = records[(records["track"] == 1) & records["is_retiming"].astype(bool)]
-    ax.scatter(pd.to_datetime(ret["date"]), base / ret["time_s"], marker="x", color="tab:orange", zorder=4,
-               label=f"re-timings (n={len(ret)}, not fitted)")
+    ax.scatter(
+        pd.to_datetime(ret["date"]),
+        base / ret["time_s"],
+        marker="x",
+        color="tab:orange",
+        zorder=4,
+        label=f"re-timings (n={len(ret)}, not fitted)",
+    )
     series: dict[str, int] = {"improvements": len(dated), "retimings": len(ret)}
     if "models" in fits["days"]:
         grid = np.linspace(0, max(r["days_since_start"] for r in dated), 300)
         gd = pd.Timestamp(dated[0]["date"]) + pd.to_timedelta(grid, unit="D")
         for model in MODELS:
             c, ls = STYLE[model]
-            ax.plot(gd, base / _model_curve(fits["days"], model, grid), color=c, ls=ls, lw=1.3,
-                    label=_label(model, fits["days"]))
+            ax.plot(
+                gd,
+                base / _model_curve(fits["days"], model, grid),
+                color=c,
+                ls=ls,
+                lw=1.3,
+                label=_label(model, fits["days"]),
+            )
     ax.set_yscale("log")
     ax.set_ylabel("speed-up over the llm.c baseline (log scale)")
     ax.set_title("NanoGPT speedrun, track 1: speed (1 / record time) over time")
@@ -89,15 +101,31 @@ def make_plots(root: Path, metrics: dict[str, Any]) -> tuple[dict[str, Path], di
         pts = [r for r in rows if r.get(col) is not None]
         fig, ax = plt.subplots(figsize=(8, 5))
         for src, marker in (("repo", "o"), ("log", "s"), (None, "o")):
-            sel = [r for r in pts if r.get("loc_training_source") == src] if effort == "loc" else (pts if src is None else [])
+            sel = (
+                [r for r in pts if r.get("loc_training_source") == src]
+                if effort == "loc"
+                else (pts if src is None else [])
+            )
             if sel:
-                ax.scatter([r[col] for r in sel], [r["time_s"] for r in sel], s=14, marker=marker,
-                           label=f"{'LoC from ' + src if effort == 'loc' else 'improvements'} (n={len(sel)})")
+                ax.scatter(
+                    [r[col] for r in sel],
+                    [r["time_s"] for r in sel],
+                    s=14,
+                    marker=marker,
+                    label=f"{'LoC from ' + src if effort == 'loc' else 'improvements'} (n={len(sel)})",
+                )
         if "models" in fits[effort] and pts:
             grid = np.linspace(min(r[col] for r in pts), max(r[col] for r in pts), 300)
             for model in MODELS:
                 c, ls = STYLE[model]
-                ax.plot(grid, _model_curve(fits[effort], model, grid), color=c, ls=ls, lw=1.3, label=_label(model, fits[effort]))
+                ax.plot(
+                    grid,
+                    _model_curve(fits[effort], model, grid),
+                    color=c,
+                    ls=ls,
+                    lw=1.3,
+                    label=_label(model, fits[effort]),
+                )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel(f"{unit} (log scale)")
@@ -118,8 +146,14 @@ def make_plots(root: Path, metrics: dict[str, Any]) -> tuple[dict[str, Path], di
         ax.step(t, h1["loc_training"], where="post", label="script + imported modules", color="tab:blue")
         ax.step(t, h1["loc_script"], where="post", label="training script only", color="tab:gray", ls="--")
         rec = [r for r in rows if r.get("loc_training") is not None and r["date"]]
-        ax.scatter(pd.to_datetime([r["date"] for r in rec], utc=True), [r["loc_training"] for r in rec], s=12,
-                   color="tab:red", zorder=3, label=f"records at README date (n={len(rec)})")
+        ax.scatter(
+            pd.to_datetime([r["date"] for r in rec], utc=True),
+            [r["loc_training"] for r in rec],
+            s=12,
+            color="tab:red",
+            zorder=3,
+            label=f"records at README date (n={len(rec)})",
+        )
         ax.set_ylabel("lines of training code")
         ax.set_title("Track 1 training code on the default branch")
         ax.legend(fontsize=8)
@@ -138,8 +172,14 @@ def make_plots(root: Path, metrics: dict[str, Any]) -> tuple[dict[str, Path], di
             ax.scatter(pd.to_datetime(g["at"], utc=True), g["stars"], s=10, label=f"{kind} (n={len(g)})")
             kinds[kind] = len(g)
         rec = [r for r in rows if r.get("stars") is not None]
-        ax.scatter(pd.to_datetime([r["date"] for r in rec], utc=True), [r["stars"] for r in rec], marker="|",
-                   s=60, color="k", label=f"records (interpolated, n={len(rec)})")
+        ax.scatter(
+            pd.to_datetime([r["date"] for r in rec], utc=True),
+            [r["stars"] for r in rec],
+            marker="|",
+            s=60,
+            color="k",
+            label=f"records (interpolated, n={len(rec)})",
+        )
         ax.set_ylabel("stars")
         ax.set_title("KellerJordan/modded-nanogpt stars")
         ax.legend(fontsize=8)
@@ -150,8 +190,12 @@ def make_plots(root: Path, metrics: dict[str, Any]) -> tuple[dict[str, Path], di
     # 6. lags between README date and the other dates of each record
     fig, ax = plt.subplots(figsize=(9, 5))
     lag_counts = {}
-    for col, marker, label in (("pr_first_commit_at", "o", "PR first commit"), ("pr_created_at", "^", "PR opened (API)"),
-                               ("merged_at", "s", "merged"), ("readme_listed_at", "x", "listed in README")):
+    for col, marker, label in (
+        ("pr_first_commit_at", "o", "PR first commit"),
+        ("pr_created_at", "^", "PR opened (API)"),
+        ("merged_at", "s", "merged"),
+        ("readme_listed_at", "x", "listed in README"),
+    ):
         sel = [(r["record"], _lag(r["date"], r.get(col))) for r in rows]
         sel = [(a, b) for a, b in sel if b is not None]
         lag_counts[col] = len(sel)
@@ -170,7 +214,7 @@ def make_plots(root: Path, metrics: dict[str, Any]) -> tuple[dict[str, Path], di
     # 7. residuals of every fit
     fig, axes = plt.subplots(len(EFFORTS), 1, figsize=(9, 8), sharex=False)
     res_counts = {}
-    for ax, (effort, (col, unit)) in zip(axes, EFFORTS.items()):
+    for ax, (effort, (col, unit)) in zip(axes, EFFORTS.items(), strict=True):
         pts = [r for r in rows if r.get(col) is not None]
         if "models" not in fits[effort] or not pts:
             ax.set_title(f"{unit}: skipped")

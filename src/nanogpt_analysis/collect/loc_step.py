@@ -40,12 +40,16 @@ class RecordCode:
     reason: str = ""
 
 
+def _text(value: Any) -> str:
+    return "" if value is None or pd.isna(value) else str(value)
+
+
 def _prs(value: Any) -> list[int]:
-    return [int(x) for x in str(value or "").split(LIST_SEP) if x.strip()]
+    return [int(x) for x in _text(value).split(LIST_SEP) if x.strip()]
 
 
 def _links(value: Any) -> list[str]:
-    return [x for x in str(value or "").split(LIST_SEP) if x.strip()]
+    return [x for x in _text(value).split(LIST_SEP) if x.strip()]
 
 
 def readme_listings(history: History, reader: ObjectReader, records: pd.DataFrame) -> dict[tuple[int, int], Commit]:
@@ -72,8 +76,7 @@ def readme_listings(history: History, reader: ObjectReader, records: pd.DataFram
     return found
 
 
-def record_code_commit(history: History, rec: Any, added: dict[str, str],
-                       listing: Commit | None) -> RecordCode:
+def record_code_commit(history: History, rec: Any, added: dict[str, str], listing: Commit | None) -> RecordCode:
     prs = _prs(rec.pr)
     notes = []
     for pr in prs[:1]:
@@ -140,8 +143,9 @@ def fetch_pr_dates(client: GitHubClient) -> dict[int, dict[str, str]]:
     return out
 
 
-def build_loc_tables(upstream: Upstream, records: pd.DataFrame, progress: bool = True,
-                     pr_api: dict[int, dict[str, str]] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+def build_loc_tables(
+    upstream: Upstream, records: pd.DataFrame, progress: bool = True, pr_api: dict[int, dict[str, str]] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     history = History(upstream)
     loc_rows: list[dict[str, Any]] = []
     date_rows: list[dict[str, Any]] = []
@@ -158,8 +162,11 @@ def build_loc_tables(upstream: Upstream, records: pd.DataFrame, progress: bool =
             listing = listings.get((track, row))
             loc: dict[str, Any] = {"track": track, "row": row, "record": record}
             external = bool(EXTERNAL_BASELINE.search(str(rec.description)))
-            rc = (RecordCode(reason="external baseline: its code (llm.c) is not in this repository")
-                  if external else record_code_commit(history, rec, added, listing))
+            rc = (
+                RecordCode(reason="external baseline: its code (llm.c) is not in this repository")
+                if external
+                else record_code_commit(history, rec, added, listing)
+            )
             loc.update(code_commit=rc.commit, code_source=rc.source or "none")
             loc["code_commit_date"] = history.commits[rc.commit].commit_date if rc.commit in history.commits else ""
             counts[loc["code_source"]] = counts.get(loc["code_source"], 0) + 1
@@ -168,8 +175,10 @@ def build_loc_tables(upstream: Upstream, records: pd.DataFrame, progress: bool =
             if rc.commit:
                 script = find_script(reader, rc.commit, track)
                 if script is None:
-                    reason = (f"track {track} had no training script of its own ({' / '.join(TRACK_SCRIPTS[track])}) "
-                              f"at {rc.commit[:10]}")
+                    reason = (
+                        f"track {track} had no training script of its own ({' / '.join(TRACK_SCRIPTS[track])}) "
+                        f"at {rc.commit[:10]}"
+                    )
                 else:
                     code = training_code_at(reader, rc.commit, script)
                     if code is None:
@@ -185,11 +194,18 @@ def build_loc_tables(upstream: Upstream, records: pd.DataFrame, progress: bool =
                 optional_files=LIST_SEP.join(code.optional_files) if code else "",
                 loc_reason=reason if not (code and not code.missing) else "",
             )
-            log_path, log_code, log_reason = ("", None, "external baseline") if external else \
-                read_log_code(reader, upstream.commit, _links(rec.log_links), log_index)
-            loc.update(log_path=log_path, loc_log_code=log_code.loc if log_code else None,
-                       sloc_log_code=sloc_of(log_code) if log_code else None,
-                       log_code_files=log_code.files_text() if log_code else "", log_reason=log_reason)
+            log_path, log_code, log_reason = (
+                ("", None, "external baseline")
+                if external
+                else read_log_code(reader, upstream.commit, _links(rec.log_links), log_index)
+            )
+            loc.update(
+                log_path=log_path,
+                loc_log_code=log_code.loc if log_code else None,
+                sloc_log_code=sloc_of(log_code) if log_code else None,
+                log_code_files=log_code.files_text() if log_code else "",
+                log_reason=log_reason,
+            )
             repo_files = _repo_files(reader, code) if code and not code.missing else None
             loc["log_vs_repo"] = _compare(log_code, repo_files)
             loc["code_lag_days"] = _lag_days(rec.date, loc["code_commit_date"])
@@ -214,8 +230,11 @@ def build_loc_tables(upstream: Upstream, records: pd.DataFrame, progress: bool =
     hist = build_code_history(upstream, history, progress)
     loc_df = pd.DataFrame(loc_rows)
     dates_df = pd.DataFrame(date_rows)
-    report = {"code_source_counts": dict(sorted(counts.items())), "pr_refs": len(history.pr_heads),
-              "history_commits": len(hist)}
+    report = {
+        "code_source_counts": dict(sorted(counts.items())),
+        "pr_refs": len(history.pr_heads),
+        "history_commits": len(hist),
+    }
     return loc_df, dates_df, hist, report
 
 
@@ -238,17 +257,31 @@ def _trim_block(lines: list[str]) -> list[str]:
     return lines[a:b]
 
 
-def _dates_row(history: History, rec: Any, listing: Commit | None,
-               pr_api: dict[int, dict[str, str]] | None) -> dict[str, Any]:
+def _dates_row(
+    history: History, rec: Any, listing: Commit | None, pr_api: dict[int, dict[str, str]] | None
+) -> dict[str, Any]:
     prs = _prs(rec.pr)
     pr = prs[0] if prs else None
-    row: dict[str, Any] = {"track": int(rec.track), "row": int(rec.row), "record": int(rec.record),
-                           "readme_date": rec.date if isinstance(rec.date, str) else "",
-                           "pr": pr, "pr_head": "", "pr_commits": None, "pr_first_commit_at": "",
-                           "pr_last_commit_at": "", "merge_commit": "", "merge_how": "", "merged_at": "",
-                           "merged_at_source": "", "pr_created_at": "", "pr_created_at_source": "",
-                           "readme_listed_at": listing.commit_date if listing else "",
-                           "readme_listed_commit": listing.sha if listing else "", "dates_reason": ""}
+    row: dict[str, Any] = {
+        "track": int(rec.track),
+        "row": int(rec.row),
+        "record": int(rec.record),
+        "readme_date": rec.date if isinstance(rec.date, str) else "",
+        "pr": pr,
+        "pr_head": "",
+        "pr_commits": None,
+        "pr_first_commit_at": "",
+        "pr_last_commit_at": "",
+        "merge_commit": "",
+        "merge_how": "",
+        "merged_at": "",
+        "merged_at_source": "",
+        "pr_created_at": "",
+        "pr_created_at_source": "",
+        "readme_listed_at": listing.commit_date if listing else "",
+        "readme_listed_commit": listing.sha if listing else "",
+        "dates_reason": "",
+    }
     reasons = []
     if listing is None:
         reasons.append("README history never listed this record number with this time")
@@ -256,13 +289,19 @@ def _dates_row(history: History, rec: Any, listing: Commit | None,
         row["pr_head"] = history.pr_heads.get(pr, "")
         own = history.pr_own_commits(pr)
         if own:
-            row.update(pr_commits=len(own), pr_first_commit_at=own[0].author_date, pr_last_commit_at=own[-1].author_date)
+            row.update(
+                pr_commits=len(own), pr_first_commit_at=own[0].author_date, pr_last_commit_at=own[-1].author_date
+            )
         elif not row["pr_head"]:
             reasons.append(f"refs/pull/{pr}/head is not in this clone")
         merge = history.pr_merge(pr)
         if merge:
-            row.update(merge_commit=merge.commit, merge_how=merge.how,
-                       merged_at=history.commits[merge.commit].commit_date, merged_at_source="git")
+            row.update(
+                merge_commit=merge.commit,
+                merge_how=merge.how,
+                merged_at=history.commits[merge.commit].commit_date,
+                merged_at_source="git",
+            )
         api = (pr_api or {}).get(pr)
         if api:
             if api["merged_at"]:
@@ -270,8 +309,9 @@ def _dates_row(history: History, rec: Any, listing: Commit | None,
             if api["created_at"]:
                 row.update(pr_created_at=api["created_at"], pr_created_at_source="github_api")
         if not row["pr_created_at"]:
-            row["pr_created_at_source"] = "unavailable offline (GitHub API not queried)" if pr_api is None \
-                else "PR not in GitHub API answer"
+            row["pr_created_at_source"] = (
+                "unavailable offline (GitHub API not queried)" if pr_api is None else "PR not in GitHub API answer"
+            )
     row["dates_reason"] = "; ".join(reasons)
     return row
 
@@ -295,11 +335,21 @@ def build_code_history(upstream: Upstream, history: History, progress: bool = Tr
                 if not (changed & set(code.files)) and key == last.get(track):
                     continue
                 last[track] = key
-                rows.append({"sha": commit.sha, "date": commit.commit_date, "author_date": commit.author_date,
-                             "author": commit.author, "subject": commit.subject[:100], "track": track,
-                             "script": script, "loc_script": code.loc_script,
-                             "loc_training": code.loc_training, "sloc_training": code.sloc_training,
-                             "training_files": code.files_text()})
+                rows.append(
+                    {
+                        "sha": commit.sha,
+                        "date": commit.commit_date,
+                        "author_date": commit.author_date,
+                        "author": commit.author,
+                        "subject": commit.subject[:100],
+                        "track": track,
+                        "script": script,
+                        "loc_script": code.loc_script,
+                        "loc_training": code.loc_training,
+                        "sloc_training": code.sloc_training,
+                        "training_files": code.files_text(),
+                    }
+                )
     return pd.DataFrame(rows)
 
 

@@ -57,8 +57,7 @@ def extract_log_code(text: str) -> tuple[LogCode | None, str]:
     name, part = "script", []
     j = i
     while j < end:
-        if (j + 2 < end and DASHES.match(lines[j]) and FILE_HEADER.match(lines[j + 1])
-                and DASHES.match(lines[j + 2])):
+        if j + 2 < end and DASHES.match(lines[j]) and FILE_HEADER.match(lines[j + 1]) and DASHES.match(lines[j + 2]):
             code.files[name] = _trim(part)
             name = FILE_HEADER.match(lines[j + 1]).group(1)  # type: ignore[union-attr]
             part = []
@@ -108,8 +107,9 @@ def basename_index(reader: ObjectReader, commit: str, folder: str) -> dict[str, 
     return index
 
 
-def read_log_code(reader: ObjectReader, commit: str, links: list[str],
-                  index: dict[str, list[tuple[str, str]]] | None = None) -> tuple[str, LogCode | None, str]:
+def read_log_code(
+    reader: ObjectReader, commit: str, links: list[str], index: dict[str, list[tuple[str, str]]] | None = None
+) -> tuple[str, LogCode | None, str]:
     """(path used, code, reason) for the first log link with embedded code; folders use their first log
     file; a link whose path is gone falls back to the one file of the same name elsewhere in records/."""
     reasons: list[str] = []
@@ -134,8 +134,9 @@ def read_log_code(reader: ObjectReader, commit: str, links: list[str],
             continue
         candidates = [(path, entry.sha)]
         if entry.is_tree:
-            candidates = [(f"{path}/{p}", s) for p, s in reader.walk_blobs(entry.sha)
-                          if p.lower().endswith(LOG_SUFFIXES)]
+            candidates = [
+                (f"{path}/{p}", s) for p, s in reader.walk_blobs(entry.sha) if p.lower().endswith(LOG_SUFFIXES)
+            ]
             if not candidates:
                 reasons.append(f"folder {path} holds no .txt/.log file")
         for cpath, sha in candidates:

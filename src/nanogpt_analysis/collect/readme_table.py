@@ -69,10 +69,8 @@ class ParsedReadme:
 def find_table(lines: list[str], track: int) -> tuple[int, int] | None:
     """(first data line index, end index) of a track's table, or None when its heading is absent."""
     pattern = TRACK_HEADINGS[track]
-    for i, line in enumerate(lines):
-        if HEADING.match(line) and pattern.search(line):
-            break
-    else:
+    i = next((n for n, line in enumerate(lines) if HEADING.match(line) and pattern.search(line)), None)
+    if i is None:
         return None
     j = i + 1
     while j < len(lines) and not _is_separator(lines[j]):
@@ -180,17 +178,32 @@ def parse_row(line: str, track: int, row: int, lineno: int) -> RecordRow:
     notes.extend(cnotes)
     is_retiming = bool(RETIMING.search(desc_cell) or RETIMING.search(contrib_cell))
     if is_retiming:
-        notes.append("re-timing: " + LINK.sub(lambda m: m.group(1), contrib_cell if RETIMING.search(contrib_cell) else desc_cell).strip())
+        notes.append(
+            "re-timing: "
+            + LINK.sub(lambda m: m.group(1), contrib_cell if RETIMING.search(contrib_cell) else desc_cell).strip()
+        )
     iso = parse_date(date_text)
     if not iso:
         notes.append("no date in README")
     if mark:
         notes.append(f"time carries footnote mark {mark!r}")
     return RecordRow(
-        track=track, row=row, record=int(rec_text), readme_line=lineno, time_text=time_text,
-        time_s=round(time_s, 6), time_footnote=mark, description=description,
-        description_url=links[0][1] if links else "", date=iso, log_links=log_links, pr=prs,
-        contributors=handles, contributor_groups=groups, is_retiming=is_retiming, notes=notes,
+        track=track,
+        row=row,
+        record=int(rec_text),
+        readme_line=lineno,
+        time_text=time_text,
+        time_s=round(time_s, 6),
+        time_footnote=mark,
+        description=description,
+        description_url=links[0][1] if links else "",
+        date=iso,
+        log_links=log_links,
+        pr=prs,
+        contributors=handles,
+        contributor_groups=groups,
+        is_retiming=is_retiming,
+        notes=notes,
     )
 
 

@@ -11,10 +11,26 @@ from ..sources.upstream import ObjectReader, Upstream
 from .readme_table import ParsedReadme, RecordRow, parse_readme
 
 RECORD_COLUMNS = [
-    "track", "row", "record", "readme_line", "time_text", "time_s", "time_footnote", "description",
-    "description_url", "date", "log_links", "pr", "contributors", "contributor_groups", "is_retiming", "notes",
+    "track",
+    "row",
+    "record",
+    "readme_line",
+    "time_text",
+    "time_s",
+    "time_footnote",
+    "description",
+    "description_url",
+    "date",
+    "log_links",
+    "pr",
+    "contributors",
+    "contributor_groups",
+    "is_retiming",
+    "notes",
 ]
 LIST_SEP = ";"
+# list-valued columns stay text when the table is read back (pandas would turn "109" into 109.0)
+RECORD_TEXT_COLUMNS = ("pr", "log_links", "contributors", "contributor_groups", "notes", "date", "description")
 
 
 def read_readme(upstream: Upstream, reader: ObjectReader) -> str:
@@ -48,7 +64,7 @@ def check_records(parsed: ParsedReadme) -> dict:
             "ok": n_table == len(rows),
         }
         improvements = [r for r in rows if not r.is_retiming]
-        for prev, cur in zip(improvements, improvements[1:]):
+        for prev, cur in zip(improvements, improvements[1:], strict=False):
             if cur.time_s < prev.time_s:
                 continue
             reasons = []
@@ -59,18 +75,29 @@ def check_records(parsed: ParsedReadme) -> dict:
             for r in retimed:
                 if cur.time_s < r.time_s:
                     reasons.append(f"faster than the re-timing of #{prev.record} ({r.time_text}, row {r.row})")
-            checks["time_not_decreasing"].append({
-                "track": track, "record": cur.record, "time_text": cur.time_text,
-                "previous_record": prev.record, "previous_time_text": prev.time_text,
-                "reason": "; ".join(reasons) if reasons else "README gives no reason",
-            })
+            checks["time_not_decreasing"].append(
+                {
+                    "track": track,
+                    "record": cur.record,
+                    "time_text": cur.time_text,
+                    "previous_record": prev.record,
+                    "previous_time_text": prev.time_text,
+                    "reason": "; ".join(reasons) if reasons else "README gives no reason",
+                }
+            )
         dated = [r for r in rows if r.date]
-        for prev, cur in zip(dated, dated[1:]):
+        for prev, cur in zip(dated, dated[1:], strict=False):
             if cur.date < prev.date:
-                checks["date_goes_back"].append({
-                    "track": track, "row": cur.row, "record": cur.record, "date": cur.date,
-                    "previous_row": prev.row, "previous_date": prev.date,
-                })
+                checks["date_goes_back"].append(
+                    {
+                        "track": track,
+                        "row": cur.row,
+                        "record": cur.record,
+                        "date": cur.date,
+                        "previous_row": prev.row,
+                        "previous_date": prev.date,
+                    }
+                )
     return checks
 
 
@@ -78,14 +105,3 @@ def build_records(upstream: Upstream, reader: ObjectReader, lenient: bool = Fals
     parsed = parse_readme(read_readme(upstream, reader), lenient=lenient)
     report = {"checks": check_records(parsed), "warnings": parsed.warnings}
     return rows_to_frame(parsed.rows), report
-
-
-def read_records(path) -> pd.DataFrame:
-    """Load data/records.csv with list columns split back into lists."""
-    from .tables import read_table
-
-    df = read_table(path, required=RECORD_COLUMNS)
-    for key in ("log_links", "contributors", "contributor_groups", "notes"):
-        df[key] = df[key].fillna("").map(lambda s: [x for x in str(s).split(LIST_SEP) if x])
-    df["pr"] = df["pr"].fillna("").map(lambda s: [int(x) for x in str(s).split(LIST_SEP) if x])
-    return df

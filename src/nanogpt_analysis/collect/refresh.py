@@ -14,7 +14,7 @@ from pathlib import Path
 from .. import __version__
 from ..sources.upstream import UPSTREAM_URL, ObjectReader, open_upstream
 from . import tables
-from .records import build_records
+from .records import RECORD_TEXT_COLUMNS, build_records
 
 
 @dataclass
@@ -75,13 +75,13 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
 
             assert upstream is not None
             if records_df is None:
-                records_df = tables.read_table(opts.data_dir / "records.csv")
+                records_df = tables.read_table(opts.data_dir / "records.csv", text_columns=RECORD_TEXT_COLUMNS)
             sources["loc"] = run_loc_step(upstream, records_df, files, opts)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 
             if records_df is None:
-                records_df = tables.read_table(opts.data_dir / "records.csv")
+                records_df = tables.read_table(opts.data_dir / "records.csv", text_columns=RECORD_TEXT_COLUMNS)
             sources["stars"] = run_stars_step(records_df, files, opts)
         sources["refreshed_at"] = now_utc()
         sources["tool_version"] = __version__
@@ -95,13 +95,22 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
 def _report_checks(opts: RefreshOptions, report: dict) -> None:
     for track, c in report["checks"]["row_counts"].items():
         status = "ok" if c["ok"] else "MISMATCH"
-        _say(opts, f"{track}: {c['parsed_rows']}/{c['table_rows']} rows parsed ({status}), "
-                   f"{c['distinct_records']} distinct records, {c['retimings']} re-timings")
+        _say(
+            opts,
+            f"{track}: {c['parsed_rows']}/{c['table_rows']} rows parsed ({status}), "
+            f"{c['distinct_records']} distinct records, {c['retimings']} re-timings",
+        )
     for v in report["checks"]["time_not_decreasing"]:
-        _say(opts, f"check: track {v['track']} record {v['record']} ({v['time_text']}) is not faster than "
-                   f"record {v['previous_record']} ({v['previous_time_text']}): {v['reason']}")
+        _say(
+            opts,
+            f"check: track {v['track']} record {v['record']} ({v['time_text']}) is not faster than "
+            f"record {v['previous_record']} ({v['previous_time_text']}): {v['reason']}",
+        )
     for v in report["checks"]["date_goes_back"]:
-        _say(opts, f"check: track {v['track']} row {v['row']} date {v['date']} precedes row "
-                   f"{v['previous_row']} ({v['previous_date']})")
+        _say(
+            opts,
+            f"check: track {v['track']} row {v['row']} date {v['date']} precedes row "
+            f"{v['previous_row']} ({v['previous_date']})",
+        )
     for w in report["warnings"]:
         _say(opts, f"warning: {w}")

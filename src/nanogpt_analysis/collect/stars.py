@@ -58,8 +58,12 @@ def merge_points(points: list[StarPoint]) -> tuple[pd.DataFrame, list[dict[str, 
                 if hi == 0:
                     continue
                 rel = (hi - lo) / hi
-                item = {"day": day, "kinds": [a, b], "stars": [int(by_kind.loc[a, "max"]), int(by_kind.loc[b, "max"])],
-                        "relative_difference": round(float(rel), 4)}
+                item = {
+                    "day": day,
+                    "kinds": [a, b],
+                    "stars": [int(by_kind.loc[a, "max"]), int(by_kind.loc[b, "max"])],
+                    "relative_difference": round(float(rel), 4),
+                }
                 if not largest or rel > largest["relative_difference"]:
                     largest = item
                 if rel > DISAGREEMENT_THRESHOLD:
@@ -84,24 +88,44 @@ def stars_at(history: pd.DataFrame, when: list[str]) -> pd.DataFrame:
     t, y = t[order], y[order]
     src = history["source"].to_numpy()[order]
     rows = []
-    for w, q in zip(when, _ts(list(when))):
+    for w, q in zip(when, _ts(list(when)), strict=True):
         nearest = float(np.min(np.abs(t - q))) / 86400 if len(t) else float("nan")
-        row: dict[str, Any] = {"at": w, "stars": None, "stars_flag": "", "days_to_nearest_observation": round(nearest, 2),
-                               "left_at": "", "right_at": "", "left_source": "", "right_source": ""}
+        row: dict[str, Any] = {
+            "at": w,
+            "stars": None,
+            "stars_flag": "",
+            "days_to_nearest_observation": round(nearest, 2),
+            "left_at": "",
+            "right_at": "",
+            "left_source": "",
+            "right_source": "",
+        }
         if len(t) == 0 or q < t[0] or q > t[-1]:
             row["stars_flag"] = "outside_observed_span"
         else:
             hit = np.flatnonzero(t == q)
             if hit.size:
                 k = hit[-1]
-                row.update(stars=float(y[k]), stars_flag="observed", left_at=_iso(t[k]), right_at=_iso(t[k]),
-                           left_source=src[k], right_source=src[k])
+                row.update(
+                    stars=float(y[k]),
+                    stars_flag="observed",
+                    left_at=_iso(t[k]),
+                    right_at=_iso(t[k]),
+                    left_source=src[k],
+                    right_source=src[k],
+                )
             else:
                 j = int(np.searchsorted(t, q))
                 i = j - 1
                 frac = (q - t[i]) / (t[j] - t[i])
-                row.update(stars=round(float(y[i] + frac * (y[j] - y[i])), 1), stars_flag="interpolated",
-                           left_at=_iso(t[i]), right_at=_iso(t[j]), left_source=src[i], right_source=src[j])
+                row.update(
+                    stars=round(float(y[i] + frac * (y[j] - y[i])), 1),
+                    stars_flag="interpolated",
+                    left_at=_iso(t[i]),
+                    right_at=_iso(t[j]),
+                    left_source=src[i],
+                    right_source=src[j],
+                )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -126,8 +150,11 @@ def record_stars(history: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
 def load_file_points(opts: Any) -> tuple[list[StarPoint], dict[str, Any]]:
     points: list[StarPoint] = []
     used: dict[str, Any] = {}
-    for attr, reader in (("stars_csv", read_star_history_csv), ("stars_observations", read_observations_csv),
-                         ("stars_daily", read_daily_csv)):
+    for attr, reader in (
+        ("stars_csv", read_star_history_csv),
+        ("stars_observations", read_observations_csv),
+        ("stars_daily", read_daily_csv),
+    ):
         path: Path | None = getattr(opts, attr, None)
         if path is None:
             continue
@@ -162,9 +189,17 @@ def run_stars_step(records: pd.DataFrame, files: dict[str, str], opts: Any) -> d
     files["record_stars.csv"] = tables.to_csv_text(recs)
     drops = int((merged["stars"].diff() < 0).sum())
     for d in disagreements:
-        print(f"stars: {d['day']}: {d['kinds'][0]} says {d['stars'][0]}, {d['kinds'][1]} says {d['stars'][1]} "
-              f"({d['relative_difference']:.1%} apart)")
+        print(
+            f"stars: {d['day']}: {d['kinds'][0]} says {d['stars'][0]}, {d['kinds'][1]} says {d['stars'][1]} "
+            f"({d['relative_difference']:.1%} apart)"
+        )
     print(f"stars: {len(merged)} merged points from {len(points)}; largest same-day disagreement: {largest}")
-    return {"inputs": used, "merged_points": len(merged), "disagreements_over_5pct": disagreements,
-            "largest_disagreement": largest, "drops_kept": drops, "api_notes": api_notes,
-            "precedence": list(PRECEDENCE)}
+    return {
+        "inputs": used,
+        "merged_points": len(merged),
+        "disagreements_over_5pct": disagreements,
+        "largest_disagreement": largest,
+        "drops_kept": drops,
+        "api_notes": api_notes,
+        "precedence": list(PRECEDENCE),
+    }

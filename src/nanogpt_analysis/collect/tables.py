@@ -18,12 +18,12 @@ from ..errors import UserError
 KEY = ["track", "row", "record"]
 
 
-def read_table(path: str | Path, required: list[str] | None = None) -> pd.DataFrame:
+def read_table(path: str | Path, required: list[str] | None = None, text_columns: tuple[str, ...] = ()) -> pd.DataFrame:
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(p)
     try:
-        df = pd.read_csv(p, keep_default_na=False, na_values=[""])
+        df = pd.read_csv(p, keep_default_na=False, na_values=[""], dtype={c: str for c in text_columns})
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise UserError(f"{p}: not a readable CSV table ({exc}). Re-run `nanogpt-analysis refresh`.") from exc
     missing = [c for c in (required or []) if c not in df.columns]

@@ -70,9 +70,10 @@ def module_level_imports(text: str) -> tuple[list[str], list[str]]:
     top: list[str] = []
     chunks: list[str] = []
     lines = text.splitlines()
+    in_string = _inside_triple_quotes(lines)
     i = 0
     while i < len(lines):
-        if _IMPORT_START.match(lines[i]):
+        if _IMPORT_START.match(lines[i]) and not in_string[i]:
             stmt = [lines[i]]
             depth = lines[i].count("(") - lines[i].count(")")
             while (depth > 0 or stmt[-1].rstrip().endswith("\\")) and i + 1 < len(lines):
@@ -89,6 +90,24 @@ def module_level_imports(text: str) -> tuple[list[str], list[str]]:
         top.extend(_names(tree))
     lazy = [n for n in _indented_import_names(text) if n not in top]
     return top, lazy
+
+
+def _inside_triple_quotes(lines: list[str]) -> list[bool]:
+    """Whether each line starts inside a triple-quoted string (a docstring may hold 'import x' in column 0)."""
+    out: list[bool] = []
+    open_quote: str | None = None
+    for line in lines:
+        out.append(open_quote is not None)
+        for m in _TRIPLE.finditer(line):
+            q = m.group(0)
+            if open_quote is None:
+                open_quote = q
+            elif q == open_quote:
+                open_quote = None
+    return out
+
+
+_TRIPLE = re.compile(r'"""|\'\'\'')
 
 
 def _names(tree: ast.AST) -> list[str]:

@@ -112,8 +112,18 @@ class History:
 
     def first_added(self, prefix: str) -> dict[str, str]:
         """path -> first commit (any branch reachable from the pinned commit) that added it, following renames."""
-        out = git(self.upstream.git_dir, "log", "--reverse", "--diff-filter=AR", "-M", "--name-status",
-                  "--format=%x1e%H", self.upstream.commit, "--", prefix)
+        out = git(
+            self.upstream.git_dir,
+            "log",
+            "--reverse",
+            "--diff-filter=AR",
+            "-M",
+            "--name-status",
+            "--format=%x1e%H",
+            self.upstream.commit,
+            "--",
+            prefix,
+        )
         first: dict[str, str] = {}
         for block in out.split("\x1e"):
             lines = [ln for ln in block.splitlines() if ln.strip()]
@@ -130,8 +140,18 @@ class History:
 
     def first_parent_changes(self, *pathspec: str) -> list[tuple[Commit, list[str]]]:
         """Default-branch commits (oldest first) with the files each changed against its first parent."""
-        out = git(self.upstream.git_dir, "log", "--first-parent", "--diff-merges=first-parent", "--reverse",
-                  "--name-only", "--format=%x1e%H", self.upstream.commit, "--", *pathspec)
+        out = git(
+            self.upstream.git_dir,
+            "log",
+            "--first-parent",
+            "--diff-merges=first-parent",
+            "--reverse",
+            "--name-only",
+            "--format=%x1e%H",
+            self.upstream.commit,
+            "--",
+            *pathspec,
+        )
         result: list[tuple[Commit, list[str]]] = []
         for block in out.split("\x1e"):
             lines = [ln for ln in block.splitlines() if ln.strip()]

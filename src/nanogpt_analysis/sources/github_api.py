@@ -47,14 +47,18 @@ class GitHubClient:
         self._client.close()
 
     def _headers(self, accept: str | None) -> dict[str, str]:
-        h = {"Accept": accept or "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
-             "User-Agent": "nanogpt-analysis"}
+        h = {
+            "Accept": accept or "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "nanogpt-analysis",
+        }
         if self.token:
             h["Authorization"] = f"Bearer {self.token}"
         return h
 
-    def get(self, path: str, params: dict[str, Any] | None = None, accept: str | None = None,
-            forbidden_hint: str = "") -> httpx.Response:
+    def get(
+        self, path: str, params: dict[str, Any] | None = None, accept: str | None = None, forbidden_hint: str = ""
+    ) -> httpx.Response:
         url = path if path.startswith("http") else f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
         what = url.split("?", 1)[0]
         attempt = 0
@@ -65,8 +69,10 @@ class GitHubClient:
                 resp = self._client.get(url, params=params, headers=self._headers(accept))
             except httpx.TransportError as exc:
                 if attempt > self.max_retries:
-                    raise GitHubError(f"GitHub API unreachable ({type(exc).__name__}) for {what} after "
-                                      f"{attempt} tries: check the network, or run with --offline.") from None
+                    raise GitHubError(
+                        f"GitHub API unreachable ({type(exc).__name__}) for {what} after "
+                        f"{attempt} tries: check the network, or run with --offline."
+                    ) from None
                 self.sleep(self.backoff_s * 2 ** (attempt - 1))
                 continue
             if resp.status_code < 400:
@@ -77,30 +83,41 @@ class GitHubClient:
                 if wait <= MAX_RATE_LIMIT_WAIT_S and attempt <= self.max_retries:
                     self.sleep(wait)
                     continue
-                raise GitHubError(f"GitHub API rate limit reached for {what}; it resets at {reset}. "
-                                  "Wait until then, or set GITHUB_TOKEN for a higher limit.", resp.status_code)
+                raise GitHubError(
+                    f"GitHub API rate limit reached for {what}; it resets at {reset}. "
+                    "Wait until then, or set GITHUB_TOKEN for a higher limit.",
+                    resp.status_code,
+                )
             if resp.status_code >= 500:
                 if attempt > self.max_retries:
-                    raise GitHubError(f"GitHub API error HTTP {resp.status_code} for {what} after {attempt} "
-                                      "tries: try again later, or run with --offline.", resp.status_code)
+                    raise GitHubError(
+                        f"GitHub API error HTTP {resp.status_code} for {what} after {attempt} "
+                        "tries: try again later, or run with --offline.",
+                        resp.status_code,
+                    )
                 self.sleep(self.backoff_s * 2 ** (attempt - 1))
                 continue
             if resp.status_code == 401:
-                raise GitHubError(f"GitHub rejected the credentials (HTTP 401) for {what}: set GITHUB_TOKEN to a "
-                                  "valid token, or unset it.", 401)
+                raise GitHubError(
+                    f"GitHub rejected the credentials (HTTP 401) for {what}: set GITHUB_TOKEN to a "
+                    "valid token, or unset it.",
+                    401,
+                )
             if resp.status_code == 403:
                 raise GitHubError(f"GitHub refused access (HTTP 403) for {what}. {forbidden_hint}".strip(), 403)
             if resp.status_code == 422:
                 raise PageCapError(f"GitHub will not serve {what} with {params or {}} (HTTP 422).", 422)
             raise GitHubError(f"GitHub API HTTP {resp.status_code} for {what}.", resp.status_code)
 
-    def get_json(self, path: str, params: dict[str, Any] | None = None, accept: str | None = None,
-                 forbidden_hint: str = "") -> Any:
+    def get_json(
+        self, path: str, params: dict[str, Any] | None = None, accept: str | None = None, forbidden_hint: str = ""
+    ) -> Any:
         resp = self.get(path, params, accept, forbidden_hint)
         return _json(resp)
 
-    def paginate(self, path: str, params: dict[str, Any] | None = None, accept: str | None = None,
-                 forbidden_hint: str = "") -> Iterator[tuple[int, list[Any]]]:
+    def paginate(
+        self, path: str, params: dict[str, Any] | None = None, accept: str | None = None, forbidden_hint: str = ""
+    ) -> Iterator[tuple[int, list[Any]]]:
         """(page number, items) for each page, following rel="next" links."""
         url: str | None = path
         page = 1

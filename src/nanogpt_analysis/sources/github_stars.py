@@ -23,8 +23,10 @@ from .star_files import StarPoint, iso_utc, parse_iso
 REPO = "KellerJordan/modded-nanogpt"
 PAGE_CAP = 400
 SAMPLE_PAGES = 15
-ADMIN_ONLY = ("Since July 2026 GitHub limits the stargazer listing to the repository's admins and "
-              "collaborators; use the star files (--stars-dir) instead.")
+ADMIN_ONLY = (
+    "Since July 2026 GitHub limits the stargazer listing to the repository's admins and "
+    "collaborators; use the star files (--stars-dir) instead."
+)
 
 
 def current_count(client: GitHubClient, repo: str = REPO) -> StarPoint:
@@ -68,8 +70,14 @@ def fetch_history(client: GitHubClient, repo: str = REPO) -> list[StarPoint]:
     out = []
     for day, added in parse_history(payload):
         total += added
-        out.append(StarPoint(iso_utc(day + timedelta(days=1)), total, "GitHub API stargazers/history",
-                             "api daily star history (running total at the end of the day)"))
+        out.append(
+            StarPoint(
+                iso_utc(day + timedelta(days=1)),
+                total,
+                "GitHub API stargazers/history",
+                "api daily star history (running total at the end of the day)",
+            )
+        )
     return out
 
 
@@ -86,16 +94,31 @@ def fetch_listing(client: GitHubClient, repo: str = REPO) -> list[StarPoint]:
     out = []
     for page in pages:
         try:
-            items = first.json() if page == 1 else client.get_json(
-                f"/repos/{repo}/stargazers", {"per_page": 100, "page": page}, accept, ADMIN_ONLY)
+            items = (
+                first.json()
+                if page == 1
+                else client.get_json(f"/repos/{repo}/stargazers", {"per_page": 100, "page": page}, accept, ADMIN_ONLY)
+            )
         except PageCapError:
             break
         if items:
-            out.append(StarPoint(iso_utc(parse_iso(items[0]["starred_at"])), 100 * (page - 1) + 1,
-                                 "GitHub API stargazers listing", method))
+            out.append(
+                StarPoint(
+                    iso_utc(parse_iso(items[0]["starred_at"])),
+                    100 * (page - 1) + 1,
+                    "GitHub API stargazers listing",
+                    method,
+                )
+            )
             if page == last_page:
-                out.append(StarPoint(iso_utc(parse_iso(items[-1]["starred_at"])), 100 * (page - 1) + len(items),
-                                     "GitHub API stargazers listing", method))
+                out.append(
+                    StarPoint(
+                        iso_utc(parse_iso(items[-1]["starred_at"])),
+                        100 * (page - 1) + len(items),
+                        "GitHub API stargazers listing",
+                        method,
+                    )
+                )
     return out
 
 

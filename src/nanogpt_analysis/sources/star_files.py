@@ -12,7 +12,9 @@ from ..errors import UserError
 
 # star-history.com writes JavaScript Date strings: "Sat Jun 01 2024 19:40:04 GMT-0700 (Pacific Daylight Time)"
 JS_DATE = re.compile(r"^\w{3} (\w{3}) (\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT([+-])(\d{2})(\d{2})")
-MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,14 @@ def read_star_history_csv(path: Path) -> list[StarPoint]:
             at = parse_js_date(row["Date"])
         except ValueError as exc:
             raise UserError(f"{path} line {line}: {exc}") from None
-        out.append(StarPoint(iso_utc(at), _int(row["Stars"], path, line), f"{path.name}: star-history.com export",
-                             "star-history sample (time the Nth star was given; last row: total on export day)"))
+        out.append(
+            StarPoint(
+                iso_utc(at),
+                _int(row["Stars"], path, line),
+                f"{path.name}: star-history.com export",
+                "star-history sample (time the Nth star was given; last row: total on export day)",
+            )
+        )
     return out
 
 
@@ -87,7 +95,9 @@ def read_observations_csv(path: Path) -> list[StarPoint]:
             raise UserError(f"{path} line {line}: observed_at_utc {row['observed_at_utc']!r}: {exc}") from None
         src = (row.get("source") or "").strip()
         kind = (row.get("kind") or "").strip() or "observation"
-        out.append(StarPoint(iso_utc(at), _int(row["stars"], path, line), f"{path.name}: {src}", f"dated observation ({kind})"))
+        out.append(
+            StarPoint(iso_utc(at), _int(row["stars"], path, line), f"{path.name}: {src}", f"dated observation ({kind})")
+        )
     return out
 
 
@@ -100,6 +110,9 @@ def read_daily_csv(path: Path) -> list[StarPoint]:
         except ValueError:
             raise UserError(f"{path} line {line}: date_utc {row['date_utc']!r} is not YYYY-MM-DD") from None
         src = (row.get("source") or "").strip()
-        out.append(StarPoint(iso_utc(day), _int(row["stars"], path, line), f"{path.name}: {src}",
-                             "daily reading of stargazers_count"))
+        out.append(
+            StarPoint(
+                iso_utc(day), _int(row["stars"], path, line), f"{path.name}: {src}", "daily reading of stargazers_count"
+            )
+        )
     return out

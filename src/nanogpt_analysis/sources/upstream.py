@@ -54,9 +54,7 @@ def open_repo(path: str | Path) -> Path:
     p = Path(path).expanduser()
     if not p.exists():
         raise UserError(f"--repo {p}: no such directory. Pass the path of a clone of {UPSTREAM_URL}.")
-    proc = subprocess.run(
-        ["git", "-C", str(p), "rev-parse", "--absolute-git-dir"], capture_output=True, text=True
-    )
+    proc = subprocess.run(["git", "-C", str(p), "rev-parse", "--absolute-git-dir"], capture_output=True, text=True)
     if proc.returncode != 0:
         raise UserError(
             f"--repo {p} is not a git repository. Pass a clone of {UPSTREAM_URL} "
@@ -123,14 +121,20 @@ def origin_of(git_dir: Path) -> str:
     return url or str(git_dir)
 
 
-def open_upstream(repo: str | Path | None, ref: str | None, url: str = UPSTREAM_URL,
-                  cache_dir: Path | None = None) -> Upstream:
+def open_upstream(
+    repo: str | Path | None, ref: str | None, url: str = UPSTREAM_URL, cache_dir: Path | None = None
+) -> Upstream:
     git_dir = open_repo(repo) if repo else clone_upstream(url, cache_dir)
     branch = default_branch(git_dir)
     commit = resolve_commit(git_dir, ref or branch)
     date = git(git_dir, "show", "-s", "--format=%cI", commit).strip()
-    return Upstream(git_dir=git_dir, origin=url if not repo else origin_of(git_dir),
-                    default_ref=branch, commit=commit, commit_date=date)
+    return Upstream(
+        git_dir=git_dir,
+        origin=url if not repo else origin_of(git_dir),
+        default_ref=branch,
+        commit=commit,
+        commit_date=date,
+    )
 
 
 @dataclass(frozen=True)
