@@ -13,6 +13,7 @@ import pandas as pd
 
 from .collect import tables
 from .fit import EFFORTS, MODELS
+from .timeutil import days_between
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
 QUOTE_RECORDS = (2, 21, 55, 74, 89)
@@ -144,15 +145,6 @@ def _int(v: Any) -> str:
     return "—" if v is None or pd.isna(v) else str(int(v))
 
 
-def _days(a: str | None, b: str | None) -> float | None:
-    if not a or not b:
-        return None
-    ta, tb = pd.Timestamp(a), pd.Timestamp(b)
-    ta = ta.tz_convert("UTC").tz_localize(None) if ta.tzinfo else ta
-    tb = tb.tz_convert("UTC").tz_localize(None) if tb.tzinfo else tb
-    return (tb - ta).total_seconds() / 86400
-
-
 def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
     pairs = {
         "PR first commit → README date": ("pr_first_commit_at", "date"),
@@ -162,7 +154,7 @@ def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
     }
     out = {}
     for name, (a, b) in pairs.items():
-        vals = [v for v in (_days(r.get(a), r.get(b)) for r in rows) if v is not None]
+        vals = [v for v in (days_between(r.get(a), r.get(b)) for r in rows) if v is not None]
         if vals:
             out[name] = (median(vals), len(vals))
     return out

@@ -17,6 +17,7 @@ import pandas as pd  # noqa: E402
 
 from .collect import tables  # noqa: E402
 from .fit import EFFORTS, MODELS, predict_log  # noqa: E402
+from .timeutil import days_between  # noqa: E402
 
 STYLE = {"exponential": ("tab:red", "-"), "power_x0_1": ("tab:green", ":"), "power_x0_fit": ("tab:purple", "--")}
 
@@ -196,7 +197,7 @@ def make_plots(root: Path, metrics: dict[str, Any]) -> tuple[dict[str, Path], di
         ("merged_at", "s", "merged"),
         ("readme_listed_at", "x", "listed in README"),
     ):
-        sel = [(r["record"], _lag(r["date"], r.get(col))) for r in rows]
+        sel = [(r["record"], days_between(r["date"], r.get(col))) for r in rows]
         sel = [(a, b) for a, b in sel if b is not None]
         lag_counts[col] = len(sel)
         if sel:
@@ -238,10 +239,3 @@ def make_plots(root: Path, metrics: dict[str, Any]) -> tuple[dict[str, Path], di
     (out_dir / "figures.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     written["figures.json"] = out_dir / "figures.json"
     return written, manifest
-
-
-def _lag(date: str | None, ts: str | None) -> float | None:
-    if not date or not ts:
-        return None
-    delta = pd.Timestamp(ts).tz_convert("UTC").tz_localize(None) - pd.Timestamp(date)
-    return delta.total_seconds() / 86400

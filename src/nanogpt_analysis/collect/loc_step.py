@@ -24,8 +24,9 @@ from tqdm import tqdm
 from ..sources.git_history import Commit, History
 from ..sources.github_api import GitHubClient, GitHubError
 from ..sources.upstream import ObjectReader, Upstream
+from ..timeutil import days_between
 from . import tables
-from .log_code import LogCode, basename_index, normalise_link, read_log_code, sloc_of
+from .log_code import LogCode, basename_index, normalise_link, read_log_code, sloc_of, trim_blank_edges
 from .readme_table import ReadmeParseError, parse_readme
 from .training_code import TRACK_SCRIPTS, TrainingCode, find_script, training_code_at
 
@@ -126,14 +127,6 @@ def _repo_files(reader: ObjectReader, code: TrainingCode) -> dict[str, list[str]
     return out
 
 
-def _lag_days(readme_date: Any, commit_date: str) -> float | None:
-    """Days from the README date to the code commit: large values flag a commit that is not the record's."""
-    if not isinstance(readme_date, str) or not readme_date or not commit_date:
-        return None
-    delta = pd.Timestamp(commit_date).tz_convert("UTC").tz_localize(None) - pd.Timestamp(readme_date)
-    return round(delta.total_seconds() / 86400, 1)
-
-
 def fetch_pr_dates(client: GitHubClient) -> dict[int, dict[str, str]]:
     owner_repo = "KellerJordan/modded-nanogpt"
     out: dict[int, dict[str, str]] = {}
@@ -208,7 +201,8 @@ def build_loc_tables(
             )
             repo_files = _repo_files(reader, code) if code and not code.missing else None
             loc["log_vs_repo"] = _compare(log_code, repo_files)
-            loc["code_lag_days"] = _lag_days(rec.date, loc["code_commit_date"])
+            lag = days_between(rec.date, loc["code_commit_date"])
+            loc["code_lag_days"] = None if lag is None else round(lag, 1)
             bases = {"log": log_code.files if log_code else None, "repo": repo_files}
             loc.update(diff_basis="", loc_added=None, loc_removed=None, churn_cumulative=None)
             prev = prev_files.get(track)
@@ -241,20 +235,11 @@ def build_loc_tables(
 def _compare(log_code: LogCode | None, repo: dict[str, list[str]] | None) -> str:
     if log_code is None or repo is None:
         return ""
-    if log_code.files.get("script", []) == _trim_block(repo.get("script", [])) and all(
-        _trim_block(repo.get(k, [])) == v for k, v in log_code.files.items() if k != "script"
+    if log_code.files.get("script", []) == trim_blank_edges(repo.get("script", [])) and all(
+        trim_blank_edges(repo.get(k, [])) == v for k, v in log_code.files.items() if k != "script"
     ):
         return "same"
     return "different"
-
-
-def _trim_block(lines: list[str]) -> list[str]:
-    a, b = 0, len(lines)
-    while a < b and not lines[a].strip():
-        a += 1
-    while b > a and not lines[b - 1].strip():
-        b -= 1
-    return lines[a:b]
 
 
 def _dates_row(

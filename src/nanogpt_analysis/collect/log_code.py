@@ -58,18 +58,18 @@ def extract_log_code(text: str) -> tuple[LogCode | None, str]:
     j = i
     while j < end:
         if j + 2 < end and DASHES.match(lines[j]) and FILE_HEADER.match(lines[j + 1]) and DASHES.match(lines[j + 2]):
-            code.files[name] = _trim(part)
+            code.files[name] = trim_blank_edges(part)
             name = FILE_HEADER.match(lines[j + 1]).group(1)  # type: ignore[union-attr]
             part = []
             j += 3
             continue
         part.append(lines[j])
         j += 1
-    code.files[name] = _trim(part)
+    code.files[name] = trim_blank_edges(part)
     return code, ""
 
 
-def _trim(lines: list[str]) -> list[str]:
+def trim_blank_edges(lines: list[str]) -> list[str]:
     a, b = 0, len(lines)
     while a < b and not lines[a].strip():
         a += 1
