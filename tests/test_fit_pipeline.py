@@ -142,3 +142,15 @@ def _csv(path: Path) -> list[dict[str, str]]:
 
     with path.open() as fh:
         return list(csv.DictReader(fh))
+
+
+def test_missing_star_table_empties_column_and_skips_fit(tmp_path: Path) -> None:
+    shutil.copytree(REPO_ROOT / "data", tmp_path / "data")
+    (tmp_path / "data/record_stars.csv").unlink()
+    assert main(["--root", str(tmp_path), "analyze"]) == 0
+    doc = json.loads((tmp_path / "data/improvements.json").read_text())
+    assert all(r["stars"] is None for r in doc["rows"]) and any(r["loc_training"] for r in doc["rows"])
+    assert "data/record_stars.csv missing: its columns are empty" in doc["notes"]
+    m = yaml.safe_load((tmp_path / "metrics.yaml").read_text())
+    assert m["fits"]["stars"]["skipped"].startswith("only 0 records have stars")
+    assert "models" in m["fits"]["loc"]

@@ -50,6 +50,22 @@ COLUMN_DOCS: dict[str, str] = {
 }
 
 
+# (file in data/, columns taken, renames from the file's names to ours)
+OPTIONAL_INPUTS: list[tuple[str, list[str], dict[str, str]]] = [
+    ("loc.csv", ["loc_training", "loc_script", "loc_log_code", "loc_added", "loc_removed", "code_source"], {}),
+    (
+        "record_dates.csv",
+        ["pr_first_commit_at", "merged_at", "pr_created_at", "merged_at_source", "readme_listed_at"],
+        {},
+    ),
+    (
+        "record_stars.csv",
+        ["stars", "stars_flag", "stars_days_to_nearest_observation"],
+        {"days_to_nearest_observation": "stars_days_to_nearest_observation"},
+    ),
+]
+
+
 def _load_optional(path: Path, required: list[str]) -> pd.DataFrame | None:
     try:
         return tables.read_table(path, required=required)
@@ -70,30 +86,13 @@ def build_improvements(data_dir: Path, track: int) -> tuple[list[dict[str, Any]]
     if df.empty:
         return [], [f"track {track}: no records"]
     key = ["track", "row", "record"]
-    loc = _load_optional(data_dir / "loc.csv", key + ["loc_training", "loc_script", "loc_log_code"])
-    if loc is not None:
-        df = df.merge(
-            loc[key + ["loc_training", "loc_script", "loc_log_code", "loc_added", "loc_removed", "code_source"]],
-            on=key,
-            how="left",
-        )
-    else:
-        notes.append("data/loc.csv missing: LoC columns empty")
-    dates = _load_optional(data_dir / "record_dates.csv", key + ["pr_first_commit_at", "merged_at"])
-    if dates is not None:
-        df = df.merge(
-            dates[key + ["pr_first_commit_at", "pr_created_at", "merged_at", "merged_at_source", "readme_listed_at"]],
-            on=key,
-            how="left",
-        )
-    else:
-        notes.append("data/record_dates.csv missing: date columns empty")
-    stars = _load_optional(data_dir / "record_stars.csv", key + ["stars", "stars_flag"])
-    if stars is not None:
-        stars = stars.rename(columns={"days_to_nearest_observation": "stars_days_to_nearest_observation"})
-        df = df.merge(stars[key + ["stars", "stars_flag", "stars_days_to_nearest_observation"]], on=key, how="left")
-    else:
-        notes.append("data/record_stars.csv missing: stars columns empty")
+    for fname, columns, renames in OPTIONAL_INPUTS:
+        in_file = {ours: theirs for theirs, ours in renames.items()}
+        table = _load_optional(data_dir / fname, key + [in_file.get(c, c) for c in columns])
+        if table is None:
+            notes.append(f"data/{fname} missing: its columns are empty")
+            continue
+        df = df.merge(table.rename(columns=renames)[key + columns], on=key, how="left")
     start = pd.Timestamp(df["date"].dropna().iloc[0]) if df["date"].notna().any() else None
     base_time = float(df["time_s"].iloc[0])
     rows = []
