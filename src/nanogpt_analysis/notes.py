@@ -141,6 +141,40 @@ def data_block(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
+def history_block(root: Path) -> str:
+    """LoC jumps on the default branch and the largest README-date lags, for the observations below."""
+    data_dir = root / "data"
+    lines: list[str] = []
+    hist_path = data_dir / "training_code_history.csv"
+    if hist_path.exists():
+        h = tables.read_table(hist_path)
+        h = h[h["track"] == 1].reset_index(drop=True)
+        seen: set[str] = set()
+        for r in h.itertuples():
+            for part in str(r.training_files).split(";"):
+                name, _, n = part.rpartition(":")
+                if name not in seen:
+                    seen.add(name)
+                    lines.append(f"- `{name}` first counted in {r.date[:10]} (`{r.sha[:10]}`, {n} lines).")
+        jumps = h.assign(jump=h["loc_training"].diff()).nlargest(3, "jump")
+        for r in jumps.itertuples():
+            lines.append(
+                f"- training-code jump +{int(r.jump)} lines on {r.date[:10]} (`{r.sha[:10]}` {r.subject[:60]})."
+            )
+        lines.append(
+            f"- track-1 training code: {int(h['loc_training'].iloc[0])} lines at the first commit, "
+            f"{int(h['loc_training'].iloc[-1])} at the last."
+        )
+    rows = json.loads((data_dir / "improvements.json").read_text(encoding="utf-8"))["rows"]
+    for label, col in (("README date → merge", "merged_at"), ("README date → README listing", "readme_listed_at")):
+        lags = [(days_between(r["date"], r.get(col)), r["record"]) for r in rows]
+        lags = [x for x in lags if x[0] is not None]
+        if lags:
+            worst = max(lags)
+            lines.append(f"- largest {label}: {worst[0]:.0f} days (record {worst[1]}).")
+    return "\n".join(lines) + "\n"
+
+
 def _int(v: Any) -> str:
     return "—" if v is None or pd.isna(v) else str(int(v))
 
@@ -164,7 +198,7 @@ def update_notes(root: Path, metrics: dict[str, Any]) -> Path | None:
     path = root / "ai_notes.md"
     if not path.exists():
         return None
-    blocks = {"fits": fits_block(metrics), "data": data_block(root)}
+    blocks = {"fits": fits_block(metrics), "data": data_block(root), "history": history_block(root)}
     text = path.read_text(encoding="utf-8")
     new = BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), text)
     if new != text:
