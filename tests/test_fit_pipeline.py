@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from nanogpt_analysis.cli import main
-from nanogpt_analysis.fit import MODELS, compute_metrics, fit_effort
+from nanogpt_analysis.models.trend import MODELS, compute_metrics, fit_effort
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

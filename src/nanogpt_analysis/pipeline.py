@@ -7,9 +7,9 @@ from pathlib import Path
 import yaml
 
 from .analysis import load_improvements, write_improvements
-from .collect.tables import load_sources
 from .errors import UserError
-from .fit import compute_metrics
+from .models.trend import compute_metrics
+from .store.tables import load_sources
 
 
 def run_analyze(root: Path) -> dict[str, Path]:
@@ -35,11 +35,11 @@ def load_metrics(root: Path) -> dict:
 
 
 def run_plot(root: Path) -> dict[str, Path]:
-    from .notes import update_notes
     from .plots import make_plots
+    from .report.notes import update_notes
 
     metrics = load_metrics(root)
-    written, _ = make_plots(root, metrics)
+    written = make_plots(root)
     notes = update_notes(root, metrics)
     if notes is not None:
         written["ai_notes.md"] = notes

@@ -24,8 +24,8 @@ from tqdm import tqdm
 from ..sources.git_history import Commit, History
 from ..sources.github_api import GitHubClient, GitHubError
 from ..sources.upstream import ObjectReader, Upstream
+from ..store import tables
 from ..timeutil import days_between
-from . import tables
 from .log_code import LogCode, basename_index, normalise_link, read_log_code, sloc_of, trim_blank_edges
 from .readme_table import ReadmeParseError, parse_readme
 from .training_code import TRACK_SCRIPTS, TrainingCode, find_script, training_code_at

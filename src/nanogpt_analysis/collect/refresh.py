@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..sources.upstream import UPSTREAM_URL, ObjectReader, open_upstream
-from . import tables
+from ..store import tables
 from .records import RECORD_TEXT_COLUMNS, build_records
 
 

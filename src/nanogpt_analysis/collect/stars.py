@@ -22,7 +22,7 @@ import pandas as pd
 from ..sources.github_api import GitHubClient, GitHubError
 from ..sources.github_stars import fetch_api_stars
 from ..sources.star_files import StarPoint, read_daily_csv, read_observations_csv, read_star_history_csv
-from . import tables
+from ..store import tables
 
 PRECEDENCE = {"api": 0, "daily": 1, "observation": 2, "star-history": 3}
 DISAGREEMENT_THRESHOLD = 0.05

@@ -11,9 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from .collect import tables
-from .fit import EFFORTS, MODELS
-from .timeutil import days_between
+from ..models.trend import EFFORTS, MODELS
+from ..store import tables
+from ..timeutil import days_between
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
 QUOTE_RECORDS = (2, 21, 55, 74, 89)

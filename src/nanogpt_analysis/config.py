@@ -1,0 +1,59 @@
+"""Upstream identity and the speedrun's tracks: one table that every layer reads instead of literals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UPSTREAM_SLUG = "KellerJordan/modded-nanogpt"
+UPSTREAM_URL = f"https://github.com/{UPSTREAM_SLUG}"
+API_URL = "https://api.github.com"
+
+
+@dataclass(frozen=True)
+class Track:
+    id: int
+    name: str
+    readme_file: str  # file in the upstream repository that holds the track's record table
+    heading: str  # regex (case-insensitive) of the Markdown heading above the table
+    target_loss: float
+    response: str  # what a record minimises: "time_s" (wall clock) or "steps"
+    unit: str  # unit of the response as printed in the README
+    scripts: tuple[str, ...] = ()  # training scripts, newest name first
+    output: str = ""  # improvements file in data/
+
+
+TRACKS: dict[int, Track] = {
+    1: Track(
+        1,
+        "GPT-2 small (124M) to 3.28 val loss on 8xH100",
+        "README.md",
+        r"world record history",
+        3.28,
+        "time_s",
+        "wall-clock time",
+        ("train_gpt.py", "train_gpt2.py"),
+        "improvements.json",
+    ),
+    2: Track(
+        2,
+        "GPT-2 medium (350M) to 2.92 val loss on 8xH100",
+        "README.md",
+        r"gpt-?2 medium",
+        2.92,
+        "time_s",
+        "wall-clock time",
+        ("train_gpt_medium.py", "train_gptm.py"),
+        "improvements_medium.json",
+    ),
+    3: Track(
+        3,
+        "optimization track: fewest steps to 3.28 val loss (fixed architecture, data and batch size)",
+        "records/track_3_optimization/README.md",
+        r"notable results history",
+        3.28,
+        "steps",
+        "optimizer steps",
+        (),
+        "improvements_optimization.json",
+    ),
+}
