@@ -77,7 +77,7 @@ def frame(name: str, rows: list[dict[str, Any]]):
         unknown = have - set(t.names)
         missing = set(t.names) - have
         if unknown or missing:
-            raise ValueError(f"{name}: columns not in schema {sorted(unknown)}; schema columns absent {sorted(missing)}")
+            raise ValueError(f"{name}: columns not in schema {sorted(unknown)}; absent {sorted(missing)}")
     return pd.DataFrame(rows, columns=t.names)
 
 
