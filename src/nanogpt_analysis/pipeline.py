@@ -12,9 +12,16 @@ from .models.trend import compute_metrics
 from .store.tables import load_sources
 
 
-def run_analyze(root: Path) -> dict[str, Path]:
+def run_analyze(root: Path, anchors_dir: Path | None = None) -> dict[str, Path]:
+    from .derive.replication import write_replication
+
     data_dir = root / "data"
     written, notes = write_improvements(data_dir)
+    replication, why = write_replication(root, anchors_dir)
+    if replication is not None:
+        written["replication.csv"] = replication
+    else:
+        print(f"replication skipped: {why}")
     metrics = compute_metrics(load_improvements(data_dir, 1), load_sources(data_dir), notes[1])
     path = root / "metrics.yaml"
     tmp = path.with_suffix(".yaml.tmp")
@@ -46,5 +53,5 @@ def run_plot(root: Path) -> dict[str, Path]:
     return written
 
 
-def run_default(root: Path) -> dict[str, Path]:
-    return {**run_analyze(root), **run_plot(root)}
+def run_default(root: Path, anchors_dir: Path | None = None) -> dict[str, Path]:
+    return {**run_analyze(root, anchors_dir), **run_plot(root)}
