@@ -50,6 +50,11 @@ def run_plot(root: Path) -> dict[str, Path]:
     notes = update_notes(root, metrics)
     if notes is not None:
         written["ai_notes.md"] = notes
+    from .report.datapackage import write_datapackage
+    from .report.page import write_report
+
+    written["datapackage.json"] = write_datapackage(root)
+    written["report"] = write_report(root)
     return written
 
 
