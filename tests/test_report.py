@@ -113,6 +113,7 @@ def test_page_in_headless_chromium(served: str, tmp_path: Path) -> None:
 
 
 def test_datapackage_validates_and_catches_a_bad_cell(project: Path) -> None:
+    (project / "data" / "records.csv").unlink()  # the synthetic one has only the columns replication reads
     path = write_datapackage(project)
     pkg = json.loads(path.read_text())
     assert [r["path"] for r in pkg["resources"]] == ["replication.csv"]  # only tables that exist
