@@ -44,7 +44,7 @@ def run_plot(root: Path) -> dict[str, Path]:
     if notes is not None:
         written["ai_notes.md"] = notes
     written["datapackage.json"] = write_datapackage(root)
-    written["report"] = write_report(root)
+    written["report"] = write_report(root, snap)
     return written
 
 

@@ -69,7 +69,10 @@ def build_datapackage(data_dir: Path) -> dict[str, Any]:
             {"title": f"KellerJordan/modded-nanogpt at {commit} ({up.get('commit_date', '')})", "path": UPSTREAM_URL},
             {"title": "shared evidence files (stars, PR threads, published claims), read by importers; see README"},
         ],
-        "resources": [resource(t) for name, t in sorted(TABLES.items()) if (data_dir / name).exists()],
+        # the JSON outputs (improvements*.json) are documented in README; a tabular resource is a CSV file
+        "resources": [
+            resource(t) for name, t in sorted(TABLES.items()) if name.endswith(".csv") and (data_dir / name).exists()
+        ],
     }
 
 

@@ -263,9 +263,10 @@ def render_page(snap: Snapshot) -> tuple[str, list[str]]:
     return html, page.missing_figures
 
 
-def write_report(root: Path) -> Path:
+def write_report(root: Path, snap: Snapshot | None = None) -> Path:
+    """Write the page; `snap` is the run's loader (metrics.yaml already parsed), else a new one."""
     path = Path(root) / PAGE
-    html, missing = render_page(Snapshot(root))
+    html, missing = render_page(snap or Snapshot(root))
     atomic_write_text(path, html)
     if missing:
         raise UserError(f"{path}: figure(s) missing: {', '.join(missing)} — run `nanogpt-analysis plot`")
