@@ -608,7 +608,10 @@ def _judge(claim: Claim, res: Result, row: dict[str, Any]) -> dict[str, Any]:
         return {**out, "status": "compared", "explanation": res.explanation}
     ok = abs(ours - pub) <= (tol or 0) * (1 + 1e-9)
     if ok:
-        return {**out, "status": "reproduced", "explanation": f"within ±{tol:.3g} (half a unit of the last digit)"}
+        note = f"within ±{tol:.3g} (half a unit of the last digit)" + (
+            f"; {res.explanation}" if res.explanation else ""
+        )
+        return {**out, "status": "reproduced", "explanation": note}
     return {**out, "status": "differs", "explanation": res.explanation or "differs; no computed explanation"}
 
 
