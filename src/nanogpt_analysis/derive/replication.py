@@ -218,21 +218,24 @@ def _handles(cell: Any) -> list[str]:
 
 
 def _tkwa_fit(inp: Inputs, claim: Claim) -> Result:
-    from ..models.trend import _criteria, fit_model
+    """statsmodels OLS as tkwa fitted it (derive/ sits below models/, so not through models/trend.py)."""
+    from statsmodels.regression.linear_model import OLS
 
     imp = _truncate(inp.improvements[1], claim)
     x = pd.to_datetime(imp["date"]).sub(pd.Timestamp(imp["date"].iloc[0])).dt.days.to_numpy(float)
     y = np.log(imp["time_s"].to_numpy(float) / 60.0)
-    model = "exponential" if claim.claim.startswith(("exp", "half")) else "power_x0_1"
-    fit = fit_model(model, x, y)
+    power = claim.claim.startswith("power")
+    z = np.log(x + 1.0) if power else x
+    res = OLS(y, np.column_stack([np.ones_like(z), z])).fit()
+    slope = float(res.params[1])
     value = {
-        "exp_slope": fit.b,
-        "power_exponent": fit.b,
-        "exp_r2": _criteria(fit, y)["r2_log"],
-        "power_r2": _criteria(fit, y)["r2_log"],
-        "half_life_days": math.log(2) / -fit.b,
+        "exp_slope": slope,
+        "power_exponent": slope,
+        "exp_r2": float(res.rsquared),
+        "power_r2": float(res.rsquared),
+        "half_life_days": math.log(2) / -slope,
     }.get(claim.claim)
-    how = "ln(days+1)" if model == "power_x0_1" else "days since record 1"
+    how = "ln(days+1)" if power else "days since record 1"
     method = f"OLS of ln(minutes) on {how}, {len(imp)} track-1 improvements (re-timing rows excluded)"
     why = f"our fit: {len(imp)} points, {imp['date'].iloc[0]} to {imp['date'].iloc[-1]}, time_s / 60 as minutes"
     return Result(value, method, why)
@@ -599,9 +602,13 @@ def _float(text: str) -> float | None:
 
 
 def _judge(claim: Claim, res: Result, row: dict[str, Any]) -> dict[str, Any]:
-    pub, ours, tol = row["published_value"], _sig(res.value), row["tolerance"]
-    rel = None if pub in (None, 0) or ours is None else _sig((ours - pub) / abs(pub))
-    out = {"our_value": ours, "relative_difference": rel, "method": res.method}
+    pub, ours, tol = _float(claim.value), res.value, row["tolerance"]
+    if ours is not None and not math.isfinite(ours):
+        ours = None
+    # from the unrounded values; below 1e-12 it is floating-point noise that varies by platform: 0
+    rel = None if pub in (None, 0) or ours is None else (ours - pub) / abs(pub)
+    rel = None if rel is None else (0.0 if abs(rel) < 1e-12 else _sig(rel))
+    out = {"our_value": _sig(ours), "relative_difference": rel, "method": res.method}
     if ours is None or pub is None:
         return {**out, "status": "not computed", "explanation": res.explanation or "no value"}
     if res.judgement:

@@ -312,7 +312,11 @@ REPLICATION = table(
         C("cutoff_record", "integer", "last track record the source had (empty: cut by date)"),
         C("cutoff_date", "date", "last date the source had"),
         C("our_value", "number", "our value, computed by the method column from data/", "see unit"),
-        C("relative_difference", "number", "(our_value - published_value) / |published_value|"),
+        C(
+            "relative_difference",
+            "number",
+            "(our_value - published_value) / |published_value|, from unrounded values; below 1e-12 written as 0",
+        ),
         C(
             "tolerance",
             "number",
