@@ -149,3 +149,36 @@ def test_missing_anchor_folder_skips_with_reason(snapshot):
 )
 def test_tolerance_is_half_the_last_digit_at_most_six_significant(text, tol):
     assert tolerance(text) == pytest.approx(tol)
+
+
+def test_claims_file_without_its_columns_is_one_clear_error(snapshot):
+    from nanogpt_analysis.errors import UserError
+
+    root, anchors = snapshot
+    anchors.mkdir(parents=True)
+    (anchors / "published-claims.csv").write_text("who,number\nx,1\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"published-claims.csv:1: missing column\(s\) anchor, claim, value"):
+        write_replication(root, anchors)
+    assert not (root / "data" / "replication.csv").exists()
+
+
+def test_flop_factors_from_compute_table(snapshot):
+    root, anchors = snapshot
+    flops = {1: 8.0e18, 8: 2.0e17}  # factor 40
+    rows = [{"track": 1, "row": r, "record": r, "flops_6nd": flops.get(r, "")} for r in range(1, 11)]
+    _write_csv(root / "data" / "compute.csv", rows)
+    wall = math.exp(-SLOPE * DAYS[7])
+    _claims(
+        anchors,
+        [
+            ("gundlach-2026-03", "flop_factor", "FLOPs", "40.00", "8"),
+            ("gundlach-2026-03", "non_flop_factor", "wall / flop", f"{wall / 40:.4f}", "8"),
+            ("gundlach-2026-03", "annual_rate", "flop_factor^(1/(2026-2019))", "1.69", "8"),
+            ("gundlach-2026-03", "wallclock_factor", "first / last", "99", "9"),
+        ],
+    )
+    got = _run(root, anchors)
+    assert got["flop_factor"]["status"] == "reproduced"
+    assert got["non_flop_factor"]["status"] == "reproduced"
+    assert got["annual_rate"]["our_value"] == pytest.approx(40 ** (1 / 7), rel=1e-9)
+    assert got["wallclock_factor"]["status"] == "differs" and got["wallclock_factor"]["explanation"]

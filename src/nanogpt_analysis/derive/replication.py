@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ..config import TRACKS
+from ..errors import UserError
 from ..store import tables
 
 CLAIMS_FILE = "published-claims.csv"
@@ -90,49 +91,59 @@ def _int_or_none(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) of a shared CSV; a file without the columns we read is one clear error."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}")
+            return [(n, {k: (v or "").strip() for k, v in r.items() if k}) for n, r in enumerate(reader, start=2)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
+
+
 def read_claims(anchors_dir: Path, root: Path) -> list[Claim]:
     """published-claims.csv plus one claim per line of Dial's estimates and one same-hardware total."""
     path = anchors_dir / CLAIMS_FILE
-    out: list[Claim] = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for lineno, r in enumerate(csv.DictReader(fh), start=2):
-            out.append(
-                Claim(
-                    anchor=(r.get("anchor") or "").strip(),
-                    claim=(r.get("claim") or "").strip(),
-                    what=(r.get("what") or "").strip(),
-                    value=(r.get("value") or "").strip(),
-                    unit=(r.get("unit") or "").strip(),
-                    cutoff_record=_int_or_none(r.get("cutoff_record", "")),
-                    cutoff_date=(r.get("cutoff_date") or "").strip(),
-                    source=(r.get("source") or "").strip(),
-                    claims_file=f"{_rel(path, root)}:{lineno}",
-                )
-            )
-    return out + _dial_claims(anchors_dir, root) + _intology_claims(anchors_dir, root)
+    out = [
+        Claim(
+            anchor=r["anchor"],
+            claim=r["claim"],
+            what=r.get("what", ""),
+            value=r["value"],
+            unit=r.get("unit", ""),
+            cutoff_record=_int_or_none(r.get("cutoff_record", "")),
+            cutoff_date=r.get("cutoff_date", ""),
+            source=r.get("source", ""),
+            claims_file=f"{_rel(path, root)}:{lineno}",
+        )
+        for lineno, r in _rows(path, ("anchor", "claim", "value"))
+    ]
+    return out + _dial_claims(anchors_dir, root, out) + _intology_claims(anchors_dir, root)
 
 
-def _dial_claims(anchors_dir: Path, root: Path) -> list[Claim]:
+def _dial_claims(anchors_dir: Path, root: Path, published: list[Claim]) -> list[Claim]:
+    """One claim per estimate; cut-off and source from Dial's row of published-claims.csv."""
     path = anchors_dir / DIAL_FILE
     if not path.exists():
         return []
-    out = []
-    with path.open(encoding="utf-8", newline="") as fh:
-        for lineno, r in enumerate(csv.DictReader(fh), start=2):
-            out.append(
-                Claim(
-                    "dial-2025-10",
-                    f"estimate:{r['change']}",
-                    f"rough estimated impact ({r['group']}), PRs {r['prs']}",
-                    r["estimated_impact_s"],
-                    "s",
-                    None,
-                    "2025-10-04",
-                    "https://www.lesswrong.com/posts/j3gp8tebQiFJqzBgg",
-                    f"{_rel(path, root)}:{lineno}",
-                )
-            )
-    return out
+    post = next((c for c in published if c.anchor.startswith("dial-")), None)
+    return [
+        Claim(
+            post.anchor if post else "dial",
+            f"estimate:{r['change']}",
+            f"rough estimated impact ({r['group']}), PRs {r['prs']}",
+            r["estimated_impact_s"],
+            "s",
+            None,
+            post.cutoff_date if post else "",
+            post.source if post else "",
+            f"{_rel(path, root)}:{lineno}",
+        )
+        for lineno, r in _rows(path, ("group", "change", "estimated_impact_s", "prs"))
+    ]
 
 
 def _intology_claims(anchors_dir: Path, root: Path) -> list[Claim]:
@@ -140,9 +151,7 @@ def _intology_claims(anchors_dir: Path, root: Path) -> list[Claim]:
     path = anchors_dir / INTOLOGY_FILE
     if not path.exists():
         return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    rows = [r for r in rows if (r.get("mean_seconds_faster_vs_FA3") or "").strip()]
+    rows = [r for _, r in _rows(path, ("record", "mean_seconds_faster_vs_FA3")) if r["mean_seconds_faster_vs_FA3"]]
     if len(rows) < 2:
         return []
     first, last = rows[0]["record"], rows[-1]["record"]
@@ -534,7 +543,7 @@ METHODS: dict[tuple[str, str], Callable[[Inputs, Claim], Result]] = {
 def _method_for(claim: Claim) -> Callable[[Inputs, Claim], Result] | None:
     if (claim.anchor, claim.claim) in METHODS:
         return METHODS[(claim.anchor, claim.claim)]
-    if claim.anchor == "dial-2025-10" and claim.claim.startswith("estimate:"):
+    if claim.anchor.startswith("dial") and claim.claim.startswith("estimate:"):
         return _dial_estimate
     if claim.anchor == "intology-2026-05" and claim.claim.startswith("same_hardware_gain_s:"):
         return _same_hardware
