@@ -50,7 +50,9 @@ table{border-collapse:collapse;font-size:.85rem;margin:.5rem 0}
 th,td{border:1px solid #ddd;padding:.2rem .4rem;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .na{color:#8a4b00}.missing{color:#b00020;font-weight:bold}
-.reproduced{color:#1a6b1a}.differs{color:#b00020}.compared{color:#1f4e99}
+.reproduced td:last-child{color:#1a6b1a}.differs td:last-child{color:#b00020}
+.compared td:last-child{color:#1f4e99}.not-computed td:last-child{color:#8a4b00}
+tr.note td{color:#444;font-size:.8rem;border-top:none;padding-bottom:.5rem}
 nav{display:flex;flex-wrap:wrap;gap:.2rem .8rem}
 @media (max-width:600px){body{font-size:15px;padding:0 .5rem}table{font-size:.75rem}}
 """
@@ -88,10 +90,7 @@ def _table(header: list[str], rows: list[list[Any]], classes: list[str] | None =
     body = []
     for i, row in enumerate(rows):
         cls = f' class="{classes[i]}"' if classes and classes[i] else ""
-        cells = "".join(
-            f'<td class="n">{escape(_fmt(c))}</td>' if isinstance(c, int | float) else f"<td>{escape(_fmt(c))}</td>"
-            for c in row
-        )
+        cells = "".join(_cell(c) for c in row)
         body.append(f"<tr{cls}>{cells}</tr>")
     return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
 
@@ -169,18 +168,31 @@ def _replication(page: Page) -> str:
     counts = df["status"].value_counts()
     statuses = ("reproduced", "differs", "compared", "not computed")
     summary = ", ".join(f"{int(counts[s])} {s}" for s in statuses if s in counts)
-    rows, classes = [], []
+    body = []
     for r in df.to_dict("records"):
-        cells = [None if _isnan(r[c]) else r[c] for c in REPLICATION_COLUMNS]
-        rows.append([*cells, f"{r['method'] or ''} — {r['explanation'] or ''}".strip(" —")])
-        classes.append(str(r["status"]).replace(" ", "-"))
+        cls = str(r["status"]).replace(" ", "-")
+        cells = "".join(_cell(None if _isnan(r[c]) else r[c]) for c in REPLICATION_COLUMNS)
+        note = " — ".join(str(r[c]) for c in ("method", "explanation") if not _isnan(r[c]) and r[c])
+        body.append(
+            f'<tr class="{cls}">{cells}</tr><tr class="note"><td colspan="{len(REPLICATION_COLUMNS)}">'
+            f"{escape(note)}</td></tr>"
+        )
+    head = "".join(f"<th scope=col>{escape(h)}</th>" for h in REPLICATION_COLUMNS)
     intro = (
         f"<p>{len(df)} published claims, each recomputed the way its source did from our snapshot cut at the "
         f"source's cut-off: {escape(summary)}. <em>reproduced</em>: within half a unit of the published value's "
         "last digit (6 significant digits at most); <em>compared</em>: a judgement or estimate shown beside our "
-        'code-derived value. Full table: <a href="../data/replication.csv">data/replication.csv</a>.</p>'
+        "code-derived value. Under each claim: how we computed it, and why it differs. Full table: "
+        '<a href="../data/replication.csv">data/replication.csv</a>.</p>'
     )
-    return intro + _table([*REPLICATION_COLUMNS, "method — explanation"], rows, classes)
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return intro + f'<div class="scroll">{table}</div>'
+
+
+def _cell(c: Any) -> str:
+    if isinstance(c, int | float) and not isinstance(c, bool):
+        return f'<td class="n">{escape(_fmt(c))}</td>'
+    return f"<td>{escape(_fmt(c))}</td>"
 
 
 def _isnan(v: Any) -> bool:
