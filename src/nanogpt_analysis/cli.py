@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="project folder holding data/ (outputs go here too); default: current folder",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--force", action="store_true", help="recompute and redraw even when inputs and code are unchanged"
+    )
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("refresh", help="rebuild every table in data/ from upstream (and star sources)")
@@ -107,7 +110,7 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
     if cmd == "analyze":
         from .pipeline import run_analyze
 
-        return run_analyze(root)
+        return run_analyze(root, args.force)
     if cmd == "docs":
         from .report.readme_docs import update_readme
 
@@ -117,10 +120,10 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
     if cmd == "plot":
         from .pipeline import run_plot
 
-        return run_plot(root)
+        return run_plot(root, args.force)
     from .pipeline import run_default
 
-    return run_default(root)
+    return run_default(root, args.force)
 
 
 def _star_files(args: argparse.Namespace, opts) -> None:

@@ -9,8 +9,6 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-import pandas as pd
-
 from ..config import TRACKS
 from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
@@ -254,7 +252,7 @@ def history_block(snap: Snapshot) -> str:
 
 
 def _int(v: Any) -> str:
-    return "—" if v is None or pd.isna(v) else str(int(v))
+    return "—" if v is None or v != v else str(int(v))  # v != v: NaN
 
 
 def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
