@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="project folder holding data/ (outputs go here too); default: current folder",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--force", action="store_true", help="recompute and redraw even when inputs and code are unchanged"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--anchors",
@@ -119,7 +122,7 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
     if cmd == "analyze":
         from .pipeline import run_analyze
 
-        return run_analyze(root, args.anchors)
+        return run_analyze(root, args.force, args.anchors)
     if cmd == "docs":
         from .report.readme_docs import update_readme
 
@@ -129,10 +132,10 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
     if cmd == "plot":
         from .pipeline import run_plot
 
-        return run_plot(root)
+        return run_plot(root, args.force)
     from .pipeline import run_default
 
-    return run_default(root, args.anchors)
+    return run_default(root, args.force, args.anchors)
 
 
 def _star_files(args: argparse.Namespace, opts) -> None:

@@ -1,5 +1,5 @@
-"""The order of the offline steps on the committed snapshot: analyze (derived tables, models) then plot
-(figures, notes, data package, report page). No logic of its own."""
+"""The order of the offline steps on the committed snapshot: analyze (derived tables, replication, models)
+then plot (figures, notes, data package, report page). No logic of its own."""
 
 from __future__ import annotations
 
@@ -10,9 +10,46 @@ from .store.io import atomic_write_text
 from .store.snapshot import Snapshot
 
 
-def run_analyze(root: Path, anchors_dir: Path | None = None) -> dict[str, Path]:
+def _evidence_dirs(root: Path, anchors_dir: Path | None) -> list[Path]:
+    """Folders of evidence the analyze step reads: the published claims and, beside them, the PR threads."""
+    from .derive.replication import default_anchors_dir
+
+    anchors = Path(anchors_dir) if anchors_dir else default_anchors_dir(root)
+    return [anchors, anchors.parent / "prs"]
+
+
+def _analysis_inputs(root: Path, previous_outputs: set[str], anchors_dir: Path | None = None) -> list[Path]:
+    """Every file the analyze step may read: data/ less what it writes itself, and the evidence files."""
+    # data/datapackage.json is written by the plot step and never read here
+    skip = previous_outputs | {"data/datapackage.json"}
+    data = [p for p in (root / "data").glob("*") if f"data/{p.name}" not in skip]
+    evidence = [p for d in _evidence_dirs(root, anchors_dir) for p in d.glob("*")]
+    return data + evidence
+
+
+def _unchanged(root: Path, metrics: dict | None, anchors_dir: Path | None) -> dict[str, Path] | None:
+    """The outputs of the previous analyze run when its inputs and outputs are as it left them."""
+    from .store.cache import digest, file_digest
+
+    cache = (metrics or {}).get("cache") or {}
+    outputs: dict[str, str] = cache.get("outputs") or {}
+    if not outputs or cache.get("inputs") != digest(_analysis_inputs(root, set(outputs), anchors_dir), root):
+        return None
+    for name, sha in outputs.items():
+        if not (root / name).is_file() or file_digest(root / name) != sha:
+            return None
+    return {Path(n).name: root / n for n in outputs} | {"metrics.yaml": root / "metrics.yaml"}
+
+
+def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None) -> dict[str, Path]:
     import yaml
 
+    from .store.cache import digest, file_digest
+
+    snap = Snapshot(root)
+    if not force and (kept := _unchanged(root, snap.metrics_or_none(), anchors_dir)) is not None:
+        print("analyze: inputs and code unchanged since metrics.yaml was written; outputs kept (--force recomputes)")
+        return kept
     from .analysis import write_improvements
     from .derive.replication import write_replication
     from .models.trend import compute_metrics
@@ -26,20 +63,25 @@ def run_analyze(root: Path, anchors_dir: Path | None = None) -> dict[str, Path]:
     snap = Snapshot(root)
     rows = {track: snap.improvements(track) for track in TRACKS}
     metrics = compute_metrics(rows, snap.sources, notes)
+    outputs = {p.relative_to(root).as_posix() for p in written.values()}
+    metrics["cache"] = {
+        "inputs": digest(_analysis_inputs(root, outputs, anchors_dir), root),
+        "outputs": {name: file_digest(root / name) for name in sorted(outputs)},
+    }
     path = root / "metrics.yaml"
     atomic_write_text(path, yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110))
     written["metrics.yaml"] = path
     return written
 
 
-def run_plot(root: Path) -> dict[str, Path]:
+def run_plot(root: Path, force: bool = False) -> dict[str, Path]:
     from .plots import make_plots
     from .report.datapackage import write_datapackage
     from .report.notes import update_notes
     from .report.page import write_report
 
     snap = Snapshot(root)
-    written = make_plots(root, snap)
+    written = make_plots(root, snap, force=force)
     notes = update_notes(root, snap)
     if notes is not None:
         written["ai_notes.md"] = notes
@@ -48,5 +90,5 @@ def run_plot(root: Path) -> dict[str, Path]:
     return written
 
 
-def run_default(root: Path, anchors_dir: Path | None = None) -> dict[str, Path]:
-    return {**run_analyze(root, anchors_dir), **run_plot(root)}
+def run_default(root: Path, force: bool = False, anchors_dir: Path | None = None) -> dict[str, Path]:
+    return {**run_analyze(root, force, anchors_dir), **run_plot(root, force)}

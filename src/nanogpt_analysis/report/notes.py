@@ -9,8 +9,6 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-import pandas as pd
-
 from ..config import TRACKS
 from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
@@ -254,7 +252,7 @@ def history_block(snap: Snapshot) -> str:
 
 
 def _int(v: Any) -> str:
-    return "—" if v is None or pd.isna(v) else str(int(v))
+    return "—" if v is None or v != v else str(int(v))  # v != v: NaN
 
 
 def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
@@ -281,7 +279,7 @@ def replication_block(snap: Snapshot) -> str:
     lines = [f"{len(df)} claims: " + ", ".join(f"{int(n)} {s}" for s, n in counts.items()) + ".", ""]
     lines += ["| anchor | claim | published | ours | status | explanation |", "|---|---|---|---|---|---|"]
     for r in df[df["status"] != "reproduced"].itertuples():
-        ours = "—" if pd.isna(r.our_value) else f"{r.our_value:.4g}"
+        ours = "—" if r.our_value != r.our_value else f"{r.our_value:.4g}"  # NaN: not computed
         lines.append(f"| {r.anchor} | {r.claim} | {r.published_value:.4g} | {ours} | {r.status} | {r.explanation} |")
     return "\n".join(lines) + "\n"
 
