@@ -1,7 +1,8 @@
 """`refresh`: rebuild every table in data/ from upstream and record where each came from.
 
-All tables are computed first, validated, and only then renamed into data/ together, so a failure
-at any step leaves the previous snapshot exactly as it was.
+All tables are computed first, validated, and only then swapped into data/ in one step (store/io.py
+`SnapshotSwap`), so a failure or a Ctrl-C at any step leaves data/ entirely the old snapshot or entirely
+the new one, and the message says which.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
+from ..errors import UserError
 from ..sources.upstream import UPSTREAM_URL, ObjectReader, open_upstream
 from ..store import tables
+from ..timeutil import utc_z
 from .records import RECORD_TEXT_COLUMNS, build_records
 
 
@@ -29,6 +32,7 @@ class RefreshOptions:
     stars_csv: Path | None = None
     stars_observations: Path | None = None
     stars_daily: Path | None = None
+    pr_threads: Path | None = None
     offline: bool = False
     api_url: str = "https://api.github.com"
     progress: bool = True
@@ -44,12 +48,35 @@ def _say(opts: RefreshOptions, msg: str) -> None:
     print(msg, flush=True)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a refresh; `message` says whether data/ holds the old or the new snapshot."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
     """Run the chosen steps; return {file name: path written}."""
+    from ..store.io import SnapshotSwap
+
+    swap = SnapshotSwap(opts.data_dir)
+    try:
+        return _run(opts, swap)
+    except KeyboardInterrupt:
+        if swap.state == "new":
+            raise Interrupted(
+                f"interrupted after the new snapshot was in place: {opts.data_dir} is the new one"
+            ) from None
+        raise Interrupted(f"interrupted: {opts.data_dir} was left as it was (the old snapshot)") from None
+
+
+def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
     t0 = time.perf_counter()
     sources = tables.load_sources(opts.data_dir)
     written: dict[str, Path] = {}
-    with tables.staged(opts.data_dir) as files:
+    with swap.locked():
+        files: dict[str, str] = {}
         upstream = None
         if {"records", "loc"} & set(opts.steps):
             upstream = open_upstream(opts.repo, opts.ref, opts.url, opts.cache_dir)
@@ -59,7 +86,7 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
                 "read_from": upstream.origin if opts.repo is None else "local clone (--repo)",
                 "default_branch": upstream.default_ref,
                 "commit": upstream.commit,
-                "commit_date": upstream.commit_date,
+                "commit_date": utc_z(upstream.commit_date),
             }
         records_df = None
         if "records" in opts.steps:
@@ -67,7 +94,7 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
             with ObjectReader(upstream.git_dir) as reader:
                 records_df, report = build_records(upstream, reader, lenient=opts.lenient)
             tables.validate_keyed(records_df, "records.csv")
-            files["records.csv"] = tables.to_csv_text(records_df)
+            files["records.csv"] = tables.table_text("records.csv", records_df)
             sources["records"] = {"source": f"README.md at upstream commit {upstream.commit}", **report}
             _report_checks(opts, report)
         if "loc" in opts.steps:
@@ -75,21 +102,30 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
 
             assert upstream is not None
             if records_df is None:
-                records_df = tables.read_table(opts.data_dir / "records.csv", text_columns=RECORD_TEXT_COLUMNS)
+                records_df = _saved_records(opts)
             sources["loc"] = run_loc_step(upstream, records_df, files, opts)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 
             if records_df is None:
-                records_df = tables.read_table(opts.data_dir / "records.csv", text_columns=RECORD_TEXT_COLUMNS)
+                records_df = _saved_records(opts)
             sources["stars"] = run_stars_step(records_df, files, opts)
         sources["refreshed_at"] = now_utc()
         sources["tool_version"] = __version__
         sources["refresh_seconds"] = round(time.perf_counter() - t0, 2)
         files["sources.json"] = tables.dump_json(sources)
+        swap.commit({name: text.encode("utf-8") for name, text in files.items()})
     for name in files:
         written[name] = opts.data_dir / name
     return written
+
+
+def _saved_records(opts: RefreshOptions):
+    path = opts.data_dir / "records.csv"
+    try:
+        return tables.read_table(path, text_columns=RECORD_TEXT_COLUMNS)
+    except FileNotFoundError:
+        raise UserError(f"{path} is missing: run `nanogpt-analysis refresh` (all steps) first.") from None
 
 
 def _report_checks(opts: RefreshOptions, report: dict) -> None:
