@@ -9,6 +9,7 @@ import yaml
 from .analysis import load_improvements, write_improvements
 from .errors import UserError
 from .models.trend import compute_metrics
+from .store.io import atomic_write_text
 from .store.tables import load_sources
 
 
@@ -16,10 +17,9 @@ def run_analyze(root: Path) -> dict[str, Path]:
     data_dir = root / "data"
     written, notes = write_improvements(data_dir)
     metrics = compute_metrics(load_improvements(data_dir, 1), load_sources(data_dir), notes[1])
-    path = root / "metrics.yaml"
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
-    tmp.replace(path)
+    path = atomic_write_text(
+        root / "metrics.yaml", yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110)
+    )
     written["metrics.yaml"] = path
     return written
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import UserError
 from ..store import tables
+from ..store.io import write_json
 
 OUTPUTS = {1: "improvements.json", 2: "improvements_medium.json"}
 
@@ -119,7 +120,7 @@ def build_improvements(data_dir: Path, track: int) -> tuple[list[dict[str, Any]]
             "stars": _num(r.get("stars"), integer=False),
             "stars_flag": _str(r.get("stars_flag")),
             "stars_days_to_nearest_observation": _num(r.get("stars_days_to_nearest_observation"), integer=False),
-            "pr": _num(str(r.get("pr") or "").split(";")[0] or None),
+            "pr": _num(None if _missing(r.get("pr")) else str(r.get("pr")).split(";")[0]),
             "pr_first_commit_at": _str(r.get("pr_first_commit_at")),
             "pr_created_at": _str(r.get("pr_created_at")),
             "merged_at": _str(r.get("merged_at")),
@@ -133,15 +134,21 @@ def build_improvements(data_dir: Path, track: int) -> tuple[list[dict[str, Any]]
     return rows, notes
 
 
+def _missing(v: Any) -> bool:
+    return v is None or (not isinstance(v, str | list) and bool(pd.isna(v))) or v == ""
+
+
 def _num(v: Any, integer: bool = True) -> float | int | None:
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v == "":
+    if _missing(v):
         return None
     f = float(v)
+    if math.isnan(f):
+        return None
     return int(f) if integer and f.is_integer() else f
 
 
 def _str(v: Any) -> str | None:
-    return None if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" else str(v)
+    return None if _missing(v) else str(v)
 
 
 def _split(v: Any) -> list[str]:
@@ -162,11 +169,7 @@ def write_improvements(data_dir: Path) -> tuple[dict[str, Path], dict[int, list[
             "notes": notes[track],
             "rows": rows,
         }
-        path = data_dir / name
-        tmp = path.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        tmp.replace(path)
-        written[name] = path
+        written[name] = write_json(data_dir / name, doc, indent=1, sort_keys=False)
     return written, notes
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..models.trend import EFFORTS, MODELS
 from ..store import tables
+from ..store.io import atomic_write_text
 from ..timeutil import days_between
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
@@ -182,6 +183,7 @@ def _int(v: Any) -> str:
 def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
     pairs = {
         "PR first commit → README date": ("pr_first_commit_at", "date"),
+        "README date → PR opened": ("date", "pr_created_at"),
         "README date → merge": ("date", "merged_at"),
         "README date → README listing": ("date", "readme_listed_at"),
         "PR first commit → merge": ("pr_first_commit_at", "merged_at"),
@@ -202,5 +204,5 @@ def update_notes(root: Path, metrics: dict[str, Any]) -> Path | None:
     text = path.read_text(encoding="utf-8")
     new = BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), text)
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        atomic_write_text(path, new)
     return path
