@@ -14,7 +14,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from ..sources.git_history import History
-from ..sources.github_api import GitHubClient, GitHubError
+from ..sources.github_api import GitHubClient, GitHubError, RateLimitError
 from ..sources.pr_threads import PrOpened, read_pr_threads
 from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
@@ -169,6 +169,8 @@ def run_loc_step(upstream: Upstream, records: pd.DataFrame, files: dict[str, str
         try:
             pr_api = fetch_pr_dates(client)
             api_note = f"{len(pr_api)} pull requests read from the GitHub API"
+        except RateLimitError:
+            raise
         except GitHubError as exc:
             api_note = f"GitHub API failed, git dates stand: {exc}"
             print(f"note: {api_note}")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import UserError
-from ..sources.upstream import UPSTREAM_URL, ObjectReader, open_upstream
+from ..sources.upstream import UPSTREAM_URL, ObjectReader, Upstream, git, open_upstream
 from ..store import tables
 from ..timeutil import utc_z
 from .records import RECORD_TEXT_COLUMNS, build_records
@@ -33,6 +33,7 @@ class RefreshOptions:
     stars_observations: Path | None = None
     stars_daily: Path | None = None
     pr_threads: Path | None = None
+    repo_first_commit: str | None = None  # UTC; star points before it are impossible
     offline: bool = False
     api_url: str = "https://api.github.com"
     progress: bool = True
@@ -87,6 +88,7 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
                 "default_branch": upstream.default_ref,
                 "commit": upstream.commit,
                 "commit_date": utc_z(upstream.commit_date),
+                "first_commit_date": first_commit_date(upstream),
             }
         records_df = None
         if "records" in opts.steps:
@@ -109,6 +111,7 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
 
             if records_df is None:
                 records_df = _saved_records(opts)
+            opts.repo_first_commit = opts.repo_first_commit or sources.get("upstream", {}).get("first_commit_date")
             sources["stars"] = run_stars_step(records_df, files, opts)
         sources["refreshed_at"] = now_utc()
         sources["tool_version"] = __version__
@@ -118,6 +121,13 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
     for name in files:
         written[name] = opts.data_dir / name
     return written
+
+
+def first_commit_date(upstream: Upstream) -> str:
+    """UTC committer date of the oldest root commit: when the repository began (no star can precede it)."""
+    roots = git(upstream.git_dir, "rev-list", "--max-parents=0", upstream.commit).split()
+    dates = [git(upstream.git_dir, "show", "-s", "--format=%cI", r).strip() for r in roots[:5]]
+    return min((utc_z(d) for d in dates if d), default="")
 
 
 def _saved_records(opts: RefreshOptions):
