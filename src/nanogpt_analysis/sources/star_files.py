@@ -70,7 +70,9 @@ def _rows(path: Path, required: list[str]):
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise UserError(f"{path} line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8.") from None
+        raise UserError(
+            f"{path} line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8."
+        ) from None
     if "\x00" in text:
         raise UserError(f"{path}: holds NUL bytes, not a CSV text file.")
     with io.StringIO(text, newline="") as fh:
