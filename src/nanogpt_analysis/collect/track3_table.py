@@ -81,10 +81,10 @@ def _row(line: str, row: int, lineno: int, folder: str) -> OptimizationRow:
     iso = date(int(dm.group(1)), int(dm.group(2)), int(dm.group(3))).isoformat()
     logs = [t if "://" in t or t.startswith("/") else f"{folder}/{t}" for _, t in LINK.findall(log_cell)]
     prs = [int(m.group(1)) for _, t in LINK.findall(contrib) for m in [PR_URL.search(t)] if m]
-    handles, groups, notes = parse_contributors(
-        LINK.sub(lambda m: "" if PR_URL.search(m.group(2)) else m.group(0), contrib)
-    )
-    groups = [g for g in groups if g.lower() not in ("by", "pr")]
+    # "[PR](…) by [@a](…) and Yash Pande (Muown authors)": keep the people, drop the PR link, "by" and roles
+    people = LINK.sub(lambda m: "" if PR_URL.search(m.group(2)) else m.group(1), contrib)
+    people = re.sub(r"^\s*by\b", "", re.sub(r"\([^()]*\)", "", people))
+    handles, groups, notes = parse_contributors(people)
     return OptimizationRow(
         track=3,
         row=row,
