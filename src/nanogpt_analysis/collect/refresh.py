@@ -77,6 +77,9 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
             if records_df is None:
                 records_df = tables.read_table(opts.data_dir / "records.csv", text_columns=RECORD_TEXT_COLUMNS)
             sources["loc"] = run_loc_step(upstream, records_df, files, opts)
+            from .compute import run_compute_step
+
+            sources["compute"] = run_compute_step(upstream, records_df, files, opts)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 
