@@ -108,13 +108,21 @@ class SafeEval:
     def _Name(self, n: ast.Name) -> Any:  # noqa: N802
         if n.id in self.env:
             return self.env[n.id]
-        raise Unevaluable(f"name `{n.id}` is not defined by a statement the parser reads")
+        why = self.env.get("__failed__", {}).get(n.id)
+        raise Unevaluable(
+            f"`{n.id}` could not be evaluated ({why})"
+            if why
+            else f"name `{n.id}` is not defined by a statement the parser reads"
+        )
 
     def _Attribute(self, n: ast.Attribute) -> Any:  # noqa: N802
         base = self(n.value)
         if isinstance(base, Namespace) and n.attr in base:
             return base[n.attr]
-        raise Unevaluable(f"attribute `{_src(n)}` is unknown")
+        why = self.env.get("__failed__", {}).get(_fname(n))
+        raise Unevaluable(
+            f"`{_fname(n)}` could not be evaluated ({why})" if why else f"attribute `{_src(n)}` is unknown"
+        )
 
     def _BinOp(self, n: ast.BinOp) -> Any:  # noqa: N802
         a, b = self(n.left), self(n.right)
@@ -398,10 +406,10 @@ def _bind_target(out: list[tuple[str, ast.expr]], target: ast.expr, value: ast.e
             _bind_target(out, t, v)
 
 
-def class_fields(cls: ast.ClassDef, env: dict[str, Any]) -> tuple[Namespace, list[str]]:
+def class_fields(cls: ast.ClassDef, env: dict[str, Any]) -> tuple[Namespace, dict[str, str]]:
     """Class-level `name = expr` / `name: T = expr` of a config class, in order, each seeing the ones before."""
     ns = Namespace()
-    unevaluated: list[str] = []
+    unevaluated: dict[str, str] = {}
     for st in cls.body:
         target, value = None, None
         if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.value is not None:
@@ -412,18 +420,19 @@ def class_fields(cls: ast.ClassDef, env: dict[str, Any]) -> tuple[Namespace, lis
             continue
         try:
             ns[target] = SafeEval({**env, **ns})(value)
-        except Unevaluable:
-            unevaluated.append(target)
+        except Unevaluable as exc:
+            unevaluated[target] = str(exc)
     return ns, unevaluated
 
 
 def module_env(sc: Script, world_size: int) -> tuple[dict[str, Any], dict[str, str]]:
     """Names the rules may use: top-level constants, `args` (Hyperparameters), world size and accumulation.
     Returns (env, {name: why it could not be evaluated})."""
-    env: dict[str, Any] = {"world_size": world_size, "ddp_world_size": world_size}
     failed: dict[str, str] = {}
+    env: dict[str, Any] = {"world_size": world_size, "ddp_world_size": world_size, "__failed__": failed}
     if "Hyperparameters" in sc.classes:
-        env["args"], _ = class_fields(sc.classes["Hyperparameters"], env)
+        env["args"], bad = class_fields(sc.classes["Hyperparameters"], env)
+        failed.update({f"args.{k}": v for k, v in bad.items()})
     for name, value in sc.assigns:
         if name in ("world_size", "ddp_world_size", "args"):
             continue
@@ -527,20 +536,20 @@ def piecewise_values(f: Any, steps: int) -> list[int]:
         return memo[s]
 
     out = [0] * steps
-    grid = sorted({*range(0, steps, GRID), steps - 1})
-    for a, b in zip(grid, grid[1:], strict=False):
-        lo, hi = a, b
+
+    def fill(a: int, b: int) -> None:
         if at(a) == at(b):
             out[a : b + 1] = [at(a)] * (b - a + 1)
-            continue
-        while hi - lo > 1:  # first step with f == f(b)
-            mid = (lo + hi) // 2
-            if at(mid) == at(a):
-                lo = mid
-            else:
-                hi = mid
-        out[a:hi] = [at(a)] * (hi - a)
-        out[hi : b + 1] = [at(b)] * (b + 1 - hi)
+        elif b - a == 1:
+            out[a], out[b] = at(a), at(b)
+        else:
+            mid = (a + b) // 2
+            fill(a, mid)
+            fill(mid, b)
+
+    grid = sorted({*range(0, steps, GRID), steps - 1})
+    for a, b in zip(grid, grid[1:], strict=False):
+        fill(a, b)
     out[0] = at(0)
     return out
 
@@ -799,7 +808,8 @@ def _model_shape(sc: Script, env: dict[str, Any], sh: Shape) -> None:
     sh.value_embeds = sh.params_value_embedding // (sh.vocab_padded * d)
     sh.params_lm_head = 0 if sh.head_tying == "tied" else d * sh.vocab_padded
     blocks = sh.attn_layers * 4 * d * d_attn + sh.mlp_layers * 2 * d * sh.mlp_dim
-    vocab_tables = sum(1 for kind, _ in emb if kind in ("token", "value")) + (sh.head_tying != "tied")
+    vocab_rows = sum(n for kind, n in emb if kind in ("token", "value")) // (sh.vocab_padded * d)
+    vocab_tables = vocab_rows + (sh.head_tying != "tied")
     sh.params_padding = (sh.vocab_padded - sh.vocab) * d * vocab_tables
     sh.params_total = sh.params_embedding + blocks + sh.params_lm_head
     sh.params_flops = blocks + d * sh.vocab
