@@ -16,6 +16,15 @@ def run_analyze(root: Path) -> dict[str, Path]:
     data_dir = root / "data"
     written, notes = write_improvements(data_dir)
     metrics = compute_metrics(load_improvements(data_dir, 1), load_sources(data_dir), notes[1])
+    from .derive.compute_factors import write_factors
+    from .models.compute import compute_section
+    from .sources.anchors import load_claims
+
+    factors, why = write_factors(data_dir)
+    claims = load_claims(anchor="gundlach-2026-03")
+    metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
+    if factors is not None:
+        written["compute_factors.csv"] = data_dir / "compute_factors.csv"
     path = root / "metrics.yaml"
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
