@@ -2,8 +2,8 @@
 
 from . import (  # noqa: F401
     date_lags,
+    record_series,
     residuals,
-    speedup_over_date,
     stars_history,
     time_vs_effort,
     training_loc_history,
