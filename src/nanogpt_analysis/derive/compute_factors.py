@@ -81,7 +81,7 @@ def write_factors(data_dir: Path) -> tuple[pd.DataFrame | None, str]:
         records = tables.read_table(data_dir / "records.csv", text_columns=("date",))
         compute = tables.read_table(data_dir / "compute.csv", text_columns=("confidence",))
     except FileNotFoundError as exc:
-        return None, f"{exc.args[0]} is absent: run `nanogpt-analysis refresh`"
+        return None, f"data/{Path(exc.args[0]).name} is absent: run `nanogpt-analysis refresh`"
     df = build_factors(records, compute)
     from ..store.io import atomic_write_text
 
