@@ -13,6 +13,11 @@ from .store.snapshot import Snapshot
 EVIDENCE_DIRS = ("anchors",)
 
 
+def anchors_dir(root: Path) -> Path:
+    """../shared/anchors beside the project: published claims, read in place, never copied."""
+    return root.resolve().parent / "shared" / "anchors"
+
+
 def _analysis_inputs(root: Path, previous_outputs: set[str]) -> list[Path]:
     """Every file the analyze step may read: data/ less what it writes itself, and the evidence files."""
     data = [p for p in (root / "data").glob("*") if f"data/{p.name}" not in previous_outputs]
@@ -50,6 +55,15 @@ def run_analyze(root: Path, force: bool = False) -> dict[str, Path]:
     snap = Snapshot(root)
     rows = {track: snap.improvements(track) for track in TRACKS}
     metrics = compute_metrics(rows, snap.sources, notes)
+    from .derive.compute_factors import write_factors
+    from .models.compute import compute_section
+    from .sources.anchors import load_claims
+
+    factors, why = write_factors(root / "data")
+    claims = load_claims(anchors_dir(root) / "published-claims.csv", anchor="gundlach-2026-03")
+    metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
+    if factors is not None:
+        written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
     outputs = {p.relative_to(root).as_posix() for p in written.values()}
     metrics["cache"] = {
         "inputs": digest(_analysis_inputs(root, outputs), root),

@@ -111,6 +111,9 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
             if records_df is None:
                 records_df = _saved_records(opts)
             sources["loc"] = run_loc_step(upstream, records_df, files, opts)
+            from .compute import run_compute_step
+
+            sources["compute"] = run_compute_step(upstream, records_df, files, opts)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 
