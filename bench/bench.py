@@ -34,6 +34,7 @@ def main() -> None:
     ap.add_argument("--repo", help="local clone of modded-nanogpt for the refresh benchmark")
     ap.add_argument("--ref", default=None)
     ap.add_argument("--stars-dir", default=str(ROOT.parent / "shared" / "stars"))
+    ap.add_argument("--prs-dir", default=str(ROOT.parent / "shared" / "prs"))
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     exe = str(Path(sys.executable).with_name("nanogpt-analysis"))
@@ -69,6 +70,8 @@ def main() -> None:
                 "--offline",
                 "--stars-dir",
                 args.stars_dir,
+                "--prs-dir",
+                args.prs_dir,
             ]
             if args.ref:
                 cmd += ["--ref", args.ref]

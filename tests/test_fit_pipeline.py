@@ -161,3 +161,19 @@ def test_missing_star_table_empties_column_and_skips_fit(tmp_path: Path) -> None
     m = yaml.safe_load((tmp_path / "metrics.yaml").read_text())
     assert m["fits"][1]["time_s"]["stars"]["skipped"].startswith("only 0 records have stars")
     assert "models" in m["fits"][1]["time_s"]["loc"]
+
+
+def _no_constants(name: str):
+    raise ValueError(f"non-JSON constant {name}")
+
+
+def test_every_json_output_is_strict_and_integer_columns_are_integers(snapshot_run: Path) -> None:
+    outputs = sorted([*(snapshot_run / "data").glob("*.json"), *(snapshot_run / "plots").glob("*.json")])
+    assert any(p.name == "improvements.json" for p in outputs)
+    for p in outputs:
+        json.loads(p.read_text(encoding="utf-8"), parse_constant=_no_constants)  # NaN/Infinity fail here
+    for name in ("improvements.json", "improvements_medium.json"):
+        rows = json.loads((snapshot_run / "data" / name).read_text())["rows"]
+        for r in rows:
+            for col in ("pr", "loc_training", "loc_added", "record", "row"):
+                assert r.get(col) is None or type(r[col]) is int, (name, col, r[col])

@@ -12,10 +12,15 @@ from .store.snapshot import Snapshot
 
 def _evidence_dirs(root: Path, anchors_dir: Path | None) -> list[Path]:
     """Folders of evidence the analyze step reads: the published claims and, beside them, the PR threads."""
+    anchors = _anchors(root, anchors_dir)
+    return [anchors, anchors.parent / "prs"]
+
+
+def _anchors(root: Path, anchors_dir: Path | None) -> Path:
+    """The published-claims folder: --anchors, else ../shared/anchors beside the project (read, never copied)."""
     from .derive.replication import default_anchors_dir
 
-    anchors = Path(anchors_dir) if anchors_dir else default_anchors_dir(root)
-    return [anchors, anchors.parent / "prs"]
+    return Path(anchors_dir) if anchors_dir else default_anchors_dir(root)
 
 
 def _analysis_inputs(root: Path, previous_outputs: set[str], anchors_dir: Path | None = None) -> list[Path]:
@@ -63,6 +68,15 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     snap = Snapshot(root)
     rows = {track: snap.improvements(track) for track in TRACKS}
     metrics = compute_metrics(rows, snap.sources, notes)
+    from .derive.compute_factors import write_factors
+    from .models.compute import compute_section
+    from .sources.anchors import load_claims
+
+    factors, why = write_factors(root / "data")
+    claims = load_claims(_anchors(root, anchors_dir) / "published-claims.csv", anchor="gundlach-2026-03")
+    metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
+    if factors is not None:
+        written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
     outputs = {p.relative_to(root).as_posix() for p in written.values()}
     metrics["cache"] = {
         "inputs": digest(_analysis_inputs(root, outputs, anchors_dir), root),
