@@ -300,21 +300,39 @@ def _gundlach_compute(inp: Inputs, claim: Claim) -> Result:
         comp = comp[~comp["is_retiming"].astype(bool)]
     first = int(inp.improvements[1]["record"].iloc[0])
     last = claim.cutoff_record or int(comp["record"].max())
-    f = {int(r.record): r.flops_6nd for r in comp.itertuples()}
-    if pd.isna(f.get(first)) or pd.isna(f.get(last)):
+    rows = {int(r["record"]): r for r in comp.to_dict("records")}
+    if any(k not in rows or pd.isna(rows[k]["flops_6nd"]) for k in (first, last)):
         raise NotComputed(f"flops_6nd is empty for record {first} or {last} in data/compute.csv")
-    flop = float(f[first]) / float(f[last])
+    f1, f2 = float(rows[first]["flops_6nd"]), float(rows[last]["flops_6nd"])
+    flop = f1 / f2
     wall = _time(inp.improvements[1], first) / _time(inp.improvements[1], last)
-    method = f"6 x params_flops x train_tokens from data/compute.csv, record {first} / record {last}"
+    why = _flop_difference(rows, first, last, f1, f2)
+    ends = re.search(r"\(([\d.]+e\d+)\s*->\s*([\d.]+e\d+)\)", claim.what)
+    if ends:  # the source's own endpoints: say which end differs and by how much
+        p1, p2 = float(ends.group(1)), float(ends.group(2))
+        why = f"record {first}: ours/his {f1 / p1 - 1:+.1%}, record {last}: {f2 / p2 - 1:+.1%}; {why}"
     if claim.claim == "flop_factor":
-        return Result(flop, method, f"FLOPs {float(f[first]):.3g} -> {float(f[last]):.3g}")
+        method = f"flops_6nd (6 x params_flops x train_tokens) from data/compute.csv, record {first} / record {last}"
+        return Result(flop, method, why)
     if claim.claim == "non_flop_factor":
-        return Result(wall / flop, f"wall-clock factor {wall:.4g} / FLOP factor {flop:.4g}", "")
+        method = f"wall-clock factor {wall:.4g} / FLOP factor {flop:.4g}"
+        return Result(wall / flop, method, f"via the FLOP factor: {why}")
     years = re.search(r"\((\d{4})\s*-\s*(\d{4})\)", claim.what)
     if not years:
         raise NotComputed("the claim text names no (end-start) year span")
     span = int(years.group(1)) - int(years.group(2))
-    return Result(flop ** (1 / span), f"FLOP factor {flop:.4g} ^ (1/{span})", "")
+    return Result(flop ** (1 / span), f"FLOP factor {flop:.4g} ^ (1/{span})", f"via the FLOP factor: {why}")
+
+
+def _flop_difference(rows: dict[int, dict], first: int, last: int, f1: float, f2: float) -> str:
+    """Our endpoint FLOPs, what they are made of and how sure each is (the claim's own endpoints are in `what`)."""
+    parts = []
+    for rec, f in ((first, f1), (last, f2)):
+        r = rows[rec]
+        tok, par = r.get("train_tokens"), r.get("params_flops")
+        detail = "" if tok is None or par is None else f" = 6 x {float(par):.4g} params x {float(tok):.4g} tokens"
+        parts.append(f"record {rec}: {f:.3g} FLOPs{detail} ({r.get('confidence') or 'no confidence'})")
+    return "ours " + "; ".join(parts) + "; Gundlach's tokens were read from the logs by an LLM"
 
 
 def _metr_contributors(inp: Inputs, claim: Claim) -> Result:
