@@ -73,7 +73,7 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     from .sources.anchors import load_claims
 
     factors, why = write_factors(root / "data")
-    claims = load_claims(_anchors(root, anchors_dir) / "published-claims.csv", anchor="gundlach-2026-03")
+    claims = load_claims(_anchors(root, anchors_dir) / "published-claims.csv", anchor="gundlach-2026-03", root=root)
     metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
     if factors is not None:
         written["compute_factors.csv"] = root / "data" / "compute_factors.csv"

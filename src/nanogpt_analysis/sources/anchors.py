@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
 
 
-def load_claims(path: Path, anchor: str | None = None) -> dict[str, dict[str, Any]]:
+def load_claims(path: Path, anchor: str | None = None, root: Path | None = None) -> dict[str, dict[str, Any]]:
     """{claim id: {value, unit, cutoff_record, what, source, file}} of one anchor (all when None);
-    {} when the file is absent (the comparison is then skipped with that reason)."""
+    {} when the file is absent (the comparison is then skipped with that reason). `file` is relative to
+    `root` when given, so outputs do not depend on where the project sits."""
     p = Path(path)
+    shown = os.path.relpath(p.resolve(), Path(root).resolve()) if root is not None else str(p)
     if not p.exists():
         return {}
     out: dict[str, dict[str, Any]] = {}
@@ -27,6 +30,6 @@ def load_claims(path: Path, anchor: str | None = None) -> dict[str, dict[str, An
             cut = row.get("cutoff_record") or ""
             out[row["claim"]] = {
                 "value": value, "unit": row.get("unit", ""), "cutoff_record": int(cut) if cut.isdigit() else None,
-                "what": row.get("what", ""), "source": row.get("source", ""), "file": str(p),
+                "what": row.get("what", ""), "source": row.get("source", ""), "file": shown,
             }  # fmt: skip
     return out

@@ -78,7 +78,14 @@ def frame(name: str, rows: list[dict[str, Any]]):
         missing = set(t.names) - have
         if unknown or missing:
             raise ValueError(f"{name}: columns not in schema {sorted(unknown)}; absent {sorted(missing)}")
-    return pd.DataFrame(rows, columns=t.names)
+    df = pd.DataFrame(rows, columns=t.names)
+    for c in t.columns:
+        # an integer column with empty cells would become float and print 1.026e+10 in CSV: keep it integer
+        if c.type == "integer" and df[c.name].dtype.kind == "f":
+            v = df[c.name].dropna()
+            if (v == v.round()).all():
+                df[c.name] = df[c.name].astype("Int64")
+    return df
 
 
 def json_columns(name: str) -> dict[str, dict[str, str]]:
