@@ -60,7 +60,9 @@ def run_analyze(root: Path, force: bool = False) -> dict[str, Path]:
     from .sources.anchors import load_claims
 
     factors, why = write_factors(root / "data")
-    claims = load_claims(anchors_dir(root) / "published-claims.csv", anchor="gundlach-2026-03")
+    claims = load_claims(
+        anchors_dir(root) / "published-claims.csv", "gundlach-2026-03", "../shared/anchors/published-claims.csv"
+    )
     metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
     if factors is not None:
         written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
