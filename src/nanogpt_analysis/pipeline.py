@@ -8,6 +8,8 @@ import yaml
 
 from .analysis import load_improvements, write_improvements
 from .errors import UserError
+from .models.headline import headline_section
+from .models.statistics import statistics_section
 from .models.trend import compute_metrics
 from .store.tables import load_sources
 
@@ -16,6 +18,8 @@ def run_analyze(root: Path) -> dict[str, Path]:
     data_dir = root / "data"
     written, notes = write_improvements(data_dir)
     metrics = compute_metrics(load_improvements(data_dir, 1), load_sources(data_dir), notes[1])
+    metrics["statistics"] = statistics_section({t: load_improvements(data_dir, t) for t in notes})
+    metrics["headline"] = headline_section(metrics["statistics"])
     path = root / "metrics.yaml"
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")

@@ -18,7 +18,18 @@ from typing import Any
 
 import numpy as np
 
-from .robust import BLOCKS, HAC_LAGS, N_REPLICATES, SEED, block_bootstrap, design, fit_ols, nw_lag, percentile_ci
+from .robust import (
+    BLOCKS,
+    HAC_LAGS,
+    N_REPLICATES,
+    SEED,
+    block_bootstrap,
+    design,
+    fit_ols,
+    fit_ols_lags,
+    nw_lag,
+    percentile_ci,
+)
 from .robust import residual_diagnostics as diagnostics
 from .series import DAYS_PER_YEAR, MIN_RECORDS, Series, current_regime_start
 
@@ -37,18 +48,19 @@ def slope_inference(days: np.ndarray, y: np.ndarray, blocks: tuple[int, ...] = B
     """Exponential-trend slope of y on days with OLS, HAC (3, 8, 12 and the plug-in lag) and block-bootstrap CIs."""
     n = len(y)
     X = design(days)
-    ols = fit_ols(y, X)
-    b = float(ols.params[1])
     rule = nw_lag(n)
+    lags = sorted({*HAC_LAGS, rule})
+    fits = fit_ols_lags(y, X, (None, *(lag for lag in lags if lag < n - 2)))
+    ols = fits[None]
+    b = float(ols.params[1])
     ci: dict[str, Any] = {"ols": per_year_ci(*ols.ci[1])}
     se: dict[str, Any] = {"ols": float(ols.se[1])}
-    for lag in sorted({*HAC_LAGS, rule}):
+    for lag in lags:
         key = f"hac_lag{lag}"
-        if lag >= n - 2:
+        if lag not in fits:
             ci[key] = f"skipped: lag {lag} needs more than {lag + 2} records (window has {n})"
             continue
-        h = fit_ols(y, X, hac_lag=lag)
-        ci[key], se[key] = per_year_ci(*h.ci[1]), float(h.se[1])
+        ci[key], se[key] = per_year_ci(*fits[lag].ci[1]), float(fits[lag].se[1])
     for block in blocks:
         key = f"block_bootstrap_{block}"
         if n < 2 * block:

@@ -5,7 +5,8 @@ the total sum of squared residuals, found exactly by dynamic programming over th
 segment (at least 8 records each; segment SSRs in closed form from cumulative sums); m chosen by BIC with
 2(m+1) trend parameters plus m break dates. Break intervals: a residual moving-block bootstrap (blocks of
 10 records) around the segmented fit; in each replicate every break is re-located between its neighbouring
-breaks (Bai 1997, repartition); the 2.5/97.5 % percentiles of each break's first record. Per-segment rates come with HAC intervals (plug-in lag).
+breaks (Bai 1997, repartition); the 2.5/97.5 % percentiles of each break's first record. Per-segment rates
+come with HAC intervals (plug-in lag).
 Chow test at the current-regime start (track 1: between records 21 and 22): the classical F test (assumes
 independent errors) beside a HAC Wald test of the intercept and slope shifts (lags 3, 8, 12).
 """
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .rates import per_year, per_year_ci
-from .robust import HAC_LAGS, SEED, block_indices, design, fit_ols, nw_lag
+from .robust import HAC_LAGS, SEED, block_indices, design, fit_ols, fit_ols_lags, nw_lag
 from .series import MIN_RECORDS, Series, current_regime_start
 
 MAX_BREAKS = 3
@@ -174,8 +175,9 @@ def chow_test(s: Series, at: int) -> dict[str, Any]:
         "note": "classical Chow F assumes independent errors; the HAC Wald tests below do not",
     }
     R = np.array([[0, 0, 1, 0], [0, 0, 0, 1]], float)
+    hac = fit_ols_lags(y, X, HAC_LAGS)
     for lag in HAC_LAGS:
-        w = fit_ols(y, X, hac_lag=lag).result.wald_test(R, scalar=True, use_f=False)
+        w = hac[lag].result.wald_test(R, scalar=True, use_f=False)
         out[f"hac_wald_lag{lag}"] = {"chi2": float(w.statistic), "df": 2, "p_value": float(w.pvalue)}
     return out
 
@@ -191,7 +193,7 @@ def regimes_section(s: Series) -> dict[str, Any]:
         "n_breaks": m,
         "breaks": break_intervals(s, breaks) if m else [],
         "break_bootstrap": {"replicates": BREAK_BOOT_REPS, "block": BREAK_BOOT_BLOCK, "seed": SEED,
-                            "kind": "moving-block bootstrap of the segmented fit's residuals; each break re-located between its neighbours"},
+                            "kind": "moving-block bootstrap of the residuals; breaks re-located between neighbours"},
         "segments": segment_rates(s, breaks),
     }  # fmt: skip
     out["chow"] = (

@@ -58,9 +58,7 @@ def make_series(rows: list[dict[str, Any]], track: int, response: str) -> Series
     """The series, or the reason it cannot be built (absent response column)."""
     if not any(response in r for r in rows):
         return f"no `{response}` column in the track-{track} rows"
-    keep = [
-        r for r in rows if r.get("date") and r.get("days_since_start") is not None and (r.get(response) or 0) > 0
-    ]
+    keep = [r for r in rows if r.get("date") and r.get("days_since_start") is not None and (r.get(response) or 0) > 0]
     keep.sort(key=lambda r: (r["days_since_start"], rows.index(r)))
     has_regime = any(r.get("regime") is not None for r in keep)
     return Series(
