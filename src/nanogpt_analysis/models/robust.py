@@ -196,7 +196,9 @@ def ar1_loglik_grid(y: np.ndarray, X: np.ndarray, rhos: np.ndarray) -> np.ndarra
     return -n / 2 * (np.log(2 * np.pi * s2) + 1) + 0.5 * np.log(1 - rhos**2)
 
 
-def ar1_regression(y: np.ndarray, X: np.ndarray, alpha: float = 0.05, rho_max: float = 0.9999) -> dict:
+def ar1_regression(
+    y: np.ndarray, X: np.ndarray, alpha: float = 0.05, rho_max: float = 0.9999, maxiter: int = 500
+) -> dict:
     """Regression with stationary AR(1) errors by exact maximum likelihood.
 
     rho is found by a grid over (-0.99, rho_max) (the likelihood can have several local maxima near a unit
@@ -213,7 +215,9 @@ def ar1_regression(y: np.ndarray, X: np.ndarray, alpha: float = 0.05, rho_max: f
     ll = ar1_loglik_grid(y, X, grid)
     g = int(np.argmax(ll))
     lo, hi = grid[max(g - 1, 0)], grid[min(g + 1, len(grid) - 1)]
-    res = minimize_scalar(lambda r: -ar1_loglik(y, X, r), bounds=(lo, hi), method="bounded", options={"xatol": 1e-9})
+    res = minimize_scalar(
+        lambda r: -ar1_loglik(y, X, r), bounds=(lo, hi), method="bounded", options={"xatol": 1e-9, "maxiter": maxiter}
+    )
     rho = float(res.x) if res.success and -res.fun >= ll[g] else float(grid[g])
     beta, u, Xt = _prais_winsten(y, X, rho)
     s2 = float(u @ u) / (n - k)
