@@ -119,7 +119,7 @@ def test_figures_exist_with_expected_points(snapshot_run: Path) -> None:
     assert manifest["time_vs_loc.png"]["points"] == sum(1 for r in doc["rows"] if r["loc_training"] is not None)
     assert manifest["time_vs_stars.png"]["points"] == sum(1 for r in doc["rows"] if r["stars"] is not None)
     assert manifest["residuals.png"]["days"] == n
-    assert len(manifest) == 7
+    assert len(manifest) == 11
 
 
 def test_ai_notes_numbers_match_metrics(snapshot_run: Path) -> None:
@@ -154,3 +154,20 @@ def test_missing_star_table_empties_column_and_skips_fit(tmp_path: Path) -> None
     m = yaml.safe_load((tmp_path / "metrics.yaml").read_text())
     assert m["fits"]["stars"]["skipped"].startswith("only 0 records have stars")
     assert "models" in m["fits"]["loc"]
+
+
+def test_statistics_and_headline_sections(snapshot_run: Path) -> None:
+    m = yaml.safe_load((snapshot_run / "metrics.yaml").read_text())
+    s = m["statistics"][1]["time_s"]
+    ci = s["rates"]["windows"]["all"]["trend"]["ci95"]
+    for key in ("ols", "hac_lag3", "hac_lag8", "hac_lag12", "block_bootstrap_5", "block_bootstrap_10"):
+        assert ci[key][0] < s["rates"]["windows"]["all"]["trend"]["speedup_per_year"] < ci[key][1]
+    assert set(s["rates"]["windows"]) == {"all", "from_record_2", "current_regime", "last_365_days"}
+    assert s["regimes"]["chow"]["between_records"] == [21, 22]
+    assert all("date" in b for b in s["regimes"]["breaks"])
+    assert "skill" in s["forecast"]["windows"]["from_2024-11-24"]["h90"]["models"]["exponential"]
+    h = m["headline"][1]["time_s"]
+    notes = (snapshot_run / "ai_notes.md").read_text()
+    assert f"×{h['rate_all_records']['speedup_per_year']:.3g} per year over all" in notes
+    manifest = json.loads((snapshot_run / "plots/figures.json").read_text())
+    assert manifest["regimes.png"]["1.time_s"]["records"] == s["n"]

@@ -2,7 +2,11 @@
 
 from . import (  # noqa: F401
     date_lags,
+    fan_chart,
+    forecast_skill,
+    regimes,
     residuals,
+    rolling_rate,
     speedup_over_date,
     stars_history,
     time_vs_effort,

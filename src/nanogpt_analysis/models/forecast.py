@@ -29,7 +29,7 @@ import numpy as np
 
 from .regimes import MAX_BREAKS, segment_ssr
 from .robust import fit_ols
-from .series import MIN_RECORDS, Series
+from .series import MIN_RECORDS, Series, current_regime_start
 
 HORIZONS = (30, 90, 180, 365)
 ORIGIN_STARTS = ("2024-11-24", "2025-08-01")
@@ -37,8 +37,9 @@ MODELS = ("no_change", "trailing_drift", "exponential", "power_x0_1", "power_x0_
 TRAILING_DAYS = 365.0
 ERROR_WINDOW_DAYS = 365.0  # the prediction interval uses the model's errors over the trailing year
 MIN_PAST_ERRORS = 8
+MIN_PERIODS = 3  # non-overlapping forecast periods a Diebold-Mariano test needs
 SKILL_HORIZON = 90
-FAN_STEP = 14
+FAN_STEP = 7
 X0_GRID = 120
 # milestones quoted with a date: (track, response) -> value in the response's unit
 MILESTONES: dict[tuple[int, str], float] = {(1, "time_s"): 60.0, (1, "time_norm_s"): 60.0}
@@ -136,13 +137,17 @@ class Forecaster:
         x0 = 1.0 if model == "power_x0_1" else f.x0[m][:, None]
         return getattr(f, model)[m][:, None] * (np.log(t + h + x0) - np.log(t + x0))
 
-    def forecast(self, model: str, origins: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
+    def forecast(
+        self, model: str, origins: np.ndarray, h: float, t_min: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Point forecasts (K,) of ln standing at origin + h, and the model's errors at horizon h (K, J; NaN where
-        undefined) over the weekly start days t in [origin - h - 365, origin - h] (targets known at the origin)."""
+        undefined) over the weekly start days t in [origin - h - 365, origin - h] (targets known at the origin),
+        t >= t_min (default: the first record)."""
         point = self.s.standing(origins) + self.delta(model, origins, origins[:, None], h)[:, 0]
         t = origins[:, None] - h - 7.0 * np.arange(int(ERROR_WINDOW_DAYS // 7) + 1)[None, :]
-        ok = t >= self.d0
-        t = np.where(ok, t, self.d0)
+        first = self.d0 if t_min is None else max(self.d0, t_min)
+        ok = t >= first
+        t = np.where(ok, t, first)
         err = self.s.standing(t + h) - self.s.standing(t) - self.delta(model, origins, t, h)
         return point, np.where(ok, err, np.nan)
 
@@ -190,7 +195,15 @@ def evaluate(fc: Forecaster, start: float, h: int) -> dict[str, Any]:
         has = np.isfinite(pi[:, 0])
         cover[model] = (pi[has, 0] <= target[has]) & (target[has] <= pi[has, 1])
     base = float(np.mean(errors["no_change"] ** 2))
-    out: dict[str, Any] = {"n_origins": len(origins), "first_origin": s.date_of(origins[0]), "models": {}}
+    # weekly origins overlap when h > 7: count the forecast periods that do not
+    periods = int((origins[-1] - origins[0]) // h) + 1
+    out: dict[str, Any] = {
+        "n_origins": len(origins),
+        "n_nonoverlapping": periods,
+        "first_origin": s.date_of(origins[0]),
+        "last_origin": s.date_of(origins[-1]),
+        "models": {},
+    }
     for model in MODELS:
         e = errors[model]
         mse = float(np.mean(e**2))
@@ -202,19 +215,28 @@ def evaluate(fc: Forecaster, start: float, h: int) -> dict[str, Any]:
             "n_with_interval": len(cover[model]),
         }
         if model != "no_change":
-            entry["diebold_mariano"] = diebold_mariano(e, errors["no_change"], math.ceil(h / 7))
+            entry["diebold_mariano"] = (
+                diebold_mariano(e, errors["no_change"], math.ceil(h / 7))
+                if periods >= MIN_PERIODS
+                else {"skipped": f"{periods} non-overlapping {h}-day periods; the test needs {MIN_PERIODS}"}
+            )
         out["models"][model] = entry
     return out
 
 
 def fan(fc: Forecaster, model: str) -> dict[str, Any]:
-    """Forecast fan from the latest record: point, median and 80 % / 95 % bands in the response's unit."""
+    """Forecast fan from the latest record: point, median and 80 % / 95 % bands in the response's unit.
+
+    Bands from the model's errors at each horizon over start days in the current regime (the rules future
+    records are set under) and after the first record (the baseline is no speedrun entry), in the year
+    before origin - h; horizons up to the longest evaluated one, while at least 8 errors exist."""
     s = fc.s
     o = np.array([float(s.days[-1])])
+    t_min = max(float(s.days[current_regime_start(s)[0]]), float(s.days[min(1, s.n - 1)]))
     keys = ("lo95", "lo80", "median", "hi80", "hi95")
     rows: dict[str, list] = {k: [] for k in ("horizon_days", "date", "point", *keys)}
-    for h in np.arange(FAN_STEP, o[0] - fc.d0 + 1, FAN_STEP):
-        point, past = fc.forecast(model, o, float(h))
+    for h in np.arange(FAN_STEP, max(HORIZONS) + 1, FAN_STEP):
+        point, past = fc.forecast(model, o, float(h), t_min)
         band = interval(point, past, [0.025, 0.1, 0.5, 0.9, 0.975])[0]
         if not np.isfinite(band[0]):
             break
@@ -223,7 +245,8 @@ def fan(fc: Forecaster, model: str) -> dict[str, Any]:
         rows["point"].append(math.exp(point[0]))
         for key, v in zip(keys, band, strict=True):
             rows[key].append(math.exp(v))
-    return {"origin_record": s.record[-1], "origin_date": s.date[-1], "model": model, **rows}
+    return {"origin_record": s.record[-1], "origin_date": s.date[-1], "model": model, "errors_from": s.date_of(t_min),
+            **rows}  # fmt: skip
 
 
 def milestone(f: dict[str, Any], value: float) -> dict[str, Any]:
@@ -236,6 +259,7 @@ def milestone(f: dict[str, Any], value: float) -> dict[str, Any]:
            "ci95": [first("lo95"), first("hi95")]}  # fmt: skip
     if f["date"]:
         out["fan_ends"] = f["date"][-1]
+    if None in (out["median_date"], *out["ci80"], *out["ci95"]):
         out["note"] = "None: not reached by the fan's last date (later, or never under this model)"
     return out
 

@@ -198,7 +198,10 @@ def update_notes(root: Path, metrics: dict[str, Any]) -> Path | None:
     path = root / "ai_notes.md"
     if not path.exists():
         return None
+    from .statistics_blocks import headline_block, statistics_block
+
     blocks = {"fits": fits_block(metrics), "data": data_block(root), "history": history_block(root)}
+    blocks |= {"headline": headline_block(metrics), "statistics": statistics_block(metrics)}
     text = path.read_text(encoding="utf-8")
     new = BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), text)
     if new != text:
