@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("analyze", help="data/improvements*.json and metrics.yaml from the tables in data/")
     sub.add_parser("plot", help="figures in plots/ from data/ and metrics.yaml")
+    sub.add_parser("docs", help="rewrite README's generated blocks (column lists, figure map) from the code")
     return parser
 
 
@@ -107,6 +108,12 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
         from .pipeline import run_analyze
 
         return run_analyze(root)
+    if cmd == "docs":
+        from .report.readme_docs import update_readme
+
+        path = root / "README.md"
+        update_readme(path)
+        return {"README.md": path}
     if cmd == "plot":
         from .pipeline import run_plot
 

@@ -1,50 +1,42 @@
-"""Offline steps on the committed snapshot: analyze (improvements, fits) then plot, then the notes."""
+"""The order of the offline steps on the committed snapshot: analyze (derived tables, models) then plot
+(figures, notes). No logic of its own."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
-from .analysis import load_improvements, write_improvements
-from .errors import UserError
-from .models.headline import headline_section
-from .models.statistics import statistics_section
-from .models.trend import compute_metrics
-from .store.tables import load_sources
+from .config import TRACKS
+from .store.io import atomic_write_text
+from .store.snapshot import Snapshot
 
 
 def run_analyze(root: Path) -> dict[str, Path]:
-    data_dir = root / "data"
-    written, notes = write_improvements(data_dir)
-    metrics = compute_metrics(load_improvements(data_dir, 1), load_sources(data_dir), notes[1])
-    metrics["statistics"] = statistics_section({t: load_improvements(data_dir, t) for t in notes})
+    import yaml
+
+    from .analysis import write_improvements
+    from .models.headline import headline_section
+    from .models.statistics import statistics_section
+    from .models.trend import compute_metrics
+
+    written, notes = write_improvements(root / "data")
+    snap = Snapshot(root)
+    rows = {track: snap.improvements(track) for track in TRACKS}
+    metrics = compute_metrics(rows, snap.sources, notes)
+    metrics["statistics"] = statistics_section(rows)
     metrics["headline"] = headline_section(metrics["statistics"])
     path = root / "metrics.yaml"
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110))
     written["metrics.yaml"] = path
     return written
-
-
-def load_metrics(root: Path) -> dict:
-    path = root / "metrics.yaml"
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"{path} is missing: run `nanogpt-analysis analyze` first.") from None
-    except yaml.YAMLError as exc:
-        raise UserError(f"{path}: corrupt YAML ({exc}); re-run `nanogpt-analysis analyze`.") from None
 
 
 def run_plot(root: Path) -> dict[str, Path]:
     from .plots import make_plots
     from .report.notes import update_notes
 
-    metrics = load_metrics(root)
-    written = make_plots(root)
-    notes = update_notes(root, metrics)
+    snap = Snapshot(root)
+    written = make_plots(root, snap)
+    notes = update_notes(root, snap)
     if notes is not None:
         written["ai_notes.md"] = notes
     return written

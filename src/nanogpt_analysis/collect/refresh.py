@@ -13,8 +13,9 @@ from pathlib import Path
 
 from .. import __version__
 from ..sources.upstream import UPSTREAM_URL, ObjectReader, open_upstream
-from ..store import tables
+from ..store import schema, tables
 from .records import RECORD_TEXT_COLUMNS, build_records
+from .track3_table import build_optimization_records
 
 
 @dataclass
@@ -66,6 +67,10 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
             assert upstream is not None
             with ObjectReader(upstream.git_dir) as reader:
                 records_df, report = build_records(upstream, reader, lenient=opts.lenient)
+                opt_rows, opt_report = build_optimization_records(upstream, reader, lenient=opts.lenient)
+            files["optimization_records.csv"] = tables.to_csv_text(schema.frame("optimization_records.csv", opt_rows))
+            sources["optimization_records"] = opt_report
+            _say(opts, f"track_3: {opt_report.get('rows', 0)} rows, {opt_report.get('records', 0)} records (`(!)`)")
             tables.validate_keyed(records_df, "records.csv")
             files["records.csv"] = tables.to_csv_text(records_df)
             sources["records"] = {"source": f"README.md at upstream commit {upstream.commit}", **report}

@@ -26,6 +26,7 @@ class Series:
     y: np.ndarray  # ln(response)
     dropped: int
     regime: list[Any] | None  # the `regime` column when the rows carry one
+    order: np.ndarray  # position of each record in the README table (dates need not follow it)
 
     @property
     def n(self) -> int:
@@ -51,6 +52,7 @@ class Series:
         return Series(
             self.track, self.response, [self.record[i] for i in idx], [self.date[i] for i in idx],
             self.days[idx], self.y[idx], self.dropped, None if self.regime is None else [self.regime[i] for i in idx],
+            self.order[idx],
         )  # fmt: skip
 
 
@@ -59,12 +61,14 @@ def make_series(rows: list[dict[str, Any]], track: int, response: str) -> Series
     if not any(response in r for r in rows):
         return f"no `{response}` column in the track-{track} rows"
     keep = [r for r in rows if r.get("date") and r.get("days_since_start") is not None and (r.get(response) or 0) > 0]
-    keep.sort(key=lambda r: (r["days_since_start"], rows.index(r)))
+    position = {id(r): i for i, r in enumerate(rows)}
+    keep.sort(key=lambda r: (r["days_since_start"], position[id(r)]))
     has_regime = any(r.get("regime") is not None for r in keep)
     return Series(
         track, response, [r["record"] for r in keep], [r["date"] for r in keep],
         np.array([float(r["days_since_start"]) for r in keep]), np.log([float(r[response]) for r in keep]),
         len(rows) - len(keep), [r.get("regime") for r in keep] if has_regime else None,
+        np.array([position[id(r)] for r in keep]),
     )  # fmt: skip
 
 
@@ -72,14 +76,17 @@ def current_regime_start(s: Series) -> tuple[int, str]:
     """Index of the first record of the current regime, and the rule that found it.
 
     With a `regime` column: the first row of the last regime. Without it: the last record whose response
-    rose over its predecessor's (a record that is not faster can only come from a change of the rules, as
-    after track-1 record 21); no rise means one regime."""
+    rose over its predecessor's in table order (a record that is not faster can only come from a change of
+    the rules, as after track-1 record 21; table order, because a track's dates need not follow its table);
+    no rise means one regime."""
     if s.regime is not None and s.regime[-1] is not None:
         last = s.regime[-1]
         i = next(i for i in range(s.n) if all(r == last for r in s.regime[i:]))
         return i, f"`regime` column: rows with regime {last!r}"
-    rises = np.flatnonzero(np.diff(s.y) > 0)
+    by_table = np.argsort(s.order, kind="stable")
+    rises = np.flatnonzero(np.diff(s.y[by_table]) > 0)
     if len(rises):
-        i = int(rises[-1]) + 1
-        return i, f"response rose from record {s.record[i - 1]} to {s.record[i]} (a rule change)"
+        prev, first = by_table[rises[-1]], by_table[rises[-1] + 1]
+        # the regime starts at that record's place in date order; every later-dated record belongs to it
+        return int(first), f"response rose from record {s.record[prev]} to {s.record[first]} (a rule change)"
     return 0, "the response never rose: one regime"

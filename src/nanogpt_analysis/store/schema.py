@@ -93,3 +93,207 @@ def markdown_columns(name: str) -> str:
     for c in t.columns:
         lines.append(f"| `{c.name}` | {c.type} | {c.unit} | {c.doc} |")
     return "\n".join(lines) + "\n"
+
+
+# --- collect layer: built by `refresh` from upstream and the evidence files --------------------------------
+
+table(
+    "records.csv",
+    "the world-record tables of the upstream README (tracks 1 and 2), one row per table row.",
+    [
+        *KEY_COLUMNS,
+        C("readme_line", "integer", "line of README.md holding the row"),
+        C("time_text", "string", "record time as printed"),
+        C("time_s", "number", "record time (minutes, hours or seconds converted)", "s"),
+        C("time_footnote", "string", "footnote mark after the time (e.g. `*`)"),
+        C("description", "string", "description, links removed"),
+        C("description_url", "string", "first link of the description"),
+        C("date", "date", "README date (MM/DD/YY → ISO); empty for `-`"),
+        C("log_links", "list", "links of the log cell that are not PRs"),
+        C("pr", "list", "PR numbers linked from the row"),
+        C("contributors", "list", "`@handles`, split on `,` `;` `&` `and` `feat.`"),
+        C("contributor_groups", "list", "teams and AI systems named in the contributors cell"),
+        C("is_retiming", "boolean", "the row's own text says 're-timing' or 'not a new record'"),
+        C("notes", "list", "oddities: no log, no date, repeated record number, footnote mark, several links"),
+    ],
+    key=("track", "row"),
+)
+
+table(
+    "optimization_records.csv",
+    "the optimization track's 'Notable results history' table (records/track_3_optimization/README.md): "
+    "runs ranked by optimizer steps to 3.28, architecture, data and batch size fixed.",
+    [
+        *KEY_COLUMNS,
+        C("readme_line", "integer", "line of the track README holding the row"),
+        C("steps", "integer", "optimizer steps to 3.28 val loss", "steps"),
+        C("is_record", "boolean", "the steps cell carries the README's `(!)` world-record mark"),
+        C("val_loss", "number", "mean val loss over the runs of the Evidence cell", "nats/token"),
+        C("n_runs", "integer", "number of runs behind the Evidence cell"),
+        C("evidence_mark", "string", "mark after the evidence (`✓` pairwise-significant, `Ⓧ` single run)"),
+        C("description", "string", "description, links removed"),
+        C("date", "date", "date the PR appeared (YYYY/MM/DD → ISO); not the acceptance order"),
+        C("log_links", "list", "log links, repository-relative"),
+        C("pr", "list", "PR numbers linked from the contributors cell"),
+        C("contributors", "list", "`@handles`"),
+        C("contributor_groups", "list", "contributors named without a handle"),
+        C("notes", "list", "oddities found while parsing"),
+    ],
+    key=("track", "row"),
+)
+
+table(
+    "loc.csv",
+    "training code per record of tracks 1 and 2: the commit holding it, its line counts, the code that ran "
+    "(from the log) and the line churn from the previous row.",
+    [
+        *KEY_COLUMNS,
+        C("code_commit", "string", "upstream commit whose code is counted"),
+        C("code_source", "string", "rule that chose the commit (see 'Which commit holds a record's code')"),
+        C("code_commit_date", "datetime", "committer date of code_commit"),
+        C("script", "string", "path of the training script"),
+        C("loc_script", "integer", "physical lines of the training script", "lines"),
+        C("loc_training", "integer", "script + local modules it imports at module level (found with ast)", "lines"),
+        C("sloc_training", "integer", "loc_training without blank and comment-only lines (docstrings count)", "lines"),
+        C("training_files", "list", "`name:lines` of each counted file"),
+        C("optional_files", "list", "local modules imported only inside functions (not counted)"),
+        C("loc_reason", "string", "why a count is empty"),
+        C("log_path", "string", "log file whose embedded code was read"),
+        C("loc_log_code", "integer", "lines of code embedded in the record's log (the code that ran)", "lines"),
+        C("sloc_log_code", "integer", "loc_log_code without blank and comment-only lines", "lines"),
+        C("log_code_files", "list", "`name:lines` of each file embedded in the log"),
+        C("log_reason", "string", "why the log code is empty"),
+        C("log_vs_repo", "string", "`same`/`different`: log code against repository code, line by line"),
+        C("code_lag_days", "number", "README date → code_commit_date", "days"),
+        C("diff_basis", "string", "code compared with the previous row: `log`, `repo`, `first`, or why none"),
+        C("loc_added", "integer", "lines added since the previous row of the track", "lines"),
+        C("loc_removed", "integer", "lines removed since the previous row of the track", "lines"),
+        C("churn_cumulative", "integer", "running sum of loc_added + loc_removed", "lines"),
+    ],
+    key=("track", "row"),
+)
+
+table(
+    "record_dates.csv",
+    "when the work behind each record happened: PR commits, opening, merge and first README listing.",
+    [
+        *KEY_COLUMNS,
+        C("readme_date", "date", "README date of the record"),
+        C("pr", "integer", "first PR linked from the row"),
+        C("pr_head", "string", "commit of refs/pull/N/head"),
+        C("pr_commits", "integer", "commits the PR brought that were not on the default branch"),
+        C("pr_first_commit_at", "datetime", "author date of the PR's earliest own commit"),
+        C("pr_last_commit_at", "datetime", "author date of the PR's latest own commit"),
+        C("merge_commit", "string", "commit that merged the PR into the default branch"),
+        C("merge_how", "string", "`pr_merge_commit`, `pr_merge_squash` or `pr_merge_tree_match`"),
+        C("merged_at", "datetime", "when the PR landed on the default branch"),
+        C("merged_at_source", "string", "`git` (merge/squash commit date) or `github_api`"),
+        C("pr_created_at", "datetime", "when the PR was opened"),
+        C("pr_created_at_source", "string", "where pr_created_at came from, or why it is empty"),
+        C("readme_listed_at", "datetime", "commit date of the first README version listing this record and time"),
+        C("readme_listed_commit", "string", "that README commit"),
+        C("dates_reason", "string", "why a date is empty"),
+    ],
+    key=("track", "row"),
+)
+
+table(
+    "training_code_history.csv",
+    "every default-branch commit that changed a track's training code, with its line counts.",
+    [
+        C("sha", "string", "commit"),
+        C("date", "datetime", "committer date"),
+        C("author_date", "datetime", "author date"),
+        C("author", "string", "author name"),
+        C("subject", "string", "first line of the message (100 characters at most)"),
+        C("track", "integer", "track whose script the commit changed"),
+        C("script", "string", "training script"),
+        C("loc_script", "integer", "physical lines of the script", "lines"),
+        C("loc_training", "integer", "script + imported local modules", "lines"),
+        C("sloc_training", "integer", "loc_training without blank and comment-only lines", "lines"),
+        C("training_files", "list", "`name:lines` of each counted file"),
+    ],
+    key=("sha", "track"),
+)
+
+table(
+    "stars.csv",
+    "merged star history of the upstream repository from every star source.",
+    [
+        C("at", "datetime", "time of the count"),
+        C("stars", "integer", "stars at that time", "stars"),
+        C("source", "string", "file (and its original source) the count came from"),
+        C("method", "string", "how the source measured it"),
+        C("kind", "string", "`api`, `daily`, `observation`, `star-history` (also the precedence on a shared day)"),
+    ],
+    key=("at",),
+)
+
+table(
+    "record_stars.csv",
+    "stars at each record's date, interpolated linearly between real counts (never extrapolated).",
+    [
+        *KEY_COLUMNS,
+        C("date", "date", "README date"),
+        C("at", "datetime", "12:00 UTC of the README date"),
+        C("stars", "number", "stars at `at` (linear interpolation)", "stars"),
+        C("stars_flag", "string", "`observed`, `interpolated`, `outside_observed_span`, `no_record_date`"),
+        C("days_to_nearest_observation", "number", "distance to the nearest real count", "days"),
+        C("left_at", "datetime", "real count before `at`"),
+        C("right_at", "datetime", "real count after `at`"),
+        C("left_source", "string", "source of the left count"),
+        C("right_source", "string", "source of the right count"),
+    ],
+    key=("track", "row"),
+)
+
+# --- derive layer: built by the main job from data/ -------------------------------------------------------
+
+table(
+    "improvements.json",
+    "one row per improvement of a track (every README row that is not a re-timing; track 3: the `(!)` "
+    "records); the first row is the start. Written per track: improvements.json (1), "
+    "improvements_medium.json (2), improvements_optimization.json (3), each with this `columns` block.",
+    [
+        *KEY_COLUMNS,
+        C("date", "date", "README date of the record (track 2 record 11 has none: see date_source)"),
+        C("date_source", "string", "`readme`, or `readme_listed_at` for an undated row (its first README listing)"),
+        C("days_since_start", "number", "days from the track's first record to this record's date", "days"),
+        C("time_s", "number", "record time (tracks 1, 2)", "s"),
+        C("time_min", "number", "record time (tracks 1, 2)", "min"),
+        C("steps", "integer", "optimizer steps to the target (track 3)", "steps"),
+        C("regime", "integer", "timing regime: number of re-timing rows of the track above this row"),
+        C("time_norm_s", "number", "time in the rules and software of the latest regime (chained re-timings)", "s"),
+        C("time_norm_overhead_s", "number", "sensitivity variant: README's stated extra runtime added", "s"),
+        C("change_type", "string", "`software_upgrade` (only a torch version change) or `algorithmic`"),
+        C("time_norm_nosw_s", "number", "time_norm_s with the gains of software upgrades chained out", "s"),
+        C("speedup", "number", "first record's response / this record's (time or steps)", "x"),
+        C(
+            "loc_training",
+            "integer",
+            "lines of training code at the code commit; the log's code where the repository has none",
+            "lines",
+        ),
+        C("loc_training_source", "string", "`repo` (code commit, see loc.csv code_source) or `log`"),
+        C("loc_script", "integer", "lines of the training script alone at the code commit", "lines"),
+        C("loc_log_code", "integer", "lines of code embedded in the record's log (the code that ran)", "lines"),
+        C("loc_added", "integer", "training-code lines added since the previous row of the track", "lines"),
+        C("loc_removed", "integer", "training-code lines removed since the previous row of the track", "lines"),
+        C("churn_cumulative", "integer", "running sum of lines added + removed", "lines"),
+        C("code_source", "string", "rule that chose the commit holding the record's code (loc.csv)"),
+        C("stars", "number", "repository stars at 12:00 UTC of the record date, interpolated", "stars"),
+        C("stars_flag", "string", "`observed`, `interpolated`, `outside_observed_span`, `no_record_date`"),
+        C("stars_days_to_nearest_observation", "number", "distance to the nearest real star count", "days"),
+        C("pr", "integer", "pull request number (first PR link of the row)"),
+        C("pr_first_commit_at", "datetime", "author date of the PR's first own commit"),
+        C("pr_created_at", "datetime", "when the PR was opened"),
+        C("merged_at", "datetime", "when the PR landed on the default branch"),
+        C("merged_at_source", "string", "`git` or `github_api`"),
+        C("readme_listed_at", "datetime", "commit date of the first README version listing this record"),
+        C("description", "string", "README description (links removed)"),
+        C("contributors", "list", "contributor handles as printed"),
+        C("contributor_groups", "list", "teams and AI systems named in the contributors cell"),
+    ],
+    layer="derive",
+    key=("track", "row"),
+)
