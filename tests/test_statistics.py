@@ -244,3 +244,13 @@ def test_rates_recover_a_known_slope_and_use_the_normalised_response() -> None:
     e2e = out["time_s"]["rates"]["windows"]["all"]["end_to_end"]
     assert e2e["ci95"][0] <= truth <= e2e["ci95"][1]
     assert out["time_s"]["forecast"]["milestone"]["value"] == 60.0
+
+
+def test_normalised_series_equal_to_raw_is_not_analysed_twice() -> None:
+    x = np.arange(0, 400, 10, dtype=float)
+    rows = rows_from(x, 7.0 - 0.003 * x)
+    for r in rows:
+        r["time_norm_s"] = r["time_s"]
+    out = statistics_section({2: rows})[2]
+    assert out["time_norm_s"] == {"same_as": "time_s"} and "rates" in out["time_s"]
+    assert headline_section({2: out})[2]["time_norm_s"] == {"same_as": "time_s"}

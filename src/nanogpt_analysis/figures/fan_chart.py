@@ -51,7 +51,7 @@ def draw(snap: Snapshot):
         ax.set_yscale("log")
         ax.set_ylabel(response)
         ax.set_title(label(track, response), fontsize=9)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3, which="both")
     return fig, manifest

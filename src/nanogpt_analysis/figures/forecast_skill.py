@@ -23,7 +23,8 @@ COLOURS = {"trailing_drift": "tab:gray", "exponential": "tab:red", "power_x0_1":
 def draw(snap: Snapshot):
     own = {}
     for t, r, e in analysed(snap, "forecast"):
-        own.setdefault(t, (r, e))
+        if any("models" in ev for win in e["forecast"]["windows"].values() for ev in win.values()):
+            own.setdefault(t, (r, e))
     if not own:
         return None
     fig, axes = new_figure(9, 3.2 * len(own), len(own), 1, squeeze=False)

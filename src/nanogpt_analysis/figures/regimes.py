@@ -51,7 +51,7 @@ def draw(snap: Snapshot):
         manifest[f"{track}.{response}"] = {"records": s.n, "breaks": len(reg["breaks"])}
         ax.set_yscale("log")
         ax.set_ylabel(response)
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.legend(fontsize=7.5)
         ax.grid(alpha=0.3, which="both")
     axes[0, 0].set_title("Regimes: segmented trend of the record series")

@@ -22,19 +22,19 @@ from .style import new_figure
 def draw(snap: Snapshot):
     import matplotlib.dates as mdates
 
-    series = analysed(snap, "rates")
-    if not series:
+    rolls = {}
+    for track, response, entry in analysed(snap, "rates"):
+        roll = rolling_rate(make_series(snap.improvements(track), track, response))
+        if roll:  # a panel only for tracks whose records span more than the window
+            rolls[(track, response)] = (roll, entry)
+    if not rolls:
         return None
-    tracks = sorted({t for t, _, _ in series})
+    tracks = sorted({t for t, _ in rolls})
     fig, axes = new_figure(9, 3.2 * len(tracks), len(tracks), 1, squeeze=False)
     manifest = {}
     for ax, track in zip(axes[:, 0], tracks, strict=True):
-        for i, (_, response, entry) in enumerate(s for s in series if s[0] == track):
-            s = make_series(snap.improvements(track), track, response)
-            roll = rolling_rate(s)
+        for i, ((_, response), (roll, entry)) in enumerate(kv for kv in rolls.items() if kv[0][0] == track):
             manifest[f"{track}.{response}"] = len(roll)
-            if not roll:
-                continue
             d = pd.to_datetime([r["date"] for r in roll])
             c = "tab:blue" if i == 0 else "tab:orange"
             ax.plot(d, [r["speedup_per_year"] for r in roll], color=c, lw=1.3, label=label(track, response))
@@ -42,7 +42,7 @@ def draw(snap: Snapshot):
             ax.axhline(entry["rates"]["windows"]["all"]["trend"]["speedup_per_year"], color=c, ls=":", lw=1)
         ax.set_yscale("log")
         ax.set_ylabel("× per year")
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.legend(fontsize=7.5)
         ax.grid(alpha=0.3, which="both")
     axes[0, 0].set_title("Rate of progress over the trailing 365 days (HAC 95 % band)")

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .robust import design, fit_ols, fit_ols_lags, nw_lag
+from .robust import design, fit_ols_lags, nw_lag, ols_closed
 from .series import MIN_RECORDS
 
 
@@ -65,8 +65,8 @@ def measure_entry(rows: list[dict[str, Any]], response: str, name: str) -> dict[
         out["skipped"] = f"{name} is constant over these records"
         return out
     X = design(days, eff)
-    base = fit_ols(y, design(days))
-    full = fit_ols(y, X)
+    base = ols_closed(y, design(days))
+    full = ols_closed(y, X)
     tss = float(np.sum((y - y.mean()) ** 2))
     out["r2_days_only"] = 1 - float(np.sum(base.resid**2)) / tss
     out["r2_days_plus_effort"] = 1 - float(np.sum(full.resid**2)) / tss

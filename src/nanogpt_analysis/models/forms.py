@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .robust import ar1_regression, design, fit_ols
+from .robust import ar1_regression, design, ols_closed
 from .series import MIN_RECORDS, Series, current_regime_start
 
 MODELS = ("exponential", "power_x0_1", "power_x0_fit")
@@ -73,7 +73,7 @@ def profile_x0(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 
 def iid_fit(z: np.ndarray, y: np.ndarray, k: int) -> dict[str, Any]:
-    f = fit_ols(y, design(z))
+    f = ols_closed(y, design(z))
     n = len(y)
     rss = float(np.sum(f.resid**2))
     llf = -n / 2 * (math.log(2 * math.pi) + math.log(rss / n) + 1)

@@ -29,6 +29,8 @@ def _rate(window: dict[str, Any]) -> dict[str, Any]:
 
 
 def headline_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    if "same_as" in entry:
+        return {"same_as": entry["same_as"]}
     if "rates" not in entry:
         return {"skipped": entry.get("skipped", "no statistics")}
     win = entry["rates"]["windows"]

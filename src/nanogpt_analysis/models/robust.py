@@ -68,6 +68,20 @@ def fit_ols_lags(
     return out
 
 
+def ols_closed(y: np.ndarray, X: np.ndarray, alpha: float = 0.05) -> LinFit:
+    """Classical OLS in closed form (no statsmodels model object: for loops where only the i.i.d. interval
+    is wanted); the same numbers as statsmodels OLS().fit()."""
+    from scipy import stats
+
+    y, X = np.asarray(y, float), np.asarray(X, float)
+    n, k = X.shape
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    se = np.sqrt(np.diag(float(resid @ resid) / (n - k) * np.linalg.inv(X.T @ X)))
+    t = stats.t.ppf(1 - alpha / 2, n - k)
+    return LinFit(beta, se, np.column_stack([beta - t * se, beta + t * se]), resid, n, "ols", None)
+
+
 def block_indices(n: int, block: int, reps: int, rng: np.random.Generator) -> np.ndarray:
     """(reps, n) row indices of a moving-block bootstrap: ceil(n/block) blocks with uniform starts, cut to n."""
     nb = -(-n // block)

@@ -51,10 +51,15 @@ def series_entry(rows: list[dict[str, Any]], track: int, response: str) -> dict[
     return out
 
 
+def track_entries(rows: list[dict[str, Any]], track: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for response in responses_for(track):
+        # a normalised series equal to the raw one (no re-timing in the track) is not analysed twice
+        present = any(x.get(response) is not None for x in rows)
+        same = next((r for r in out if present and all(x.get(r) == x.get(response) for x in rows)), None)
+        out[response] = {"same_as": same} if same else series_entry(rows, track, response)
+    return out
+
+
 def statistics_section(rows_by_track: dict[int, list[dict[str, Any]]]) -> dict[int, dict[str, Any]]:
-    return rnd(
-        {
-            track: {response: series_entry(rows, track, response) for response in responses_for(track)}
-            for track, rows in sorted(rows_by_track.items())
-        }
-    )
+    return rnd({track: track_entries(rows, track) for track, rows in sorted(rows_by_track.items())})

@@ -74,6 +74,8 @@ def headline_block(metrics: dict[str, Any]) -> str:
         for response, h in by_resp.items():
             if "rate_all_records" in h and "speedup_per_year" in h["rate_all_records"]:
                 out.append(headline_paragraph(track, response, h))
+            elif "same_as" in h:
+                out.append(f"Track {track}, `{response}`: identical to `{h['same_as']}` (no re-timing in this track).")
             else:
                 out.append(f"Track {track}, `{response}`: {h.get('skipped', 'skipped')}.")
     return "\n\n".join(out) + "\n"
@@ -195,6 +197,9 @@ def statistics_block(metrics: dict[str, Any]) -> str:
     for track, by_resp in sorted(stats.items()):
         for response, e in by_resp.items():
             out += ["", f"#### Track {track} ({_track_name(track)}), `{response}`", ""]
+            if "same_as" in e:
+                out.append(f"Identical to `{e['same_as']}` (no re-timing in this track).")
+                continue
             if "rates" not in e:
                 out.append(f"Skipped: {e.get('skipped')}")
                 continue
