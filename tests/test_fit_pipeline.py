@@ -179,3 +179,19 @@ def test_statistics_and_headline_sections(snapshot_run: Path) -> None:
     manifest = json.loads((snapshot_run / "plots/figures.json").read_text())["figures"]
     assert manifest["regimes.png"]["1.time_s"]["records"] == s["n"]
     assert m["statistics"][3]["steps"]["rates"]["windows"]["all"]["n"] == m["tracks"][3]["n_improvements"]
+
+
+def _no_constants(name: str):
+    raise ValueError(f"non-JSON constant {name}")
+
+
+def test_every_json_output_is_strict_and_integer_columns_are_integers(snapshot_run: Path) -> None:
+    outputs = sorted([*(snapshot_run / "data").glob("*.json"), *(snapshot_run / "plots").glob("*.json")])
+    assert any(p.name == "improvements.json" for p in outputs)
+    for p in outputs:
+        json.loads(p.read_text(encoding="utf-8"), parse_constant=_no_constants)  # NaN/Infinity fail here
+    for name in ("improvements.json", "improvements_medium.json"):
+        rows = json.loads((snapshot_run / "data" / name).read_text())["rows"]
+        for r in rows:
+            for col in ("pr", "loc_training", "loc_added", "record", "row"):
+                assert r.get(col) is None or type(r[col]) is int, (name, col, r[col])

@@ -8,7 +8,6 @@ leaves the committed PNGs byte for byte as they were."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -46,16 +45,9 @@ def _render_in_worker(name: str) -> tuple[bytes | None, dict[str, Any]]:
 
 def inputs_digest(root: Path) -> str:
     """Digest of everything a figure can read (data/, metrics.yaml) and of the code that draws it."""
-    import matplotlib
+    from .store.cache import digest
 
-    h = hashlib.sha256(matplotlib.__version__.encode())
-    code = Path(__file__).parent
-    for p in sorted([*code.glob("figures/*.py"), code / "plots.py", *Path(root, "data").glob("*")]):
-        if p.is_file() and not p.name.startswith("."):
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
-    metrics = Path(root, "metrics.yaml")
-    h.update(metrics.read_bytes() if metrics.exists() else b"")
-    return h.hexdigest()[:16]
+    return digest([*Path(root, "data").glob("*"), Path(root, "metrics.yaml")], Path(root))
 
 
 def _previous(out_dir: Path, digest: str) -> dict[str, Any] | None:
@@ -68,14 +60,16 @@ def _previous(out_dir: Path, digest: str) -> dict[str, Any] | None:
     return old if old.get("inputs") == digest else None
 
 
-def make_plots(root: Path, snap: Snapshot | None = None, workers: int | None = None) -> dict[str, Path]:
+def make_plots(
+    root: Path, snap: Snapshot | None = None, workers: int | None = None, force: bool = False
+) -> dict[str, Path]:
     global _SNAP
     from .figures import FIGURES
 
     snap = snap or Snapshot(root)
     out_dir = Path(root) / "plots"
     digest = inputs_digest(root)
-    old = _previous(out_dir, digest)
+    old = None if force else _previous(out_dir, digest)
     names = [n for n in FIGURES if not (old and n in old["figures"] and (out_dir / n).exists())]
     results: dict[str, tuple[bytes | None, dict[str, Any]]] = {}
     if names:

@@ -37,6 +37,11 @@ OPTIONAL_INPUTS: list[tuple[str, list[str], dict[str, str]]] = [
         {},
     ),
     (
+        "compute.csv",
+        ["run_steps", "train_tokens", "params_flops", "flops_6nd", "compute_confidence"],
+        {"steps": "run_steps", "confidence": "compute_confidence"},
+    ),
+    (
         "record_stars.csv",
         ["stars", "stars_flag", "stars_days_to_nearest_observation"],
         {"days_to_nearest_observation": "stars_days_to_nearest_observation"},

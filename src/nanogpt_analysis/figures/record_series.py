@@ -4,7 +4,6 @@ track 1 and 2 also show the normalised times and the re-timings."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from ..config import TRACKS, Track
 from ..models.trend import MODELS, predict_log
@@ -19,7 +18,9 @@ def fit_label(model: str, fits: dict) -> str:
     return f"{model}: R²(log)={m['r2_log']:.3f}, AIC={m['aic']:.1f}{star}"
 
 
-def _retimings(snap: Snapshot, track: Track, base: float) -> tuple[pd.Series, pd.Series]:
+def _retimings(snap: Snapshot, track: Track, base: float) -> tuple:
+    import pandas as pd
+
     if track.response != "time_s":
         return pd.Series(dtype=str), pd.Series(dtype=float)
     rec = snap.table("records.csv")
@@ -29,6 +30,7 @@ def _retimings(snap: Snapshot, track: Track, base: float) -> tuple[pd.Series, pd
 
 def draw_series(snap: Snapshot, track: Track):
     import matplotlib.dates as mdates
+    import pandas as pd
     from matplotlib.ticker import FuncFormatter
 
     rows = snap.improvements(track.id)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
-from statsmodels.regression.linear_model import OLS, RegressionResults
+
+# scipy.optimize and statsmodels are imported inside the fitting functions: together they cost about a
+# second of import time, which the main job only pays when it really refits
 
 SEED = 20240528
 N_BOOT = 1000
@@ -58,7 +59,9 @@ def _transform(model: str, x: np.ndarray, x0: float | None) -> np.ndarray:
     return x if model == "exponential" else np.log(x + (x0 if x0 is not None else 1.0))
 
 
-def _ols(z: np.ndarray, y: np.ndarray) -> RegressionResults:
+def _ols(z: np.ndarray, y: np.ndarray):
+    from statsmodels.regression.linear_model import OLS
+
     return OLS(y, np.column_stack([np.ones_like(z), z])).fit()
 
 
@@ -72,6 +75,8 @@ def _best_x0(x: np.ndarray, y: np.ndarray) -> float:
         z = np.log(x + math.exp(log_x0))
         zc = z - z.mean()
         return float(yc @ yc - (zc @ yc) ** 2 / (zc @ zc))
+
+    from scipy.optimize import minimize_scalar
 
     res = minimize_scalar(rss, bounds=(math.log(1e-3), math.log(hi)), method="bounded", options={"xatol": 1e-6})
     return float(math.exp(res.x))

@@ -9,8 +9,6 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-import pandas as pd
-
 from ..config import TRACKS
 from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
@@ -255,12 +253,16 @@ def history_block(snap: Snapshot) -> str:
 
 
 def _int(v: Any) -> str:
-    return "—" if v is None or pd.isna(v) else str(int(v))
+    try:
+        return str(int(v))
+    except (TypeError, ValueError):  # None, NaN or pandas' NA
+        return "—"
 
 
 def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
     pairs = {
         "PR first commit → README date": ("pr_first_commit_at", "date"),
+        "README date → PR opened": ("date", "pr_created_at"),
         "README date → merge": ("date", "merged_at"),
         "README date → README listing": ("date", "readme_listed_at"),
         "PR first commit → merge": ("pr_first_commit_at", "merged_at"),
