@@ -55,6 +55,8 @@ def headline_paragraph(track: int, response: str, h: dict[str, Any]) -> str:
     if isinstance(pref, dict):
         skill = _f(pref["skill_90d"], ".2f")
         text += f" Best model by 90-day forecast skill: `{pref['model']}` (skill {skill} vs no change)."
+    elif isinstance(pref, str):
+        text += f" Forecast evaluation: {pref.removeprefix('skipped: ')}."
     ms = h.get("milestone")
     if ms:
         text += (
