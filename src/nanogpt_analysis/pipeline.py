@@ -49,12 +49,16 @@ def run_analyze(root: Path, force: bool = False) -> dict[str, Path]:
         print("analyze: inputs and code unchanged since metrics.yaml was written; outputs kept (--force recomputes)")
         return kept
     from .analysis import write_improvements
+    from .models.headline import headline_section
+    from .models.statistics import statistics_section
     from .models.trend import compute_metrics
 
     written, notes = write_improvements(root / "data")
     snap = Snapshot(root)
     rows = {track: snap.improvements(track) for track in TRACKS}
     metrics = compute_metrics(rows, snap.sources, notes)
+    metrics["statistics"] = statistics_section(rows)
+    metrics["headline"] = headline_section(metrics["statistics"])
     from .derive.compute_factors import write_factors
     from .models.compute import compute_section
     from .sources.anchors import load_claims

@@ -14,6 +14,7 @@ from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
 from ..timeutil import days_between
+from .statistics_blocks import headline_block, statistics_block
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
 QUOTE_RECORDS = (2, 21, 55, 74, 89)
@@ -282,6 +283,8 @@ BLOCKS: dict[str, Callable[[Snapshot], str]] = {
     "fits_normalised": lambda snap: fits_block(snap.metrics, 1, "time_norm_s"),
     "normalisation": normalisation_block,
     "history": history_block,
+    "headline": lambda snap: headline_block(snap.metrics),
+    "statistics": lambda snap: statistics_block(snap.metrics),
 }
 
 
