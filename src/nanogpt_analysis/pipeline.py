@@ -3,6 +3,7 @@ then plot (figures, notes, data package, report page). No logic of its own."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .config import TRACKS
@@ -57,6 +58,8 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
         return kept
     from .analysis import write_improvements
     from .derive.replication import write_replication
+    from .models.headline import headline_section
+    from .models.statistics import statistics_section
     from .models.trend import compute_metrics
 
     written, notes = write_improvements(root / "data")
@@ -68,12 +71,15 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     snap = Snapshot(root)
     rows = {track: snap.improvements(track) for track in TRACKS}
     metrics = compute_metrics(rows, snap.sources, notes)
+    metrics["statistics"] = statistics_section(rows)
+    metrics["headline"] = headline_section(metrics["statistics"])
     from .derive.compute_factors import write_factors
     from .models.compute import compute_section
     from .sources.anchors import load_claims
 
     factors, why = write_factors(root / "data")
-    claims = load_claims(_anchors(root, anchors_dir) / "published-claims.csv", anchor="gundlach-2026-03", root=root)
+    claims_path = _anchors(root, anchors_dir) / "published-claims.csv"
+    claims = load_claims(claims_path, "gundlach-2026-03", os.path.relpath(claims_path.resolve(), root.resolve()))
     metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
     if factors is not None:
         written["compute_factors.csv"] = root / "data" / "compute_factors.csv"

@@ -2,8 +2,12 @@
 
 from . import (  # noqa: F401
     date_lags,
+    fan_chart,
+    forecast_skill,
     record_series,
+    regimes,
     residuals,
+    rolling_rate,
     stars_history,
     time_vs_effort,
     training_loc_history,

@@ -14,6 +14,7 @@ from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
 from ..timeutil import days_between
+from .statistics_blocks import headline_block, statistics_block
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
 QUOTE_RECORDS = (2, 21, 55, 74, 89)
@@ -297,6 +298,8 @@ BLOCKS: dict[str, Callable[[Snapshot], str]] = {
     "normalisation": normalisation_block,
     "history": history_block,
     "replication": replication_block,
+    "headline": lambda snap: headline_block(snap.metrics),
+    "statistics": lambda snap: statistics_block(snap.metrics),
 }
 
 

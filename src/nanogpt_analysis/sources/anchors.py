@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
 
 
-def load_claims(path: Path, anchor: str | None = None, root: Path | None = None) -> dict[str, dict[str, Any]]:
+def load_claims(path: Path, anchor: str | None = None, label: str | None = None) -> dict[str, dict[str, Any]]:
     """{claim id: {value, unit, cutoff_record, what, source, file}} of one anchor (all when None);
-    {} when the file is absent (the comparison is then skipped with that reason). `file` is relative to
-    `root` when given, so outputs do not depend on where the project sits."""
+    {} when the file is absent (the comparison is then skipped with that reason). `label` is how outputs name
+    the file (a path relative to the project, never this machine's absolute path)."""
     p = Path(path)
-    shown = os.path.relpath(p.resolve(), Path(root).resolve()) if root is not None else str(p)
     if not p.exists():
         return {}
     out: dict[str, dict[str, Any]] = {}
@@ -30,6 +28,6 @@ def load_claims(path: Path, anchor: str | None = None, root: Path | None = None)
             cut = row.get("cutoff_record") or ""
             out[row["claim"]] = {
                 "value": value, "unit": row.get("unit", ""), "cutoff_record": int(cut) if cut.isdigit() else None,
-                "what": row.get("what", ""), "source": row.get("source", ""), "file": shown,
+                "what": row.get("what", ""), "source": row.get("source", ""), "file": label or p.name,
             }  # fmt: skip
     return out
