@@ -126,7 +126,7 @@ def _figure(page: Page, spec: Any) -> str:
         return f'<p class="missing">missing figure: plots/{escape(spec.name)} {why}</p>'
     uri = "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
     return (
-        f'<figure id="fig-{escape(spec.name)}"><img src="{uri}" alt="{escape(spec.alt)}" loading="lazy">'
+        f'<figure id="fig-{escape(spec.name)}"><img src="{uri}" alt="{escape(spec.alt)}">'
         f"<figcaption>{escape(spec.caption)} <small>({escape(spec.name)})</small></figcaption></figure>"
     )
 
