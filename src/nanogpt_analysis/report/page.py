@@ -72,7 +72,9 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.6g}"
     if isinstance(v, list):
-        return ", ".join(_fmt(x) for x in v)
+        return ("; " if any(isinstance(x, dict) for x in v) else ", ").join(_fmt(x) for x in v)
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_fmt(x)}" for k, x in v.items())
     return "" if v is None else str(v)
 
 
