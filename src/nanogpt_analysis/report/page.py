@@ -147,17 +147,31 @@ def _section(page: Page, sid: str, title: str, fig_section: str, keys: tuple[str
     return "\n".join(parts) + "</section>"
 
 
+def _inline_md(text: str) -> str:
+    """The two Markdown marks the generated prose uses (**bold**, `code`), on escaped text."""
+    import re
+
+    html = escape(text)
+    html = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", html)
+
+
 def _headline(page: Page) -> str:
+    """The same generated prose as ai_notes.md's headline block, then every headline number in a table."""
+    from .statistics_blocks import headline_block
+
     if not page.snap.root.joinpath("metrics.yaml").exists():
         return _na("metrics.yaml is missing (run `nanogpt-analysis analyze`)")
     head = page.snap.metrics.get("headline")
     if not head:
         return _metrics_section(page, "headline", open_=True)
+    prose = [f"<p>{_inline_md(par)}</p>" for par in headline_block(page.snap.metrics).split("\n\n") if par.strip()]
     parts = []
     for track, entry in head.items():
-        parts.append(f"<h3>Track {escape(str(track))}</h3>")
-        parts.append(_table(["quantity", "value"], [[k, v] for k, v in _flatten(entry)]))
-    return "\n".join(parts)
+        rows = [[k, v] for k, v in _flatten(entry)]
+        parts.append(f"<details><summary>Track {escape(str(track))}: every headline number</summary>")
+        parts.append(_table(["quantity", "value"], rows) + "</details>")
+    return "\n".join(prose + parts)
 
 
 REPLICATION_COLUMNS = ("anchor", "claim", "published_value", "our_value", "relative_difference", "unit", "status")
