@@ -25,7 +25,7 @@ from nanogpt_analysis.store.snapshot import Snapshot
 from . import browser
 from .test_replication import _claims, _records
 
-HEADLINE = {1: {"speedup_per_year_hac": 3.21, "current_regime_from_record": 22}}
+HEADLINE = {1: {"time_s": {"skipped": "only 3 records (need 8)", "speedup_per_year_hac": 3.21}}}
 
 
 def _png(path: Path, label: str) -> None:
@@ -67,6 +67,7 @@ def test_page_sections_in_order_deterministic_and_accessible(project: Path) -> N
     for spec in FIGURES.values():
         assert f'alt="{spec.alt}"' in html.replace("&#x27;", "'")
     assert "speedup_per_year_hac" in html  # the headline comes from metrics.yaml
+    assert "Track 1, <code>time_s</code>: only 3 records (need 8)." in html  # the same prose as ai_notes
     assert "not available: metrics.yaml has no &#x27;per_change&#x27; section" in html
     assert "no method for claim id" in html  # the unknown claim's row
     assert 'href="../data/replication.csv"' in html and "f" * 40 in html
