@@ -275,8 +275,11 @@ def _finish(row: dict[str, Any], reasons: list[str]) -> None:
     row["compute_reason"] = "; ".join(r for r in reasons if r)
 
 
-def run_compute_step(upstream: Upstream, records: pd.DataFrame, files: dict[str, str], opts: Any) -> dict:
-    """The refresh step: needs loc.csv of the same refresh (in `files`) or of data/."""
+def run_compute_step(
+    upstream: Upstream, records: pd.DataFrame, files: dict[str, str], opts: Any, reader: ObjectReader | None = None
+) -> dict:
+    """The refresh step: needs loc.csv of the same refresh (in `files`) or of data/. `reader`: the refresh's
+    reader, whose by-sha cache already holds the logs the loc step read (else one is opened here)."""
     t0 = time.perf_counter()
     if "loc.csv" in files:
         loc = pd.read_csv(io.StringIO(files["loc.csv"]), keep_default_na=False, na_values=[""], dtype=str)
@@ -285,7 +288,10 @@ def run_compute_step(upstream: Upstream, records: pd.DataFrame, files: dict[str,
             loc = tables.read_table(opts.data_dir / "loc.csv", text_columns=("log_path", "code_commit"))
         except FileNotFoundError:
             loc = pd.DataFrame(columns=["track", "row", "log_path", "code_commit", "code_source", "log_reason"])
-    with ObjectReader(upstream.git_dir) as reader:
+    if reader is None:
+        with ObjectReader(upstream.git_dir) as own:
+            df, report = build_compute(upstream, records, loc, own)
+    else:
         df, report = build_compute(upstream, records, loc, reader)
     tables.validate_keyed(df, "compute.csv")
     files["compute.csv"] = tables.to_csv_text(df)

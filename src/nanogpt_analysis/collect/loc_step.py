@@ -63,83 +63,86 @@ def build_loc_tables(
     pr_api: dict[int, dict[str, str]] | None = None,
     pr_threads: dict[int, PrOpened] | None = None,
     pr_threads_name: str = "pr-threads.csv",
+    reader: ObjectReader | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    if reader is None:
+        with ObjectReader(upstream.git_dir) as own:
+            return build_loc_tables(upstream, records, progress, pr_api, pr_threads, pr_threads_name, own)
     history = History(upstream)
     loc_rows: list[dict[str, Any]] = []
     date_rows: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     pairs: list[tuple[Files, Files]] = []
     pair_of_row: dict[int, tuple[int, str]] = {}  # loc_rows index -> (pairs index, basis)
-    with ObjectReader(upstream.git_dir) as reader:
-        added = history.first_added("records/")
-        listings = readme_listings(history, reader, records)
-        log_index = basename_index(reader, upstream.commit, "records")
-        prev_files: dict[int, dict[str, Files | None]] = {}
-        for rec in tqdm(records.itertuples(), total=len(records), desc="records", disable=not progress, leave=False):
-            track = int(rec.track)
-            listing = listings.get((track, int(rec.row)))
-            external = is_external(rec)
-            rc = (
-                RecordCode(reason="external baseline: its code (llm.c) is not in this repository")
-                if external
-                else record_code_commit(
-                    history, rec, added, listing, lambda sha, t: find_script(reader, sha, t) is not None
-                )
+    added = history.first_added("records/")
+    listings = readme_listings(history, reader, records)
+    log_index = basename_index(reader, upstream.commit, "records")
+    prev_files: dict[int, dict[str, Files | None]] = {}
+    for rec in tqdm(records.itertuples(), total=len(records), desc="records", disable=not progress, leave=False):
+        track = int(rec.track)
+        listing = listings.get((track, int(rec.row)))
+        external = is_external(rec)
+        rc = (
+            RecordCode(reason="external baseline: its code (llm.c) is not in this repository")
+            if external
+            else record_code_commit(
+                history, rec, added, listing, lambda sha, t: find_script(reader, sha, t) is not None
             )
-            commit = history.commits.get(rc.commit)
-            loc: dict[str, Any] = {
-                "track": track,
-                "row": int(rec.row),
-                "record": int(rec.record),
-                "code_commit": rc.commit,
-                "code_source": rc.source or "none",
-                "code_commit_date": utc_z(commit.commit_date) if commit else "",
-            }
-            counts[loc["code_source"]] = counts.get(loc["code_source"], 0) + 1
-            code_cols, repo = _code_columns(reader, rc, track)
-            loc.update(code_cols)
-            log_path, log_code, log_reason = (
-                ("", None, "external baseline")
-                if external
-                else read_log_code(reader, upstream.commit, links_of(rec.log_links), log_index)
-            )
-            loc.update(
-                log_path=log_path,
-                loc_log_code=log_code.loc if log_code else None,
-                sloc_log_code=sloc_of(log_code) if log_code else None,
-                log_code_files=log_code.files_text() if log_code else "",
-                log_reason=log_reason,
-                log_vs_repo=compare(log_code, repo),
-            )
-            lag = days_between(rec.date if isinstance(rec.date, str) else None, loc["code_commit_date"])
-            loc["code_lag_days"] = None if lag is None else round(lag, 1)
-            bases: dict[str, Files | None] = {"log": log_code.files if log_code else None, "repo": repo}
-            loc.update(diff_basis="", loc_added=None, loc_removed=None, churn_cumulative=None)
-            prev = prev_files.get(track)
-            if prev is None and any(v is not None for v in bases.values()):
-                loc.update(diff_basis="first", loc_added=0, loc_removed=0)
-            elif prev is not None:
-                shared = next((b for b in ("log", "repo") if bases[b] is not None and prev[b] is not None), None)
-                if shared:
-                    pair_of_row[len(loc_rows)] = (len(pairs), shared)
-                    pairs.append((prev[shared], bases[shared]))  # type: ignore[arg-type]
-                else:
-                    loc["diff_basis"] = "none: no code of the same kind (log/repo) at this and the previous record"
-            if any(v is not None for v in bases.values()):
-                prev_files[track] = bases
-            loc_rows.append(loc)
-            date_rows.append(dates_row(history, rec, listing, pr_api, pr_threads, pr_threads_name))
-        diffs = diff_counts_batch(pairs)
-        churn: dict[int, int] = {}
-        for i, loc in enumerate(loc_rows):
-            if i in pair_of_row:
-                k, basis = pair_of_row[i]
-                a, r = diffs[k]
-                loc.update(diff_basis=basis, loc_added=a, loc_removed=r)
-            if loc["loc_added"] is not None:
-                churn[loc["track"]] = churn.get(loc["track"], 0) + loc["loc_added"] + loc["loc_removed"]
-                loc["churn_cumulative"] = churn[loc["track"]]
-        hist = build_code_history(reader, history, progress)
+        )
+        commit = history.commits.get(rc.commit)
+        loc: dict[str, Any] = {
+            "track": track,
+            "row": int(rec.row),
+            "record": int(rec.record),
+            "code_commit": rc.commit,
+            "code_source": rc.source or "none",
+            "code_commit_date": utc_z(commit.commit_date) if commit else "",
+        }
+        counts[loc["code_source"]] = counts.get(loc["code_source"], 0) + 1
+        code_cols, repo = _code_columns(reader, rc, track)
+        loc.update(code_cols)
+        log_path, log_code, log_reason = (
+            ("", None, "external baseline")
+            if external
+            else read_log_code(reader, upstream.commit, links_of(rec.log_links), log_index)
+        )
+        loc.update(
+            log_path=log_path,
+            loc_log_code=log_code.loc if log_code else None,
+            sloc_log_code=sloc_of(log_code) if log_code else None,
+            log_code_files=log_code.files_text() if log_code else "",
+            log_reason=log_reason,
+            log_vs_repo=compare(log_code, repo),
+        )
+        lag = days_between(rec.date if isinstance(rec.date, str) else None, loc["code_commit_date"])
+        loc["code_lag_days"] = None if lag is None else round(lag, 1)
+        bases: dict[str, Files | None] = {"log": log_code.files if log_code else None, "repo": repo}
+        loc.update(diff_basis="", loc_added=None, loc_removed=None, churn_cumulative=None)
+        prev = prev_files.get(track)
+        if prev is None and any(v is not None for v in bases.values()):
+            loc.update(diff_basis="first", loc_added=0, loc_removed=0)
+        elif prev is not None:
+            shared = next((b for b in ("log", "repo") if bases[b] is not None and prev[b] is not None), None)
+            if shared:
+                pair_of_row[len(loc_rows)] = (len(pairs), shared)
+                pairs.append((prev[shared], bases[shared]))  # type: ignore[arg-type]
+            else:
+                loc["diff_basis"] = "none: no code of the same kind (log/repo) at this and the previous record"
+        if any(v is not None for v in bases.values()):
+            prev_files[track] = bases
+        loc_rows.append(loc)
+        date_rows.append(dates_row(history, rec, listing, pr_api, pr_threads, pr_threads_name))
+    diffs = diff_counts_batch(pairs)
+    churn: dict[int, int] = {}
+    for i, loc in enumerate(loc_rows):
+        if i in pair_of_row:
+            k, basis = pair_of_row[i]
+            a, r = diffs[k]
+            loc.update(diff_basis=basis, loc_added=a, loc_removed=r)
+        if loc["loc_added"] is not None:
+            churn[loc["track"]] = churn.get(loc["track"], 0) + loc["loc_added"] + loc["loc_removed"]
+            loc["churn_cumulative"] = churn[loc["track"]]
+    hist = build_code_history(reader, history, progress)
     report = {
         "code_source_counts": dict(sorted(counts.items())),
         "pr_refs": len(history.pr_heads),
@@ -159,7 +162,9 @@ def _by_source(rows: list[dict[str, Any]]) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def run_loc_step(upstream: Upstream, records: pd.DataFrame, files: dict[str, str], opts: Any) -> dict:
+def run_loc_step(
+    upstream: Upstream, records: pd.DataFrame, files: dict[str, str], opts: Any, reader: ObjectReader | None = None
+) -> dict:
     pr_threads_path: Path | None = getattr(opts, "pr_threads", None)
     pr_threads = read_pr_threads(pr_threads_path) if pr_threads_path is not None else None
     pr_api = None
@@ -178,7 +183,7 @@ def run_loc_step(upstream: Upstream, records: pd.DataFrame, files: dict[str, str
             client.close()
     name = pr_threads_path.name if pr_threads_path is not None else "pr-threads.csv"
     loc_df, dates_df, hist_df, report = build_loc_tables(
-        upstream, records, progress=opts.progress, pr_api=pr_api, pr_threads=pr_threads, pr_threads_name=name
+        upstream, records, opts.progress, pr_api, pr_threads, name, reader
     )
     for fname, df in (("loc.csv", loc_df), ("record_dates.csv", dates_df)):
         tables.validate_keyed(df, fname)

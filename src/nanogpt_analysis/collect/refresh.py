@@ -8,6 +8,7 @@ the new one, and the message says which.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,12 +78,14 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
     t0 = time.perf_counter()
     sources = tables.load_sources(opts.data_dir)
     written: dict[str, Path] = {}
-    with swap.locked():
+    with swap.locked(), ExitStack() as stack:
         files: dict[str, str] = {}
         upstream = None
         if {"records", "loc"} & set(opts.steps):
             upstream = open_upstream(opts.repo, opts.ref, opts.url, opts.cache_dir)
             _say(opts, f"upstream {upstream.origin} @ {upstream.commit[:10]} ({upstream.commit_date})")
+            # one reader for every step: a blob (script version, log) is read and decoded once per refresh
+            reader = stack.enter_context(ObjectReader(upstream.git_dir))
             sources["upstream"] = {
                 "repository": UPSTREAM_URL,
                 "read_from": upstream.origin if opts.repo is None else "local clone (--repo)",
@@ -94,9 +97,8 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
         records_df = None
         if "records" in opts.steps:
             assert upstream is not None
-            with ObjectReader(upstream.git_dir) as reader:
-                records_df, report = build_records(upstream, reader, lenient=opts.lenient)
-                opt_rows, opt_report = build_optimization_records(upstream, reader, lenient=opts.lenient)
+            records_df, report = build_records(upstream, reader, lenient=opts.lenient)
+            opt_rows, opt_report = build_optimization_records(upstream, reader, lenient=opts.lenient)
             files["optimization_records.csv"] = tables.to_csv_text(schema.frame("optimization_records.csv", opt_rows))
             sources["optimization_records"] = opt_report
             _say(opts, f"track_3: {opt_report.get('rows', 0)} rows, {opt_report.get('records', 0)} records (`(!)`)")
@@ -110,10 +112,10 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
             assert upstream is not None
             if records_df is None:
                 records_df = _saved_records(opts)
-            sources["loc"] = run_loc_step(upstream, records_df, files, opts)
+            sources["loc"] = run_loc_step(upstream, records_df, files, opts, reader)
             from .compute import run_compute_step
 
-            sources["compute"] = run_compute_step(upstream, records_df, files, opts)
+            sources["compute"] = run_compute_step(upstream, records_df, files, opts, reader)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 

@@ -8,6 +8,7 @@ Upstream code is only ever read as text, never imported or executed.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -196,8 +197,15 @@ class TreeEntry:
         return self.mode == "40000"
 
 
+_SHA = re.compile(r"[0-9a-f]{40}")
+
+
 class ObjectReader:
-    """Reads many objects through one `git cat-file --batch` process."""
+    """Reads many objects through one `git cat-file --batch` process.
+
+    Objects named by their sha never change, so trees and blob texts read by sha are kept: one reader
+    shared by the steps of a refresh reads each blob (a script version, a 200 KB log) once.
+    """
 
     def __init__(self, git_dir: Path):
         try:
@@ -210,6 +218,8 @@ class ObjectReader:
         except FileNotFoundError:
             raise UserError(GIT_MISSING) from None
         self._tree_cache: dict[str, dict[str, TreeEntry] | None] = {}
+        self._text_cache: dict[str, str | None] = {}
+        self.bytes_read = 0  # blob bytes read from git (each sha once)
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -253,10 +263,19 @@ class ObjectReader:
         return kind, data
 
     def text(self, spec: str) -> str | None:
+        """A blob's text (UTF-8, undecodable bytes replaced); None when absent or not a blob. By-sha reads
+        are cached (the same str object is returned, so its hash is computed once by sha-keyed caches)."""
+        cacheable = _SHA.fullmatch(spec) is not None
+        if cacheable and spec in self._text_cache:
+            return self._text_cache[spec]
         obj = self.read(spec)
-        if obj is None or obj[0] != "blob":
-            return None
-        return obj[1].decode("utf-8", errors="replace")
+        text = None
+        if obj is not None and obj[0] == "blob":
+            self.bytes_read += len(obj[1])
+            text = obj[1].decode("utf-8", errors="replace")
+        if cacheable:
+            self._text_cache[spec] = text
+        return text
 
     def tree(self, spec: str) -> dict[str, TreeEntry] | None:
         """Entries of a tree (`<commit>^{tree}`, `<commit>:dir`, or a tree sha), parsed in-process."""
