@@ -77,6 +77,9 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
             if records_df is None:
                 records_df = tables.read_table(opts.data_dir / "records.csv", text_columns=RECORD_TEXT_COLUMNS)
             sources["loc"] = run_loc_step(upstream, records_df, files, opts)
+            from .code_changes import run_code_changes_step  # per-change code diffs, from loc.csv just built
+
+            sources["code_changes"] = run_code_changes_step(upstream, records_df, files, opts.data_dir)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 
