@@ -16,6 +16,10 @@ def run_analyze(root: Path) -> dict[str, Path]:
     data_dir = root / "data"
     written, notes = write_improvements(data_dir)
     metrics = compute_metrics(load_improvements(data_dir, 1), load_sources(data_dir), notes[1])
+    from .derive.changes import run_changes  # per-change gains and returns to effort (issue 11)
+
+    changes_written, metrics["per_change"] = run_changes(root)
+    written.update(changes_written)
     path = root / "metrics.yaml"
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110), encoding="utf-8")

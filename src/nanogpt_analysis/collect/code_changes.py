@@ -191,15 +191,17 @@ def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: C
         why = []
         for label, rec in (("previous record", prev), ("this record", cur)):
             if src.log(rec) is None and src.repo(rec) is None:
-                why.append(
-                    f"{label} ({int(rec['record'])}) has no code: {_s(rec.get('loc_reason')) or 'no log code and no code commit'}"
-                )
+                why.append(f"{label} ({int(rec['record'])}) has no code: {_no_code(rec)}")
         row["reason"] = "; ".join(why) or "no code of the same kind (log/repo) at both records"
         return
     basis, a, b = pair
     row.update(diff_basis=basis, code_ref=b.ref, previous_code_ref=a.ref, **diff_versions(a, b))
     if row["parse_error"]:
         row["reason"] = "a version does not parse: definitions unknown, line counts still given"
+
+
+def _no_code(rec: dict[str, Any]) -> str:
+    return _s(rec.get("loc_reason")) or "no log code and no code commit"
 
 
 def run_code_changes_step(upstream: Upstream, records: pd.DataFrame, files: dict[str, str], data_dir: Any) -> dict:

@@ -312,9 +312,8 @@ def unit_line_counts(old: Parsed, new: Parsed) -> tuple[int, int]:
 
 
 _NUM = r"-?(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?"
-_ASSIGN_NUM = re.compile(
-    rf"(?<![\w.])([A-Za-z_][\w.]*)\s*(?::\s*[\w.\[\], ]+?)?\s*=\s*({_NUM}(?:\s*(?:\*\*|\*|//|/|\+|-)\s*{_NUM})*)\s*(?=[,)\]}}#;]|$)"
-)
+_EXPR = rf"{_NUM}(?:\s*(?:\*\*|\*|//|/|\+|-)\s*{_NUM})*"
+_ASSIGN_NUM = re.compile(rf"(?<![\w.])([A-Za-z_][\w.]*)\s*(?::\s*[\w.\[\], ]+?)?\s*=\s*({_EXPR})\s*(?=[,)\]}}#;]|$)")
 _DICT_NUM = re.compile(rf"""(['"])(\w+)\1\s*:\s*({_NUM}(?:\s*(?:\*\*|\*|//|/)\s*{_NUM})*)\s*(?=[,}}#]|$)""")
 
 

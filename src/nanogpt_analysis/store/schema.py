@@ -170,6 +170,8 @@ table(
         ),
         C("value", "number", "the record on gain_basis (seconds or steps)"),
         C("previous_value", "number", "the previous improvement on gain_basis"),
+        C("value_raw", "number", "the record as the README lists it (time_s; steps on the optimization track)"),
+        C("previous_value_raw", "number", "the previous improvement as the README lists it"),
         C("gain_log", "number", "ln(previous_value / value): the log speed-up this change bought (negative: slower)"),
         C("gain_log_raw", "number", "the same on raw README times (time_s; steps on track 3)"),
         C("gain_s", "number", "previous_value - value in seconds (empty on the steps track)", "s"),
