@@ -145,9 +145,13 @@ def diminishing_returns(df: pd.DataFrame, current_regime: str | None) -> dict[st
     """The cumulative-gain coefficient on all records and on the current regime alone."""
     s, _ = _sample(df)
     samples = {"all_records": s}
-    if current_regime is not None and "regime" in s:
-        samples["current_regime"] = s[s["regime"].astype(str) == current_regime]
     out: dict[str, Any] = {"current_regime": current_regime}
+    if current_regime is not None and "regime" in s:
+        sub = s[s["regime"].astype(str) == current_regime]
+        if len(sub) < len(s):
+            samples["current_regime"] = sub
+        else:
+            out["current_regime_sample"] = "the same as all_records (one regime)"
     for label, sub in samples.items():
         res: dict[str, Any] = {}
         for spec, with_index in (("with_record_index", True), ("without_record_index", False)):
