@@ -190,6 +190,9 @@ def _parse_whole(text: str, lines: list[str]) -> Parsed:
 
 
 def _add(out: Parsed, name: str, lines: list[str]) -> None:
+    """Blank lines after a unit are layout, not part of it (a unit's comment lines stay with it)."""
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
     key, n = name, 1
     while key in out.units:
         n += 1

@@ -24,6 +24,8 @@ def draw(snap: Snapshot):
     if df is None:
         return None
     df = df[df["lines_changed"].notna()]
+    if df.empty:
+        return None
     fig, ax = new_figure(8, 5)
     pos = df[df["gain_log"] > 0]
     for cat, colour in CATEGORY_COLOURS.items():

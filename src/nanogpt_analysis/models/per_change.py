@@ -145,7 +145,7 @@ def diminishing_returns(df: pd.DataFrame, current_regime: str | None) -> dict[st
     """The cumulative-gain coefficient on all records and on the current regime alone."""
     s, _ = _sample(df)
     samples = {"all_records": s}
-    out: dict[str, Any] = {"current_regime": current_regime}
+    out: dict[str, Any] = {"current_regime_label": current_regime}
     if current_regime is not None and "regime" in s:
         sub = s[s["regime"].astype(str) == current_regime]
         if len(sub) < len(s):
@@ -220,6 +220,8 @@ def monthly_model(df: pd.DataFrame) -> dict[str, Any]:
 
     if df["date"].notna().sum() < MIN_ROWS:
         return {"skipped": "too few dated changes"}
+    if df["lines_changed"].notna().sum() < MIN_ROWS:
+        return {"skipped": "too few changes with a code diff (data/code_changes.csv absent?)"}
     m = monthly_series(df)
     y = m["gain_log"].clip(lower=0).to_numpy(float)
     x = pd.DataFrame(
