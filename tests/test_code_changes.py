@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -219,3 +220,12 @@ def test_refresh_writes_code_changes(make_repo, tmp_path: Path) -> None:
     assert rows[(1, 3)]["diff_basis"] == "log" and rows[(1, 3)]["lines_added"] == "7"
     assert rows[(1, 2)]["diff_basis"] == "" and "external baseline" in rows[(1, 2)]["reason"]
     assert (root / "data/sources.json").read_text().count('"code_changes"') == 1
+    # a second refresh takes the diffs from <root>/.cache with the same result; a corrupt cache is ignored
+    first = (root / "data/code_changes.csv").read_text()
+    assert main(args) == 0
+    assert json.loads((root / "data/sources.json").read_text())["code_changes"]["diffs_from_cache"] == 1
+    assert (root / "data/code_changes.csv").read_text() == first
+    (root / ".cache/code_changes.json").write_text("{not json", encoding="utf-8")
+    assert main(args) == 0
+    assert json.loads((root / "data/sources.json").read_text())["code_changes"]["diffs_from_cache"] == 0
+    assert (root / "data/code_changes.csv").read_text() == first

@@ -66,6 +66,7 @@ TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 _KERNEL = re.compile(r"\btriton\b")
+_TEXT_ANY = re.compile("|".join(f"(?P<g{k}>{pat.pattern})" for k, (_, pat) in enumerate(TEXT_RULES)), re.I)
 
 
 def classify_unit(file: str, name: str, change: str, text: str) -> str:
@@ -78,6 +79,8 @@ def classify_unit(file: str, name: str, change: str, text: str) -> str:
     for cat, pat in NAME_RULES:
         if pat.search(base):
             return cat
-    counts = [(len(pat.findall(text)), -k, cat) for k, (cat, pat) in enumerate(TEXT_RULES)]
-    best = max(counts)
-    return best[2] if best[0] > 0 else "other"
+    counts = [0] * len(TEXT_RULES)
+    for m in _TEXT_ANY.finditer(text):  # one pass over the text for all families
+        counts[int(m.lastgroup[1:])] += 1  # type: ignore[index]
+    best = max((n, -k) for k, n in enumerate(counts))
+    return TEXT_RULES[-best[1]][0] if best[0] > 0 else "other"

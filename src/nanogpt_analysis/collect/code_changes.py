@@ -9,14 +9,21 @@ Basis, one per row and never mixed within a diff:
 - empty, with `reason`, when neither kind of code exists on both sides.
 Files pair by role: the script with the script (a renamed script still pairs), modules by file name.
 Definitions come from collect/code_units.py (`ast` on the text), categories from code_categories.py.
-Every blob goes through one ObjectReader; each distinct text is cut and parsed once (cached).
+Every blob goes through one ObjectReader; each distinct text is cut and parsed once (cached), and the
+code columns of each pair of versions are kept in `<project>/.cache/code_changes.json`, keyed by the
+hash of both versions' texts and stamped with a fingerprint of this code and the Python version (the
+parse errors depend on it), so a second refresh re-uses them; a stale or corrupt cache is ignored.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sys
 import time
 from dataclasses import dataclass
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -88,6 +95,58 @@ class CodeSource:
         return self._cache[key]
 
 
+class DiffCache:
+    """Code columns per pair of versions, on disk between refreshes (see the module docstring)."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.fingerprint = _fingerprint()
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        self.hits = 0
+        if path is not None and path.exists():
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                if doc.get("fingerprint") == self.fingerprint:
+                    self.rows = doc.get("rows", {})
+            except (json.JSONDecodeError, OSError, AttributeError):
+                self.rows = {}
+
+    @staticmethod
+    def key(old: Version, new: Version) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        for v in (old, new):
+            for role, text in sorted(v.files.items()):
+                h.update(role.encode() + b"\0" + text.encode("utf-8", "replace") + b"\0")
+            h.update(b"\1")
+        return h.hexdigest()
+
+    def diff(self, old: Version, new: Version) -> dict[str, Any]:
+        k = self.key(old, new)
+        if k in self.rows:
+            self.hits += 1
+            return dict(self.rows[k])
+        cols = diff_versions(old, new)
+        self.rows[k] = cols
+        self.dirty = True
+        return cols
+
+    def save(self) -> None:
+        if self.path is not None and self.dirty:
+            from ..store.io import write_json
+
+            write_json(self.path, {"fingerprint": self.fingerprint, "rows": self.rows}, indent=None)
+
+
+def _fingerprint() -> str:
+    h = hashlib.blake2b(digest_size=8)
+    here = Path(__file__).parent
+    for name in ("code_changes.py", "code_units.py", "code_categories.py", "log_code.py"):
+        h.update((here / name).read_bytes())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
 def diff_versions(old: Version, new: Version) -> dict[str, Any]:
     """The code columns of one row: lines, files, definitions, hyper-parameters, categories."""
     added = removed = 0
@@ -150,7 +209,9 @@ EMPTY = {
 }
 
 
-def build_code_changes(records: pd.DataFrame, loc: pd.DataFrame, src: CodeSource) -> pd.DataFrame:
+def build_code_changes(
+    records: pd.DataFrame, loc: pd.DataFrame, src: CodeSource, cache: DiffCache | None = None
+) -> pd.DataFrame:
     """One row per improvement (non-re-timing README row) of each track in loc.csv."""
     improvements = records[~records["is_retiming"].astype(bool)][["track", "row", "record"]]
     merged = improvements.merge(loc, on=["track", "row", "record"], how="left")
@@ -174,13 +235,13 @@ def build_code_changes(records: pd.DataFrame, loc: pd.DataFrame, src: CodeSource
                 row["reason"] = "first improvement of the track: nothing to compare with"
             else:
                 row.update(previous_row=int(prev["row"]), previous_record=int(prev["record"]))
-                _fill(row, prev, cur, src)
+                _fill(row, prev, cur, src, cache or DiffCache(None))
             rows.append(row)
             prev = cur
     return schema.frame("code_changes.csv", rows)
 
 
-def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: CodeSource) -> None:
+def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: CodeSource, cache: DiffCache) -> None:
     pair = None
     for basis, get in (("log", src.log), ("repo", src.repo)):
         a, b = get(prev), get(cur)
@@ -195,7 +256,7 @@ def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: C
         row["reason"] = "; ".join(why) or "no code of the same kind (log/repo) at both records"
         return
     basis, a, b = pair
-    row.update(diff_basis=basis, code_ref=b.ref, previous_code_ref=a.ref, **diff_versions(a, b))
+    row.update(diff_basis=basis, code_ref=b.ref, previous_code_ref=a.ref, **cache.diff(a, b))
     if row["parse_error"]:
         row["reason"] = "a version does not parse: definitions unknown, line counts still given"
 
@@ -211,16 +272,19 @@ def run_code_changes_step(upstream: Upstream, records: pd.DataFrame, files: dict
         loc = pd.read_csv(StringIO(files["loc.csv"]), keep_default_na=False, na_values=[""])
     else:
         loc = tables.read_table(data_dir / "loc.csv")
+    cache = DiffCache(Path(data_dir).parent / ".cache" / "code_changes.json")
     with ObjectReader(upstream.git_dir) as reader:
-        df = build_code_changes(records, loc, CodeSource(reader, upstream.commit))
+        df = build_code_changes(records, loc, CodeSource(reader, upstream.commit), cache)
+    cache.save()
     tables.validate_keyed(df, "code_changes.csv")
     files["code_changes.csv"] = tables.to_csv_text(df)
     seconds = round(time.perf_counter() - t0, 3)
     counts = df["diff_basis"].replace("", "none").value_counts().to_dict()
-    print(f"code changes: {len(df)} rows, basis {counts}, {seconds} s")
+    print(f"code changes: {len(df)} rows, basis {counts}, {seconds} s ({cache.hits} diffs from the cache)")
     return {
         "source": f"data/loc.csv code_commit/log_path at upstream {upstream.commit}",
         "diff_basis_counts": {str(k): int(v) for k, v in sorted(counts.items())},
         "parse_errors": int((df["parse_error"] != "").sum()),
         "seconds": seconds,
+        "diffs_from_cache": cache.hits,
     }

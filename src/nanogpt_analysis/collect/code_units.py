@@ -43,25 +43,52 @@ class Parsed:
     error: str = ""
 
 
-def split_top_level(lines: list[str]) -> list[tuple[int, int]]:
-    """[start, end) line ranges of candidate top-level statements."""
+def split_top_level(text: str) -> list[tuple[int, int]]:
+    """[start, end) character ranges of candidate top-level statements: column-0 lines that are not inside
+    a triple-quoted string, not continuations (`else`/`elif`/`except`/`finally`, a backslash above) and
+    not a def/class below its decorators. Regex scans, so a 3,000-line file costs little."""
+    spans: list[tuple[int, int]] = []  # triple-quoted strings
+    quote, opened = None, 0
+    for m in _TRIPLE.finditer(text):
+        q = m.group(0)
+        if quote is None:
+            quote, opened = q, m.start()
+        elif q == quote:
+            spans.append((opened, m.end()))
+            quote = None
+    if quote is not None:
+        spans.append((opened, len(text)))
     starts: list[int] = []
     in_decorators = False
-    for i, ln in enumerate(lines):
-        if not _STARTS.match(ln) or _CONTINUES.match(ln):
+    si = 0
+    for m in _CANDIDATE.finditer(text):
+        o = m.start()
+        while si < len(spans) and spans[si][1] <= o:
+            si += 1
+        if si < len(spans) and spans[si][0] < o:
             continue
-        if i > 0 and lines[i - 1].rstrip().endswith("\\"):
+        eol = text.find("\n", o)
+        ln = text[o : eol if eol >= 0 else len(text)]
+        if _CONTINUES.match(ln) or text[max(0, o - 2) : o].rstrip("\n").endswith("\\"):
             continue
         if in_decorators and (_DEF.match(ln) or ln.startswith("@")):
             in_decorators = not _DEF.match(ln)
             continue
-        starts.append(i)
+        starts.append(o)
         in_decorators = ln.startswith("@")
     if not starts or starts[0] != 0:
         starts.insert(0, 0)  # a leading comment/docstring block is a piece of its own
-    return [(s, e) for s, e in zip(starts, [*starts[1:], len(lines)], strict=True) if s < e]
+    return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True) if a < b]
 
 
+_CANDIDATE = re.compile(r"^[A-Za-z_@]", re.M)
+
+
+def _n_lines(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") else 1)
+
+
+_TRIPLE = re.compile(r'"""|\'\'\'')
 _HEADER = re.compile(r"^[^#]*:\s*(#.*)?$")
 _SPLIT_MIN_LINES = 12  # smaller pieces are parsed whole
 
@@ -72,7 +99,7 @@ def _statements(text: str) -> tuple[tuple[str, int, int], ...] | None:
         body = ast.parse(text).body
     except (SyntaxError, ValueError):
         return None
-    n = text.count("\n") + 1
+    n = _n_lines(text)
     out = []
     for k, node in enumerate(body):
         start = node.lineno - 1 - _decorator_offset(node)
@@ -89,38 +116,41 @@ def _parse_piece(text: str) -> tuple[tuple[str, int, int], ...] | None:
     checked as its header plus `pass`, and its body, dedented, piece by piece (each cached): a one-line
     edit inside a 300-line class then re-parses a few lines, not the class. `return`/`break` outside
     their function/loop are compile-time, not parse-time, errors, so a body piece parses on its own."""
-    lines = text.split("\n")
-    h = next((i for i, ln in enumerate(lines) if not ln.startswith("@")), 0)
-    if len(lines) >= _SPLIT_MIN_LINES and _HEADER.match(lines[h]) and _body_ok(tuple(lines[h + 1 :])):
-        head = _statements("\n".join(lines[: h + 1]) + "\n    pass")
-        if head is not None and len(head) == 1:
-            return ((head[0][0], 0, len(lines)),)
+    n = _n_lines(text)
+    if n >= _SPLIT_MIN_LINES:
+        h = 0
+        while text.startswith("@", h):
+            h = text.find("\n", h) + 1 or len(text)
+        eol = text.find("\n", h)
+        if eol > 0 and _HEADER.match(text[h:eol]) and _body_ok(text[eol + 1 :]):
+            head = _statements(text[:eol] + "\n    pass")
+            if head is not None and len(head) == 1:
+                return ((head[0][0], 0, n),)
     return _statements(text)
 
 
 @lru_cache(maxsize=20000)
-def _body_ok(body: tuple[str, ...]) -> bool:
+def _body_ok(body: str) -> bool:
     """Whether a block body parses, piece by piece after dedenting (False also when it cannot be cut)."""
-    first = next((ln for ln in body if ln.strip()), None)
-    if first is None:
+    m = _FIRST_CODE.search(body)
+    if m is None or not m.group(1):
         return False
-    k = len(first) - len(first.lstrip(" "))
-    if k == 0:
-        return False
-    pad = " " * k
-    dedented = []
-    for ln in body:
-        if ln.startswith(pad):
-            dedented.append(ln[k:])
-        elif not ln.strip() or ln.lstrip().startswith("#"):
-            dedented.append("")
-        else:
-            return False  # less indented code (a string's lines, or an `else:` of the outer statement)
-    return all(_parse_piece("\n".join(dedented[s:e])) is not None for s, e in split_top_level(dedented))
+    pad = m.group(1)
+    if "\t" in pad or re.search(rf"^(?!{pad})[ \t]*[^\s#]", body, re.M):
+        return False  # less indented code (a string's lines, or an `else:` of the outer statement)
+    dedented = re.sub(rf"^{pad}", "", body, flags=re.M)
+    return all(_parse_piece(dedented[a:b]) is not None for a, b in split_top_level(dedented))
+
+
+_FIRST_CODE = re.compile(r"^([ \t]*)[^\s#]", re.M)
 
 
 def _head(node: ast.stmt) -> str:
     def short(n: ast.AST) -> str:
+        if isinstance(n, ast.Name):  # the common case, without the cost of ast.unparse
+            return n.id
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name):
+            return f"{n.value.id}.{n.attr}"
         return ast.unparse(n)[:50]
 
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -154,17 +184,23 @@ def _head(node: ast.stmt) -> str:
 @lru_cache(maxsize=512)
 def parse_units(text: str) -> Parsed:
     """Units of one file version; cached on the text, so each distinct version is cut once."""
-    lines = text.splitlines()
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
     out = Parsed(lines)
     pieces = []
-    for s, e in split_top_level(lines):
-        stmts = _parse_piece("\n".join(lines[s:e]))
+    line, pos = 0, 0
+    for a, b in split_top_level(text):
+        line += text.count("\n", pos, a)
+        pos = a
+        stmts = _parse_piece(text[a:b])
         if stmts is None:
             return _parse_whole(text, lines)
-        pieces.append((s, stmts))
-    for s, stmts in pieces:
+        pieces.append((line, stmts))
+    for first, stmts in pieces:
         for name, a, b in stmts:
-            _add(out, name, lines[s + a : s + b])
+            _add(out, name, lines[first + a : first + b])
     return out
 
 
@@ -238,7 +274,9 @@ def _normal(lines: tuple[str, ...]) -> tuple[str, ...]:
     `#`) and trailing blanks: two units equal here differ only in layout or comments."""
     out = []
     for ln in lines:
-        s = _COMMENT.sub("", ln.rstrip())
+        s = ln.rstrip()
+        if "#" in s:
+            s = _COMMENT.sub("", s)
         if s.strip() and not s.lstrip().startswith("#"):
             out.append(s)
     return tuple(out)
@@ -356,6 +394,9 @@ def _number(node: ast.AST) -> float | None:
     return None
 
 
+_DIGIT = re.compile(r"\d")
+
+
 @lru_cache(maxsize=8192)
 def hyperparameters(unit_name: str, lines: tuple[str, ...]) -> dict[str, float]:
     """Named numeric constants of one unit, read line by line from its text: `name = <number>` (also
@@ -364,6 +405,8 @@ def hyperparameters(unit_name: str, lines: tuple[str, ...]) -> dict[str, float]:
     (`Hyperparameters:num_iterations`); a repeated name gets `#2`, `#3` in order of appearance."""
     out: dict[str, float] = {}
     for line in _normal(lines):
+        if not _DIGIT.search(line):
+            continue
         found = [(m.group(1), m.group(2)) for m in _ASSIGN_NUM.finditer(line)]
         found += [(f"'{m.group(2)}'", m.group(3)) for m in _DICT_NUM.finditer(line)]
         for name, expr in found:
