@@ -34,24 +34,52 @@ def main() -> None:
     ap.add_argument("--repo", help="local clone of modded-nanogpt for the refresh benchmark")
     ap.add_argument("--ref", default=None)
     ap.add_argument("--stars-dir", default=str(ROOT.parent / "shared" / "stars"))
+    ap.add_argument("--prs-dir", default=str(ROOT.parent / "shared" / "prs"))
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
     exe = str(Path(sys.executable).with_name("nanogpt-analysis"))
     with tempfile.TemporaryDirectory() as tmp:
         proj = Path(tmp) / "proj"
-        shutil.copytree(ROOT / "data", proj / "data")
-        shutil.copy(ROOT / "ai_notes.md", proj / "ai_notes.md")
+        # a checkout as a user has it: the committed snapshot, metrics.yaml, plots/ and notes
+        for name in ("data", "plots", "report"):
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, proj / name)
+        for name in ("ai_notes.md", "metrics.yaml"):
+            shutil.copy(ROOT / name, proj / name)
+        if (ROOT.parent / "shared").is_dir():
+            shutil.copytree(ROOT.parent / "shared", Path(tmp) / "shared")
         t = timed([exe, "--root", str(proj)], args.runs)
-        print(f"offline main job: median {statistics.median(t):.2f} s over {len(t)} runs "
-              f"(min {min(t):.2f}, max {max(t):.2f})")
+        print(
+            f"offline main job (warm: unchanged snapshot, outputs kept): median {statistics.median(t):.2f} s "
+            f"over {len(t)} runs (min {min(t):.2f}, max {max(t):.2f})"
+        )
+        t = timed([exe, "--root", str(proj), "--force"], args.runs)
+        print(
+            f"offline main job (cold: --force recomputes every fit and redraws every figure): median "
+            f"{statistics.median(t):.2f} s over {len(t)} runs (min {min(t):.2f}, max {max(t):.2f})"
+        )
         if args.repo:
-            cmd = [exe, "--root", str(proj), "--no-progress", "refresh", "--repo", args.repo, "--offline",
-                   "--stars-dir", args.stars_dir]
+            cmd = [
+                exe,
+                "--root",
+                str(proj),
+                "--no-progress",
+                "refresh",
+                "--repo",
+                args.repo,
+                "--offline",
+                "--stars-dir",
+                args.stars_dir,
+                "--prs-dir",
+                args.prs_dir,
+            ]
             if args.ref:
                 cmd += ["--ref", args.ref]
             t = timed(cmd, args.runs)
-            print(f"refresh from local clone: median {statistics.median(t):.2f} s over {len(t)} runs "
-                  f"(min {min(t):.2f}, max {max(t):.2f})")
+            print(
+                f"refresh from local clone: median {statistics.median(t):.2f} s over {len(t)} runs "
+                f"(min {min(t):.2f}, max {max(t):.2f})"
+            )
             loc = [*cmd[:4], "loc", "--repo", args.repo, "--offline"] + (["--ref", args.ref] if args.ref else [])
             t = timed(loc, args.runs)
             print(f"loc step alone (history mining): median {statistics.median(t):.2f} s over {len(t)} runs")

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from nanogpt_analysis.cli import main
+from nanogpt_analysis.config import TRACKS
 from nanogpt_analysis.models.trend import MODELS, compute_metrics, fit_effort
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -60,9 +61,9 @@ def test_fits_recover_known_parameters(model: str, a: float, b: float, x0: float
 
 
 def test_missing_effort_is_skipped_with_reason() -> None:
-    metrics = compute_metrics(synthetic("exponential", 7, -0.004), {}, ["data/record_stars.csv missing"])
-    assert metrics["fits"]["stars"]["skipped"].startswith("only 0 records have stars")
-    assert "models" in metrics["fits"]["days"]
+    metrics = compute_metrics({1: synthetic("exponential", 7, -0.004)}, {}, {1: ["data/record_stars.csv missing"]})
+    assert metrics["fits"][1]["time_s"]["stars"]["skipped"].startswith("only 0 records have stars")
+    assert "models" in metrics["fits"][1]["time_s"]["days"]
 
 
 @pytest.fixture(scope="module")
@@ -95,41 +96,45 @@ def test_improvements_schema(snapshot_run: Path) -> None:
 
 def test_metrics_keys_and_types(snapshot_run: Path) -> None:
     m = yaml.safe_load((snapshot_run / "metrics.yaml").read_text())
-    assert isinstance(m["upstream_commit"], str) and m["n_improvements"] > 0
+    assert isinstance(m["upstream_commit"], str) and m["tracks"][1]["n_improvements"] > 0
+    assert set(m["fits"]) == {1, 2, 3}
+    assert set(m["fits"][1]) >= {"time_s", "time_norm_s"} and set(m["fits"][3]) == {"steps"}
     for effort in ("days", "loc", "stars"):
-        f = m["fits"][effort]
+        f = m["fits"][1]["time_s"][effort]
         assert f["preferred_model"] in MODELS
         for model in MODELS:
             e = f["models"][model]
             for key in ("a", "b", "r2_log", "rmse_log", "aic", "bic"):
                 assert isinstance(e[key], float)
             assert len(e["b_ci95"]) == 2 and len(e["bootstrap_ci95"]["b"]) == 2
+        key = "out_of_sample" if effort == "days" else "conditional_fit_out_of_sample"
         for cut in ("2025-07-01", "2026-01-01"):
-            assert "no_further_progress" in f["out_of_sample"][cut]
-    assert m["fits"]["days"]["models"]["exponential"]["speedup_per_year"] > 1
+            assert "no_further_progress" in f[key][cut]
+    assert m["fits"][1]["time_s"]["days"]["models"]["exponential"]["speedup_per_year"] > 1
+    assert "models" in m["fits"][3]["steps"]["days"]
 
 
 def test_figures_exist_with_expected_points(snapshot_run: Path) -> None:
-    manifest = json.loads((snapshot_run / "plots/figures.json").read_text())
+    manifest = json.loads((snapshot_run / "plots/figures.json").read_text())["figures"]
     doc = json.loads((snapshot_run / "data/improvements.json").read_text())
     n = len(doc["rows"])
     for name, entry in manifest.items():
         if "skipped" in entry:  # an optional input (e.g. data/code_changes.csv) is not in the snapshot
             continue
         assert (snapshot_run / "plots" / name).stat().st_size > 10_000
-    assert manifest["speedup_over_date.png"]["improvements"] == sum(1 for r in doc["rows"] if r["date"])
+    assert manifest["speedup_over_date.png"]["records"] == sum(1 for r in doc["rows"] if r["date"])
     assert manifest["time_vs_loc.png"]["points"] == sum(1 for r in doc["rows"] if r["loc_training"] is not None)
     assert manifest["time_vs_stars.png"]["points"] == sum(1 for r in doc["rows"] if r["stars"] is not None)
     assert manifest["residuals.png"]["days"] == n
-    from nanogpt_analysis.figures import FIGURES
-
-    assert len(manifest) == len(FIGURES)
+    for track in TRACKS.values():
+        assert any(name.endswith(f"_{track.slug}.png") or not track.slug for name in manifest)
+    assert {"steps_over_date_optimization.png", "speedup_over_date_medium.png"} <= set(manifest)
 
 
 def test_ai_notes_numbers_match_metrics(snapshot_run: Path) -> None:
     m = yaml.safe_load((snapshot_run / "metrics.yaml").read_text())
     notes = (snapshot_run / "ai_notes.md").read_text()
-    e = m["fits"]["days"]["models"]["exponential"]
+    e = m["fits"][1]["time_s"]["days"]["models"]["exponential"]
     assert f"{e['halving_interval']:.4g} days per halving" in notes
     assert f"speed-up per year ×{e['speedup_per_year']:.3g}" in notes
 
@@ -156,5 +161,21 @@ def test_missing_star_table_empties_column_and_skips_fit(tmp_path: Path) -> None
     assert all(r["stars"] is None for r in doc["rows"]) and any(r["loc_training"] for r in doc["rows"])
     assert "data/record_stars.csv missing: its columns are empty" in doc["notes"]
     m = yaml.safe_load((tmp_path / "metrics.yaml").read_text())
-    assert m["fits"]["stars"]["skipped"].startswith("only 0 records have stars")
-    assert "models" in m["fits"]["loc"]
+    assert m["fits"][1]["time_s"]["stars"]["skipped"].startswith("only 0 records have stars")
+    assert "models" in m["fits"][1]["time_s"]["loc"]
+
+
+def _no_constants(name: str):
+    raise ValueError(f"non-JSON constant {name}")
+
+
+def test_every_json_output_is_strict_and_integer_columns_are_integers(snapshot_run: Path) -> None:
+    outputs = sorted([*(snapshot_run / "data").glob("*.json"), *(snapshot_run / "plots").glob("*.json")])
+    assert any(p.name == "improvements.json" for p in outputs)
+    for p in outputs:
+        json.loads(p.read_text(encoding="utf-8"), parse_constant=_no_constants)  # NaN/Infinity fail here
+    for name in ("improvements.json", "improvements_medium.json"):
+        rows = json.loads((snapshot_run / "data" / name).read_text())["rows"]
+        for r in rows:
+            for col in ("pr", "loc_training", "loc_added", "record", "row"):
+                assert r.get(col) is None or type(r[col]) is int, (name, col, r[col])

@@ -46,18 +46,18 @@ def log_with_code(code: str, extra: dict[str, str] | None = None) -> str:
 @pytest.fixture
 def upstream(make_repo) -> Repo:
     r = make_repo()
-    r.commit({"train_gpt2.py": lines(10), "README.md": readme([ROW1])}, "init", "2024-06-01T10:00:00+00:00")
+    r.commit({"train_gpt2.py": lines(10), "README.md": readme([ROW1])}, "init", "2024-06-01T10:00:00Z")
     r.commit(
         {"train_gpt2.py": "import os\n" + lines(11), "records/t1/r2/log.txt": log_with_code("import os\n" + lines(11))},
         "record 2",
-        "2024-06-10T10:00:00+00:00",
+        "2024-06-10T10:00:00Z",
     )
-    r.commit({"README.md": readme([ROW1, ROW2])}, "list record 2", "2024-06-12T08:00:00+00:00")
+    r.commit({"README.md": readme([ROW1, ROW2])}, "list record 2", "2024-06-12T08:00:00Z")
     r.git("mv", "train_gpt2.py", "train_gpt.py")
     r.commit(
         {"train_gpt.py": SCRIPT_V3, "triton_kernels.py": lines(5, "k"), "evals/hellaswag.py": lines(3, "h")},
         "rename to train_gpt.py, add kernels",
-        "2024-07-01T10:00:00+00:00",
+        "2024-07-01T10:00:00Z",
     )
     base = r.head()
     # PR 5, squash-merged: the PR's own commit is authored days before it is committed
@@ -65,8 +65,8 @@ def upstream(make_repo) -> Repo:
     pr5 = r.commit(
         {"train_gpt.py": SCRIPT_V3 + "x = 1\n"},
         "pr5 work",
-        "2024-07-05T00:00:00+00:00",
-        author_date="2024-07-02T12:00:00+00:00",
+        "2024-07-05T00:00:00Z",
+        author_date="2024-07-02T12:00:00Z",
         author="Bob",
     )
     r.git("update-ref", "refs/pull/5/head", pr5)
@@ -77,13 +77,13 @@ def upstream(make_repo) -> Repo:
             "records/t1/r3/log.txt": log_with_code(SCRIPT_V3 + "x = 1\n", {"triton_kernels.py": lines(5, "k")}),
         },
         "New record (#5)",
-        "2024-07-06T09:00:00+00:00",
+        "2024-07-06T09:00:00Z",
     )
-    r.commit({"README.md": readme([ROW1, ROW2, ROW3])}, "list record 3", "2024-07-06T10:00:00+00:00")
+    r.commit({"README.md": readme([ROW1, ROW2, ROW3])}, "list record 3", "2024-07-06T10:00:00Z")
     # PR 7, a true merge commit with two commits of its own
     r.git("checkout", "-q", "-b", "pr7")
-    r.commit({"triton_kernels.py": lines(7, "k")}, "pr7 a", "2024-08-01T10:00:00+00:00")
-    pr7 = r.commit({"triton_kernels.py": lines(8, "k")}, "pr7 b", "2024-08-02T10:00:00+00:00")
+    r.commit({"triton_kernels.py": lines(7, "k")}, "pr7 a", "2024-08-01T10:00:00Z")
+    pr7 = r.commit({"triton_kernels.py": lines(8, "k")}, "pr7 b", "2024-08-02T10:00:00Z")
     r.git("update-ref", "refs/pull/7/head", pr7)
     r.git("checkout", "-q", "master")
     r.git(
@@ -94,21 +94,21 @@ def upstream(make_repo) -> Repo:
         "-m",
         "Merge pull request #7 from carol/pr7",
         env={
-            "GIT_COMMITTER_DATE": "2024-08-05T10:00:00+00:00",
-            "GIT_AUTHOR_DATE": "2024-08-05T10:00:00+00:00",
+            "GIT_COMMITTER_DATE": "2024-08-05T10:00:00Z",
+            "GIT_AUTHOR_DATE": "2024-08-05T10:00:00Z",
             "GIT_AUTHOR_NAME": "M",
             "GIT_AUTHOR_EMAIL": "m@e",
             "GIT_COMMITTER_NAME": "M",
             "GIT_COMMITTER_EMAIL": "m@e",
         },
     )
-    r.commit({"README.md": readme([ROW1, ROW2, ROW3, ROW4])}, "list record 4", "2024-08-06T10:00:00+00:00")
+    r.commit({"README.md": readme([ROW1, ROW2, ROW3, ROW4])}, "list record 4", "2024-08-06T10:00:00Z")
     # PR 9, never merged
     r.git("checkout", "-q", "-b", "pr9")
-    pr9 = r.commit({"train_gpt.py": SCRIPT_V3 + lines(4, "u")}, "pr9", "2024-09-01T10:00:00+00:00")
+    pr9 = r.commit({"train_gpt.py": SCRIPT_V3 + lines(4, "u")}, "pr9", "2024-09-01T10:00:00Z")
     r.git("update-ref", "refs/pull/9/head", pr9)
     r.git("checkout", "-q", "master")
-    r.commit({"README.md": readme([ROW1, ROW2, ROW3, ROW4, ROW5])}, "list record 5", "2024-09-03T10:00:00+00:00")
+    r.commit({"README.md": readme([ROW1, ROW2, ROW3, ROW4, ROW5])}, "list record 5", "2024-09-03T10:00:00Z")
     assert base
     return r
 
@@ -142,13 +142,13 @@ def test_refresh_builds_loc_and_dates(upstream: Repo, tmp_path: Path) -> None:
     assert (loc[4]["diff_basis"], loc[4]["loc_added"], loc[4]["loc_removed"]) == ("repo", "3", "0")
 
     dates = {int(r["record"]): r for r in read_csv(root / "data/record_dates.csv") if r["track"] == "1"}
-    assert dates[2]["readme_listed_at"] == "2024-06-12T08:00:00+00:00"  # the row came in a later commit
-    assert dates[3]["pr_first_commit_at"] == "2024-07-02T12:00:00+00:00"  # author date, not committer date
-    assert (dates[3]["merged_at"], dates[3]["merge_how"]) == ("2024-07-06T09:00:00+00:00", "pr_merge_squash")
-    assert dates[4]["pr_commits"] == "2" and dates[4]["pr_first_commit_at"] == "2024-08-01T10:00:00+00:00"
-    assert dates[4]["merged_at"] == "2024-08-05T10:00:00+00:00" and dates[4]["merge_how"] == "pr_merge_commit"
+    assert dates[2]["readme_listed_at"] == "2024-06-12T08:00:00Z"  # the row came in a later commit
+    assert dates[3]["pr_first_commit_at"] == "2024-07-02T12:00:00Z"  # author date, not committer date
+    assert (dates[3]["merged_at"], dates[3]["merge_how"]) == ("2024-07-06T09:00:00Z", "pr_merge_squash")
+    assert dates[4]["pr_commits"] == "2" and dates[4]["pr_first_commit_at"] == "2024-08-01T10:00:00Z"
+    assert dates[4]["merged_at"] == "2024-08-05T10:00:00Z" and dates[4]["merge_how"] == "pr_merge_commit"
     assert dates[5]["merged_at"] == "" and dates[5]["pr_commits"] == "1"
-    assert dates[5]["pr_created_at_source"].startswith("unavailable offline")
+    assert dates[5]["pr_created_at_source"].startswith("unavailable: GitHub API not queried")
 
     hist = read_csv(root / "data/training_code_history.csv")
     t1 = [(h["script"], h["loc_training"]) for h in hist if h["track"] == "1"]
@@ -182,7 +182,7 @@ def test_same_result_from_bare_clone_and_file_url(upstream: Repo, tmp_path: Path
 
 def test_missing_blob_gives_reason_not_crash(make_repo) -> None:
     r = make_repo("partial")
-    r.commit({"README.md": "x\n"}, "init", "2024-01-01T00:00:00+00:00")
+    r.commit({"README.md": "x\n"}, "init", "2024-01-01T00:00:00Z")
     absent = "1" * 40
     # a tree naming a blob the object store lacks, as in a partial mirror
     tree = subprocess.run(
@@ -229,7 +229,7 @@ def test_bad_repo_and_ref_leave_data_untouched(upstream: Repo, tmp_path: Path, c
     assert refresh(root, str(tmp_path)) == 2
     assert "is not a git repository" in capsys.readouterr().err
     upstream.commit(
-        {"README.md": readme([ROW1, "2 | soon | Broken | 01/01/25 | - | -"])}, "bad row", "2024-10-01T00:00:00+00:00"
+        {"README.md": readme([ROW1, "2 | soon | Broken | 01/01/25 | - | -"])}, "bad row", "2024-10-01T00:00:00Z"
     )
     assert refresh(root, str(upstream.path)) == 2
     assert "README line" in capsys.readouterr().err

@@ -173,13 +173,12 @@ def test_bad_anchor_cell_names_file_and_line(tmp_path: Path) -> None:
         retiming_comparison(df, anchors["intology"], {"A": 1, "B": 2})
 
 
-def test_analyze_writes_changes_and_section(tmp_path: Path, monkeypatch) -> None:
+def test_analyze_writes_changes_and_section(tmp_path: Path) -> None:
     """On the committed snapshot (no code_changes.csv there): rows exist, code columns empty with a reason."""
     from nanogpt_analysis.cli import main
 
     shutil.copytree(REPO_ROOT / "data", tmp_path / "data")
     (tmp_path / "data" / "code_changes.csv").unlink(missing_ok=True)
-    monkeypatch.setenv("NANOGPT_ANCHORS_DIR", str(tmp_path / "no-anchors"))
     assert main(["--root", str(tmp_path), "analyze"]) == 0
     ch = pd.read_csv(tmp_path / "data" / "changes.csv")
     imp = pd.read_json(tmp_path / "data" / "improvements.json", typ="series")["rows"]

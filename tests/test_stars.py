@@ -35,9 +35,9 @@ def test_star_history_export_honours_offsets_and_dst(tmp_path: Path) -> None:
     p = write(
         tmp_path / "sh.csv",
         "\ufeffRepository,Date,Stars\n"
-        "o/r,Sat Jun 01 2024 19:40:04 GMT-0700 (Pacific Daylight Time),0\n\n"
-        "o/r,Fri Nov 08 2024 02:24:10 GMT-0800 (Pacific Standard Time),900\n"
-        "o/r,Sun Mar 31 2024 01:30:00 GMT+0100 (Central European Standard Time),5\n",
+        "KellerJordan/modded-nanogpt,Sat Jun 01 2024 19:40:04 GMT-0700 (Pacific Daylight Time),0\n\n"
+        "KellerJordan/modded-nanogpt,Fri Nov 08 2024 02:24:10 GMT-0800 (Pacific Standard Time),900\n"
+        "KellerJordan/modded-nanogpt,Sun Mar 31 2024 01:30:00 GMT+0100 (Central European Standard Time),5\n",
     )
     pts = read_star_history_csv(p)
     assert [(x.at, x.stars) for x in pts] == [
@@ -83,7 +83,7 @@ def test_bad_rows_name_file_and_line(tmp_path: Path) -> None:
     p = write(tmp_path / "obs.csv", "observed_at_utc,stars\n2025-01-01T00:00:00Z,10\n2025-01-02T00:00:00Z,lots\n")
     with pytest.raises(UserError, match=r"obs.csv line 3: stars value 'lots'"):
         read_observations_csv(p)
-    q = write(tmp_path / "sh.csv", "Repository,Date,Stars\no/r,yesterday,4\n")
+    q = write(tmp_path / "sh.csv", "Repository,Date,Stars\nKellerJordan/modded-nanogpt,yesterday,4\n")
     with pytest.raises(UserError, match=r"sh.csv line 2"):
         read_star_history_csv(q)
     with pytest.raises(UserError, match="missing column"):

@@ -29,6 +29,11 @@ def _add_star_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--api-url", default="https://api.github.com", help=argparse.SUPPRESS)
 
 
+def _add_pr_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--prs-dir", type=Path, help="folder holding pr-threads.csv (days the linked PRs were opened)")
+    p.add_argument("--pr-threads", type=Path, help="pr-threads.csv: offline source of pr_created_at")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nanogpt-analysis",
@@ -42,11 +47,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="project folder holding data/ (outputs go here too); default: current folder",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--force", action="store_true", help="recompute and redraw even when inputs and code are unchanged"
+    )
     sub = parser.add_subparsers(dest="command")
 
     p = sub.add_parser("refresh", help="rebuild every table in data/ from upstream (and star sources)")
     _add_upstream_args(p)
     _add_star_args(p)
+    _add_pr_args(p)
     p.add_argument(
         "--lenient",
         action="store_true",
@@ -58,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="training-code lines and dates per record -> data/loc.csv, record_dates.csv, training_code_history.csv",
     )
     _add_upstream_args(p)
+    _add_pr_args(p)
     p.add_argument("--offline", action="store_true", help="do not call the GitHub API for PR dates")
     p.add_argument("--api-url", default="https://api.github.com", help=argparse.SUPPRESS)
 
@@ -68,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("analyze", help="data/improvements*.json and metrics.yaml from the tables in data/")
     sub.add_parser("plot", help="figures in plots/ from data/ and metrics.yaml")
+    sub.add_parser("docs", help="rewrite README's generated blocks (column lists, figure map) from the code")
     return parser
 
 
@@ -79,9 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("interrupted; data/ was left as it was", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        msg = getattr(exc, "message", None) or "interrupted; data/ was left as it was"
+        print(msg, file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head`: nothing more to say
+        return 0
     for name, path in written.items():
         print(f"wrote {name}: {path}")
     print(f"done in {time.perf_counter() - t0:.2f} s")
@@ -102,28 +116,66 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
                 setattr(opts, name, getattr(args, name))
         if hasattr(args, "stars_dir"):
             _star_files(args, opts)
+        if hasattr(args, "prs_dir"):
+            _pr_files(args, opts)
         return run_refresh(opts)
     if cmd == "analyze":
         from .pipeline import run_analyze
 
-        return run_analyze(root)
+        return run_analyze(root, args.force)
+    if cmd == "docs":
+        from .report.readme_docs import update_readme
+
+        path = root / "README.md"
+        update_readme(path)
+        return {"README.md": path}
     if cmd == "plot":
         from .pipeline import run_plot
 
-        return run_plot(root)
+        return run_plot(root, args.force)
     from .pipeline import run_default
 
-    return run_default(root)
+    return run_default(root, args.force)
+
+
+STAR_FILES = {
+    "stars_csv": "star-history-export.csv",
+    "stars_observations": "observations.csv",
+    "stars_daily": "daily-archive.csv",
+}
 
 
 def _star_files(args: argparse.Namespace, opts) -> None:
-    names = {
-        "stars_csv": "star-history-export.csv",
-        "stars_observations": "observations.csv",
-        "stars_daily": "daily-archive.csv",
-    }
-    for attr, fname in names.items():
+    """Star inputs: explicit files win; --stars-dir must exist and hold every expected file not given explicitly."""
+    d = args.stars_dir
+    if d is not None:
+        if not d.is_dir():
+            raise UserError(f"--stars-dir {d}: no such directory (expected {', '.join(STAR_FILES.values())}).")
+        for attr, fname in STAR_FILES.items():
+            if getattr(args, attr) is None and not (d / fname).is_file():
+                raise UserError(
+                    f"--stars-dir {d} lacks {fname} (expected {', '.join(STAR_FILES.values())}; pass "
+                    f"--{attr.replace('_', '-')} FILE to name it elsewhere)."
+                )
+    for attr, fname in STAR_FILES.items():
         value = getattr(args, attr)
-        if value is None and args.stars_dir is not None and (args.stars_dir / fname).exists():
-            value = args.stars_dir / fname
+        if value is None and d is not None and (d / fname).is_file():
+            value = d / fname
+        if value is not None and not Path(value).is_file():
+            raise UserError(f"--{attr.replace('_', '-')} {value}: no such file.")
         setattr(opts, attr, value)
+
+
+def _pr_files(args: argparse.Namespace, opts) -> None:
+    """--pr-threads FILE, else --prs-dir/pr-threads.csv; none by default (like --stars-dir). Recorded in
+    sources.json either way."""
+    from .sources.pr_threads import PR_THREADS_FILE
+
+    value = args.pr_threads
+    if value is None and args.prs_dir is not None:
+        if not args.prs_dir.is_dir():
+            raise UserError(f"--prs-dir {args.prs_dir}: no such directory (expected {PR_THREADS_FILE} in it).")
+        value = args.prs_dir / PR_THREADS_FILE
+    if value is not None and not Path(value).is_file():
+        raise UserError(f"{value}: no such file (the PR-thread file, {PR_THREADS_FILE}).")
+    opts.pr_threads = value

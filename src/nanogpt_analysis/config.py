@@ -20,6 +20,10 @@ class Track:
     unit: str  # unit of the response as printed in the README
     scripts: tuple[str, ...] = ()  # training scripts, newest name first
     output: str = ""  # improvements file in data/
+    slug: str = ""  # suffix of the track's figure files ("" for track 1, whose names predate the others)
+
+    def figure_name(self, stem: str) -> str:
+        return f"{stem}_{self.slug}.png" if self.slug else f"{stem}.png"
 
 
 TRACKS: dict[int, Track] = {
@@ -44,6 +48,7 @@ TRACKS: dict[int, Track] = {
         "wall-clock time",
         ("train_gpt_medium.py", "train_gptm.py"),
         "improvements_medium.json",
+        "medium",
     ),
     3: Track(
         3,
@@ -55,5 +60,6 @@ TRACKS: dict[int, Track] = {
         "optimizer steps",
         (),
         "improvements_optimization.json",
+        "optimization",
     ),
 }

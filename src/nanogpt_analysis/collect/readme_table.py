@@ -4,6 +4,9 @@ Rules (documented in README.md, "data/records.csv"):
 - A track's table is the first Markdown table after its heading: track 1 "World record history",
   track 2 the heading that names "GPT-2 Medium". The table ends at a blank line, a heading, a `---`
   rule or any line without a `|`.
+- Before the table existed (2024-10-20 to 2024-11-24) the README listed track-1 records as a numbered
+  list, `3. [24.9 minutes: Introduced the Muon optimizer (10/04/24)](…)`; `listed_records` reads both
+  formats so a record's first README listing can be dated (see collect/dates.py).
 - `is_retiming` is true when the row's own text says so ("re-timing"/"retiming"/"not a new record");
   record numbers are never used for this.
 """
@@ -23,7 +26,9 @@ TRACK_HEADINGS: dict[int, re.Pattern[str]] = {
 TRACK_TARGET_LOSS = {1: 3.28, 2: 2.92}
 
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
-LINK = re.compile(r"\[([^\]]*)\]\(([^)\s]*)\)")
+# link text may not hold '[' either: a run of 100 KB of '[' then scans each bracket once (linear), where
+# `[^\]]*` rescanned to the end of the line from every '[' (quadratic: ~1 minute on such a row)
+LINK = re.compile(r"\[([^\[\]]*)\]\(([^()\s]*)\)")
 PR_URL = re.compile(r"/pull/(\d+)")
 TIME = re.compile(
     r"^(?P<num>\d+(?:\.\d+)?)\s*(?P<unit>seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)\s*(?P<mark>[*†]+)?$",
@@ -112,7 +117,10 @@ def parse_time(text: str) -> tuple[float, str]:
     if not m:
         raise ValueError(f"time {text!r} is not '<number> seconds|minutes|hours'")
     unit = m.group("unit").lower().rstrip("s") or "s"
-    return float(m.group("num")) * UNIT_SECONDS[unit], m.group("mark") or ""
+    seconds = float(m.group("num")) * UNIT_SECONDS[unit]
+    if seconds <= 0:
+        raise ValueError(f"time {text!r} is not above zero")
+    return seconds, m.group("mark") or ""
 
 
 def parse_date(text: str) -> str:
@@ -238,3 +246,34 @@ def parse_readme(text: str, lenient: bool = False, tracks: tuple[int, ...] = (1,
             rows.append(parsed)
     changes = [int(m.group(1)) for m in re.finditer(r"^#+\s*timing change after record (\d+)", text, re.I | re.M)]
     return ParsedReadme(rows=rows, table_rows=counts, warnings=warnings, timing_changes=changes)
+
+
+# `N. [T minutes: description …](…)` (the brackets are optional): the numbered list of 2024-10/11
+LIST_ITEM = re.compile(
+    r"^\s{0,3}(\d+)\.\s+\[?\s*(\d+(?:\.\d+)?\s*(?:seconds?|minutes?|hours?))\s*[*†]*\s*:", re.I | re.M
+)
+
+
+def listed_records(text: str) -> set[tuple[int, int, float]]:
+    """(track, record number, time in s) of every record a README version lists with its number and time:
+    the track tables (rows that do not parse are skipped) and the numbered list of track 1."""
+    out: set[tuple[int, int, float]] = set()
+    lines = text.splitlines()
+    for track in TRACK_HEADINGS:
+        span = find_table(lines, track)
+        if span is None:
+            continue
+        for idx in range(*span):
+            cells = _cells(lines[idx])
+            if len(cells) < 2 or not cells[0].isdigit():
+                continue
+            try:
+                out.add((track, int(cells[0]), round(parse_time(cells[1])[0], 6)))
+            except ValueError:
+                continue
+    for m in LIST_ITEM.finditer(text):
+        try:
+            out.add((1, int(m.group(1)), round(parse_time(m.group(2))[0], 6)))
+        except ValueError:
+            continue
+    return out

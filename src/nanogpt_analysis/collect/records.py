@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 
 import pandas as pd
@@ -101,7 +102,44 @@ def check_records(parsed: ParsedReadme) -> dict:
     return checks
 
 
+EXTRA_RUNTIME = re.compile(r"extra runtime of\s*~?\s*(\d+(?:\.\d+)?)\s*(ms|s)\b", re.I)
+SECTION = re.compile(r"^#+\s*timing change after record (\d+)\s*$", re.I)
+
+
+def timing_change_overheads(text: str) -> list[dict]:
+    """Each 'Timing change after record N' section with the extra runtimes its prose states, summed
+    (track 1: 850 ms + ~3 s); used only for the normalisation's sensitivity variant."""
+    lines = text.splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        m = SECTION.match(line)
+        if not m:
+            continue
+        body = []
+        for nxt in lines[i + 1 :]:
+            if nxt.startswith("#"):
+                break
+            body.append(nxt)
+        amounts = [
+            float(v) / (1000 if unit.lower() == "ms" else 1) for v, unit in EXTRA_RUNTIME.findall(" ".join(body))
+        ]
+        out.append(
+            {
+                "after_record": int(m.group(1)),
+                "readme_line": i + 1,
+                "stated_extra_runtimes_s": amounts,
+                "stated_extra_runtime_s": round(sum(amounts), 6) if amounts else None,
+            }
+        )
+    return out
+
+
 def build_records(upstream: Upstream, reader: ObjectReader, lenient: bool = False) -> tuple[pd.DataFrame, dict]:
-    parsed = parse_readme(read_readme(upstream, reader), lenient=lenient)
-    report = {"checks": check_records(parsed), "warnings": parsed.warnings}
+    text = read_readme(upstream, reader)
+    parsed = parse_readme(text, lenient=lenient)
+    report = {
+        "checks": check_records(parsed),
+        "warnings": parsed.warnings,
+        "timing_changes": timing_change_overheads(text),
+    }
     return rows_to_frame(parsed.rows), report

@@ -1,7 +1,8 @@
 """`refresh`: rebuild every table in data/ from upstream and record where each came from.
 
-All tables are computed first, validated, and only then renamed into data/ together, so a failure
-at any step leaves the previous snapshot exactly as it was.
+All tables are computed first, validated, and only then swapped into data/ in one step (store/io.py
+`SnapshotSwap`), so a failure or a Ctrl-C at any step leaves data/ entirely the old snapshot or entirely
+the new one, and the message says which.
 """
 
 from __future__ import annotations
@@ -12,9 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .. import __version__
-from ..sources.upstream import UPSTREAM_URL, ObjectReader, open_upstream
-from ..store import tables
+from ..errors import UserError
+from ..sources.upstream import UPSTREAM_URL, ObjectReader, Upstream, git, open_upstream
+from ..store import schema, tables
+from ..timeutil import utc_z
 from .records import RECORD_TEXT_COLUMNS, build_records
+from .track3_table import build_optimization_records
 
 
 @dataclass
@@ -29,6 +33,8 @@ class RefreshOptions:
     stars_csv: Path | None = None
     stars_observations: Path | None = None
     stars_daily: Path | None = None
+    pr_threads: Path | None = None
+    repo_first_commit: str | None = None  # UTC; star points before it are impossible
     offline: bool = False
     api_url: str = "https://api.github.com"
     progress: bool = True
@@ -44,12 +50,35 @@ def _say(opts: RefreshOptions, msg: str) -> None:
     print(msg, flush=True)
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a refresh; `message` says whether data/ holds the old or the new snapshot."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
     """Run the chosen steps; return {file name: path written}."""
+    from ..store.io import SnapshotSwap
+
+    swap = SnapshotSwap(opts.data_dir)
+    try:
+        return _run(opts, swap)
+    except KeyboardInterrupt:
+        if swap.state == "new":
+            raise Interrupted(
+                f"interrupted after the new snapshot was in place: {opts.data_dir} is the new one"
+            ) from None
+        raise Interrupted(f"interrupted: {opts.data_dir} was left as it was (the old snapshot)") from None
+
+
+def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
     t0 = time.perf_counter()
     sources = tables.load_sources(opts.data_dir)
     written: dict[str, Path] = {}
-    with tables.staged(opts.data_dir) as files:
+    with swap.locked():
+        files: dict[str, str] = {}
         upstream = None
         if {"records", "loc"} & set(opts.steps):
             upstream = open_upstream(opts.repo, opts.ref, opts.url, opts.cache_dir)
@@ -59,15 +88,20 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
                 "read_from": upstream.origin if opts.repo is None else "local clone (--repo)",
                 "default_branch": upstream.default_ref,
                 "commit": upstream.commit,
-                "commit_date": upstream.commit_date,
+                "commit_date": utc_z(upstream.commit_date),
+                "first_commit_date": first_commit_date(upstream),
             }
         records_df = None
         if "records" in opts.steps:
             assert upstream is not None
             with ObjectReader(upstream.git_dir) as reader:
                 records_df, report = build_records(upstream, reader, lenient=opts.lenient)
+                opt_rows, opt_report = build_optimization_records(upstream, reader, lenient=opts.lenient)
+            files["optimization_records.csv"] = tables.to_csv_text(schema.frame("optimization_records.csv", opt_rows))
+            sources["optimization_records"] = opt_report
+            _say(opts, f"track_3: {opt_report.get('rows', 0)} rows, {opt_report.get('records', 0)} records (`(!)`)")
             tables.validate_keyed(records_df, "records.csv")
-            files["records.csv"] = tables.to_csv_text(records_df)
+            files["records.csv"] = tables.table_text("records.csv", records_df)
             sources["records"] = {"source": f"README.md at upstream commit {upstream.commit}", **report}
             _report_checks(opts, report)
         if "loc" in opts.steps:
@@ -75,8 +109,11 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
 
             assert upstream is not None
             if records_df is None:
-                records_df = tables.read_table(opts.data_dir / "records.csv", text_columns=RECORD_TEXT_COLUMNS)
+                records_df = _saved_records(opts)
             sources["loc"] = run_loc_step(upstream, records_df, files, opts)
+            from .compute import run_compute_step
+
+            sources["compute"] = run_compute_step(upstream, records_df, files, opts)
             from .code_changes import run_code_changes_step  # per-change code diffs, from loc.csv just built
 
             sources["code_changes"] = run_code_changes_step(upstream, records_df, files, opts.data_dir)
@@ -84,15 +121,32 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
             from .stars import run_stars_step
 
             if records_df is None:
-                records_df = tables.read_table(opts.data_dir / "records.csv", text_columns=RECORD_TEXT_COLUMNS)
+                records_df = _saved_records(opts)
+            opts.repo_first_commit = opts.repo_first_commit or sources.get("upstream", {}).get("first_commit_date")
             sources["stars"] = run_stars_step(records_df, files, opts)
         sources["refreshed_at"] = now_utc()
         sources["tool_version"] = __version__
         sources["refresh_seconds"] = round(time.perf_counter() - t0, 2)
         files["sources.json"] = tables.dump_json(sources)
+        swap.commit({name: text.encode("utf-8") for name, text in files.items()})
     for name in files:
         written[name] = opts.data_dir / name
     return written
+
+
+def first_commit_date(upstream: Upstream) -> str:
+    """UTC committer date of the oldest root commit: when the repository began (no star can precede it)."""
+    roots = git(upstream.git_dir, "rev-list", "--max-parents=0", upstream.commit).split()
+    dates = [git(upstream.git_dir, "show", "-s", "--format=%cI", r).strip() for r in roots[:5]]
+    return min((utc_z(d) for d in dates if d), default="")
+
+
+def _saved_records(opts: RefreshOptions):
+    path = opts.data_dir / "records.csv"
+    try:
+        return tables.read_table(path, text_columns=RECORD_TEXT_COLUMNS)
+    except FileNotFoundError:
+        raise UserError(f"{path} is missing: run `nanogpt-analysis refresh` (all steps) first.") from None
 
 
 def _report_checks(opts: RefreshOptions, report: dict) -> None:

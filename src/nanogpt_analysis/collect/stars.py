@@ -12,16 +12,23 @@ at 12:00 UTC. Outside the observed span the value is empty and flagged; never ex
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..sources.github_api import GitHubClient, GitHubError
+from ..sources.github_api import GitHubClient, GitHubError, RateLimitError
 from ..sources.github_stars import fetch_api_stars
-from ..sources.star_files import StarPoint, read_daily_csv, read_observations_csv, read_star_history_csv
+from ..sources.star_files import (
+    StarPoint,
+    check_points,
+    parse_iso,
+    read_daily_csv,
+    read_observations_csv,
+    read_star_history_csv,
+)
 from ..store import tables
 
 PRECEDENCE = {"api": 0, "daily": 1, "observation": 2, "star-history": 3}
@@ -42,6 +49,7 @@ def kind_of(p: StarPoint) -> str:
 def merge_points(points: list[StarPoint]) -> tuple[pd.DataFrame, list[dict[str, Any]], dict[str, Any]]:
     """(merged history, disagreements above 5 %, largest disagreement of any size)."""
     df = pd.DataFrame([{**asdict(p), "kind": kind_of(p)} for p in points], columns=STAR_COLUMNS)
+    df["stars"] = df["stars"].astype("int64")
     if df.empty:
         return df, [], {}
     df = df.drop_duplicates(subset=["at", "stars", "kind"])
@@ -148,8 +156,13 @@ def record_stars(history: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
 
 
 def load_file_points(opts: Any) -> tuple[list[StarPoint], dict[str, Any]]:
+    """Points of every star file given; impossible points are rejected (UserError), small falls noted in
+    `used[...]["suspicious"]` and printed."""
     points: list[StarPoint] = []
     used: dict[str, Any] = {}
+    first = getattr(opts, "repo_first_commit", None)
+    not_before = parse_iso(first) - timedelta(days=1) if first else None
+    not_after = datetime.now(UTC) + timedelta(days=1)
     for attr, reader in (
         ("stars_csv", read_star_history_csv),
         ("stars_observations", read_observations_csv),
@@ -159,8 +172,11 @@ def load_file_points(opts: Any) -> tuple[list[StarPoint], dict[str, Any]]:
         if path is None:
             continue
         pts = reader(Path(path))
+        suspicious = check_points(Path(path), pts, not_before, not_after)
+        for n in suspicious:
+            print(f"stars: suspicious: {n}")
         points.extend(pts)
-        used[attr] = {"file": Path(path).name, "points": len(pts)}
+        used[attr] = {"file": Path(path).name, "points": len(pts), "suspicious": suspicious}
     return points, used
 
 
@@ -173,6 +189,8 @@ def run_stars_step(records: pd.DataFrame, files: dict[str, str], opts: Any) -> d
             api_points, api_notes = fetch_api_stars(client)
             points.extend(api_points)
             used["github_api"] = {"points": len(api_points)}
+        except RateLimitError:
+            raise
         except GitHubError as exc:
             api_notes.append(str(exc))
         finally:
@@ -185,8 +203,8 @@ def run_stars_step(records: pd.DataFrame, files: dict[str, str], opts: Any) -> d
     merged, disagreements, largest = merge_points(points)
     recs = record_stars(merged, records)
     tables.validate_keyed(recs, "record_stars.csv")
-    files["stars.csv"] = tables.to_csv_text(merged)
-    files["record_stars.csv"] = tables.to_csv_text(recs)
+    files["stars.csv"] = tables.table_text("stars.csv", merged)
+    files["record_stars.csv"] = tables.table_text("record_stars.csv", recs)
     drops = int((merged["stars"].diff() < 0).sum())
     for d in disagreements:
         print(

@@ -241,15 +241,11 @@ def write_changes(data_dir, improvements: dict[int, list[dict[str, Any]]]) -> tu
     return path, df, notes
 
 
-def run_changes(root) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The analyze step's per-change part: data/changes.csv, then per_change.<track> for metrics.yaml.
-    Returns ({file: path}, per_change section)."""
+def write_changes_step(root) -> tuple[dict[str, Any], pd.DataFrame, list[str]]:
+    """The analyze step's derive part: data/changes.csv from every track's improvement rows.
+    Returns ({file: path}, the table, notes)."""
     import json
     from pathlib import Path
-
-    from ..models.per_change import per_change_section
-    from ..sources.anchors import anchors_dir, load_anchors
-    from ..store import tables
 
     data_dir = Path(root) / "data"
     improvements: dict[int, list[dict[str, Any]]] = {}
@@ -258,14 +254,4 @@ def run_changes(root) -> tuple[dict[str, Any], dict[str, Any]]:
         if path.exists():
             improvements[track] = json.loads(path.read_text(encoding="utf-8")).get("rows", [])
     path, df, notes = write_changes(data_dir, improvements)
-    sources = tables.load_sources(data_dir)
-    checks = sources.get("records", {}).get("checks", {}).get("time_not_decreasing", [])
-    anchors = load_anchors(anchors_dir(Path(root)))
-    records = tables.read_table(data_dir / "records.csv") if (data_dir / "records.csv").exists() else None
-    section: dict[str, Any] = {"notes": notes, "anchors_dir": anchors.get("dir")}
-    for track in sorted(set(df["track"])):
-        starts = [int(c["record"]) for c in checks if int(c.get("track", 0)) == track]
-        if anchors and records is not None:
-            anchors["record_folders"] = record_folders(records, track)
-        section[int(track)] = per_change_section(df, int(track), starts, anchors if track == 1 else None)
-    return {"changes.csv": path}, section
+    return {"changes.csv": path}, df, notes

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from ..store.snapshot import Snapshot
 from .registry import figure
 from .style import new_figure
@@ -17,6 +15,8 @@ from .style import new_figure
     section="effort",
 )
 def draw(snap: Snapshot):
+    import pandas as pd
+
     if not snap.has("stars.csv"):
         return None
     rows = snap.improvements(1)

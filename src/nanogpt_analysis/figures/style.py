@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
 STYLE = {"exponential": ("tab:red", "-"), "power_x0_1": ("tab:green", ":"), "power_x0_fit": ("tab:purple", "--")}
 
 
 def new_figure(width: float = 9, height: float = 5, nrows: int = 1, ncols: int = 1, **kw):
+    # matplotlib is imported when a figure is drawn, not when the registry is read
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
     return plt.subplots(nrows, ncols, figsize=(width, height), **kw)
 
 

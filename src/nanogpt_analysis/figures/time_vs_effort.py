@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config import TRACKS, Track
 from ..models.trend import EFFORTS, MODELS, predict_log
 from ..store.snapshot import Snapshot
+from .record_series import fit_label
 from .registry import figure
-from .speedup_over_date import fit_label
 from .style import STYLE, new_figure
 
 
-def draw_effort(snap: Snapshot, effort: str):
-    rows = snap.improvements(1)
-    fits = snap.metrics["fits"]
+def draw_effort(snap: Snapshot, track: Track, effort: str):
+    rows = snap.improvements(track.id)
+    fits = snap.metrics["fits"][track.id]["time_s"]
     col, unit = EFFORTS[effort]
     pts = [r for r in rows if r.get(col) is not None]
     fig, ax = new_figure(8, 5)
@@ -39,25 +40,23 @@ def draw_effort(snap: Snapshot, effort: str):
     ax.set_yscale("log")
     ax.set_xlabel(f"{unit} (log scale)")
     ax.set_ylabel("record time, s (log scale)")
-    ax.set_title(f"Track 1 record time vs {unit}")
+    ax.set_title(f"Track {track.id} record time vs {unit}")
     ax.legend(fontsize=7.5)
     ax.grid(alpha=0.3, which="both")
     return fig, {"points": len(pts)}
 
 
-@figure(
-    "time_vs_loc.png",
-    caption="Track 1 record time against lines of training code (script plus imported local modules).",
-    alt="Log-log scatter of record time falling as lines of training code grow from about 500 to 3700.",
-)
-def draw_loc(snap: Snapshot):
-    return draw_effort(snap, "loc")
+def _register(track: Track, effort: str) -> None:
+    unit = EFFORTS[effort][1]
+    figure(
+        track.figure_name(f"time_vs_{effort}"),
+        caption=f"Track {track.id} record time against {unit}"
+        + (" (script plus imported local modules)." if effort == "loc" else " at the record date (interpolated)."),
+        alt=f"Log-log scatter of track {track.id} record time falling as {unit} grow, with three fitted curves.",
+    )(lambda snap: draw_effort(snap, track, effort))
 
 
-@figure(
-    "time_vs_stars.png",
-    caption="Track 1 record time against repository stars at the record date (interpolated).",
-    alt="Log-log scatter of record time falling as stars grow from 10 to about 5500.",
-)
-def draw_stars(snap: Snapshot):
-    return draw_effort(snap, "stars")
+for _t in TRACKS.values():
+    if _t.response == "time_s":
+        for _e in ("loc", "stars"):
+            _register(_t, _e)

@@ -354,22 +354,22 @@ GUNDLACH = {  # our category -> the claim id of Gundlach's factor in published-c
 }
 
 
-def gundlach_comparison(df: pd.DataFrame, claims: list[dict[str, Any]] | None) -> dict[str, Any]:
+def gundlach_comparison(df: pd.DataFrame, claims: dict[str, dict[str, Any]] | None) -> dict[str, Any]:
+    """Our category factors on Gundlach's sample (raw times, changes before his cut-off) beside his."""
     if not claims:
-        return {"skipped": "published-claims.csv not available"}
-    by_id = {c["claim"]: c for c in claims if c.get("anchor", "").startswith("gundlach")}
-    total = by_id.get("small_total_speedup_pre2026")
-    cutoff = (total or {}).get("cutoff_date") or "2025-12-31"
+        return {"skipped": "published-claims.csv (gundlach-2026-03) not available"}
+    total = claims.get("small_total_speedup_pre2026") or {}
+    cutoff = total.get("cutoff_date") or "2025-12-31"
     before = (pd.Timestamp(cutoff) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
     ours = attribution(df, "gain_log_raw", before)
     rows = []
     for cat, claim in GUNDLACH.items():
-        c = by_id.get(claim)
+        c = claims.get(claim)
         rows.append(
             {
                 "category": cat,
                 "ours_factor": ours["categories"][cat]["factor"],
-                "gundlach_factor": float(c["value"]) if c else None,
+                "gundlach_factor": c["value"] if c else None,
                 "gundlach_what": c["what"] if c else None,
             }
         )
@@ -378,9 +378,10 @@ def gundlach_comparison(df: pd.DataFrame, claims: list[dict[str, Any]] | None) -
     return {
         "sample": f"raw README times, changes dated before {before} (Gundlach's cut-off {cutoff})",
         "ours_total_factor": ours["total_factor"],
-        "gundlach_total_factor": float(total["value"]) if total else None,
+        "gundlach_total_factor": total.get("value"),
         "rows": rows,
-        "source": (total or {}).get("source"),
+        "file": total.get("file"),
+        "source": total.get("source"),
     }
 
 
@@ -429,6 +430,29 @@ def per_change_section(
         out["dial"] = dial_comparison(df, anchors.get("dial"))
         out["retimings"] = retiming_comparison(df, anchors.get("intology"), anchors.get("record_folders"))
     return _r(out)
+
+
+def per_change_metrics(root, changes: pd.DataFrame, anchors_path=None, notes: list[str] | None = None) -> dict:
+    """per_change for metrics.yaml: one section per track in changes.csv; the anchors (track 1) from
+    `anchors_path` (../shared/anchors) when it exists. Regime starts, when the rows carry no `regime`, come
+    from the refresh check of records not faster than their predecessor (data/sources.json)."""
+    from pathlib import Path
+
+    from ..derive.changes import record_folders
+    from ..sources.anchors import load_anchors
+    from ..store import tables
+
+    data_dir = Path(root) / "data"
+    checks = tables.load_sources(data_dir).get("records", {}).get("checks", {}).get("time_not_decreasing", [])
+    anchors = load_anchors(anchors_path)
+    records = tables.read_table(data_dir / "records.csv") if (data_dir / "records.csv").exists() else None
+    section: dict[str, Any] = {"notes": list(notes or []), "anchors_dir": anchors.get("dir")}
+    for track in sorted({int(t) for t in changes["track"]}):
+        starts = [int(c["record"]) for c in checks if int(c.get("track", 0)) == track]
+        if anchors and records is not None:
+            anchors["record_folders"] = record_folders(records, track)
+        section[track] = per_change_section(changes, track, starts, anchors if track == 1 else None)
+    return section
 
 
 def _with_regime(df: pd.DataFrame, regime_starts: list[int]) -> pd.DataFrame:

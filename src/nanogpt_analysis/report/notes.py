@@ -3,16 +3,16 @@ there is produced by code. Hand-written text outside the markers is left alone."
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from statistics import median
 from typing import Any
 
-import pandas as pd
-
+from ..config import TRACKS
 from ..models.trend import EFFORTS, MODELS
-from ..store import tables
+from ..store.io import atomic_write_text
+from ..store.snapshot import Snapshot
 from ..timeutil import days_between
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
@@ -23,13 +23,10 @@ def _f(v: Any, fmt: str = ".3g") -> str:
     return "—" if v is None else format(v, fmt)
 
 
-def fits_block(metrics: dict[str, Any]) -> str:
-    lines = [
-        "| effort | model | n | b (95 % CI) | R² (log) | RMSE (log) | AIC | halving / factor | preferred |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for effort, (_, unit) in EFFORTS.items():
-        f = metrics["fits"][effort]
+def _fit_rows(fits: dict[str, Any], unit_of: dict[str, str]) -> list[str]:
+    lines = []
+    for effort, f in fits.items():
+        unit = unit_of.get(effort, effort)
         if "models" not in f:
             lines.append(f"| {unit} | skipped: {f.get('skipped')} | {f['n']} | | | | | | |")
             continue
@@ -44,92 +41,146 @@ def fits_block(metrics: dict[str, Any]) -> str:
                 f"{_f(e['b_ci95'][1], '.4g')}) | {_f(e['r2_log'], '.3f')} | {_f(e['rmse_log'], '.3f')} | "
                 f"{_f(e['aic'], '.1f')} | {half} | {'yes' if f['preferred_model'] == m else ''} |"
             )
-    days = metrics["fits"]["days"]
+    return lines
+
+
+def _oos_rows(fits: dict[str, Any], unit_of: dict[str, str]) -> list[str]:
+    lines = []
+    for effort, f in fits.items():
+        for key in ("out_of_sample", "conditional_fit_out_of_sample"):
+            for cut, o in f.get(key, {}).items():
+                if "skipped" in o:
+                    continue
+                cells = [
+                    f"{_f(o[m]['rmse_log'], '.3f')} ({_f(o[m]['mean_abs_pct_error'], '.0f')} %)"
+                    for m in (*MODELS, "no_further_progress")
+                ]
+                kind = "forecast" if key == "out_of_sample" else "conditional on future x"
+                lines.append(
+                    f"| {unit_of.get(effort, effort)} | {cut} | {kind} | {o['n_train']}/{o['n_test']} | "
+                    + " | ".join(cells)
+                    + " |"
+                )
+    return lines
+
+
+def fits_block(metrics: dict[str, Any], track: int = 1, response: str = "time_s") -> str:
+    fits = metrics["fits"][track][response]
+    unit_of = {k: v[1] for k, v in EFFORTS.items()}
+    lines = [
+        "| effort | model | n | b (95 % CI, OLS) | R² (log) | RMSE (log) | AIC | halving / factor | lowest AIC |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *_fit_rows(fits, unit_of),
+    ]
+    days, t = fits.get("days", {}), metrics["tracks"][track]
     if "models" in days:
         e = days["models"]["exponential"]
         lines += [
             "",
             f"Exponential fit against days: speed-up per year ×{_f(e['speedup_per_year'], '.3g')} "
-            f"(95 % CI ×{_f(e['speedup_per_year_ci95'][0], '.3g')}–×{_f(e['speedup_per_year_ci95'][1], '.3g')}); "
-            f"total speed-up record {metrics['first_record']['record']} → {metrics['last_record']['record']}: "
-            f"×{_f(metrics['total_speedup'], '.4g')}.",
+            f"(95 % CI ×{_f(e['speedup_per_year_ci95'][0], '.3g')}–×{_f(e['speedup_per_year_ci95'][1], '.3g')}, "
+            "OLS: assumes independent errors); "
+            f"total speed-up record {t['first_record']['record']} → {t['last_record']['record']}: "
+            f"×{_f(t['total_speedup'], '.4g')}.",
         ]
     lines += [
         "",
-        "Out of sample (fit before the cut, predict after; RMSE of ln T, and mean absolute % error):",
+        "Fit before the cut, predict after (RMSE of ln y, and mean absolute % error). Against LoC and stars the "
+        "prediction uses the future x, so it is a conditional fit, not a forecast:",
         "",
-        "| effort | cut | n train/test | " + " | ".join(MODELS) + " | no further progress |",
-        "|---|---|---|" + "---|" * (len(MODELS) + 1),
+        "| effort | cut | kind | n train/test | " + " | ".join(MODELS) + " | no further progress |",
+        "|---|---|---|---|" + "---|" * (len(MODELS) + 1),
+        *_oos_rows(fits, unit_of),
     ]
-    for effort, (_, unit) in EFFORTS.items():
-        for cut, o in metrics["fits"][effort].get("out_of_sample", {}).items():
-            if "skipped" in o:
-                continue
-            cells = [
-                f"{_f(o[m]['rmse_log'], '.3f')} ({_f(o[m]['mean_abs_pct_error'], '.0f')} %)"
-                for m in (*MODELS, "no_further_progress")
-            ]
-            lines.append(f"| {unit} | {cut} | {o['n_train']}/{o['n_test']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def data_block(root: Path) -> str:
-    data_dir = root / "data"
-    src = tables.load_sources(data_dir)
-    rows = json.loads((data_dir / "improvements.json").read_text(encoding="utf-8"))["rows"]
-    lines = []
+def tracks_block(metrics: dict[str, Any]) -> str:
+    """One line per track and response: records, total speed-up, exponential rate per year against days."""
+    lines = [
+        "| track | response | n | total speed-up | ×/year (exponential, OLS 95 % CI) | lowest AIC |",
+        "|---|---|---|---|---|---|",
+    ]
+    for track, by_response in metrics["fits"].items():
+        for response, fits in by_response.items():
+            days = fits.get("days", {})
+            if "models" not in days:
+                lines.append(f"| {track} | {response} | {days.get('n', 0)} | | skipped: {days.get('skipped')} | |")
+                continue
+            e = days["models"]["exponential"]
+            total = metrics["tracks"][track].get("total_speedup_by_response", {}).get(response)
+            lines.append(
+                f"| {track} | {response} | {days['n']} | ×{_f(total, '.4g')} | ×{_f(e['speedup_per_year'], '.3g')} "
+                f"(×{_f(e['speedup_per_year_ci95'][0], '.3g')}–×{_f(e['speedup_per_year_ci95'][1], '.3g')}) | "
+                f"{days['preferred_model']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _snapshot_lines(snap: Snapshot) -> list[str]:
+    src = snap.sources
     up = src.get("upstream", {})
-    lines.append(
+    lines = [
         f"Snapshot: upstream commit `{up.get('commit', '?')}` ({up.get('commit_date', '?')}), "
         f"refreshed {src.get('refreshed_at', '?')} in {src.get('refresh_seconds', '?')} s."
-    )
-    rc = src.get("records", {}).get("checks", {}).get("row_counts", {})
-    for t, c in rc.items():
+    ]
+    for t, c in src.get("records", {}).get("checks", {}).get("row_counts", {}).items():
         lines.append(
             f"- {t}: {c['parsed_rows']} rows, {c['distinct_records']} distinct records, {c['retimings']} re-timings."
+        )
+    opt = src.get("optimization_records", {})
+    if opt.get("rows"):
+        lines.append(
+            f"- track_3: {opt['rows']} rows, {opt['records']} marked `(!)` as records; rows where the mark and "
+            f"'fewer steps than every earlier row' disagree: {len(opt.get('record_mark_vs_fewest_steps', []))}."
         )
     for v in src.get("records", {}).get("checks", {}).get("time_not_decreasing", []):
         lines.append(
             f"- check: track {v['track']} record {v['record']} ({v['time_text']}) not faster than "
             f"record {v['previous_record']} ({v['previous_time_text']}): {v['reason']}."
         )
-    loc_src = src.get("loc", {})
-    if loc_src:
-        lines.append(f"- code_source counts (all rows, both tracks): {loc_src.get('code_source_counts')}.")
-    loc_path = data_dir / "loc.csv"
-    if loc_path.exists():
-        loc = tables.read_table(loc_path)
-        both = loc[(loc["log_vs_repo"] == "same") | (loc["log_vs_repo"] == "different")]
+    if src.get("loc"):
+        lines.append(f"- code_source counts (all rows, both tracks): {src['loc'].get('code_source_counts')}.")
+    return lines
+
+
+def _loc_lines(snap: Snapshot) -> list[str]:
+    if not snap.has("loc.csv"):
+        return []
+    loc = snap.table("loc.csv")
+    both = loc[loc["log_vs_repo"].isin(["same", "different"])]
+    lines = [
+        f"- log code vs repository code, where both exist: {int((both['log_vs_repo'] == 'same').sum())} "
+        f"same, {int((both['log_vs_repo'] == 'different').sum())} different (of {len(both)}).",
+        "",
+        "| record | code_source | loc_script | loc_training | loc_log_code | stars | days to nearest star obs. |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    by_rec = {r["record"]: r for r in snap.improvements(1)}
+    for rec in QUOTE_RECORDS:
+        r, lr = by_rec.get(rec), loc[(loc["track"] == 1) & (loc["record"] == rec)]
+        if r is None or lr.empty:
+            continue
+        lr = lr.iloc[0]
         lines.append(
-            f"- log code vs repository code, where both exist: {int((both['log_vs_repo'] == 'same').sum())} "
-            f"same, {int((both['log_vs_repo'] == 'different').sum())} different (of {len(both)})."
+            f"| {rec} | {lr['code_source']} | {_int(lr['loc_script'])} | {_int(lr['loc_training'])} | "
+            f"{_int(lr['loc_log_code'])} | {_f(r['stars'], '.0f')} | "
+            f"{_f(r['stars_days_to_nearest_observation'], '.2f')} |"
         )
-        lines.append("")
-        lines.append(
-            "| record | code_source | loc_script | loc_training | loc_log_code | stars | days to nearest star obs. |"
-        )
-        lines.append("|---|---|---|---|---|---|---|")
-        by_rec = {r["record"]: r for r in rows}
-        for rec in QUOTE_RECORDS:
-            r = by_rec.get(rec)
-            lr = loc[(loc["track"] == 1) & (loc["record"] == rec)]
-            if r is None or lr.empty:
-                continue
-            lr = lr.iloc[0]
-            lines.append(
-                f"| {rec} | {lr['code_source']} | {_int(lr['loc_script'])} | {_int(lr['loc_training'])} | "
-                f"{_int(lr['loc_log_code'])} | {_f(r['stars'], '.0f')} | "
-                f"{_f(r['stars_days_to_nearest_observation'], '.2f')} |"
-            )
-    lags = _lags(rows)
+    return lines
+
+
+def data_block(snap: Snapshot) -> str:
+    lines = _snapshot_lines(snap) + _loc_lines(snap)
+    lags = _lags(snap.improvements(1))
     if lags:
-        lines.append("")
-        lines.append(
+        lines += [
+            "",
             "Median days (track-1 improvements with both dates): "
             + "; ".join(f"{k}: {_f(v[0], '.1f')} (n={v[1]})" for k, v in lags.items())
-            + "."
-        )
-    st = src.get("stars", {})
+            + ".",
+        ]
+    st = snap.sources.get("stars", {})
     if st.get("largest_disagreement"):
         d = st["largest_disagreement"]
         lines.append(
@@ -141,34 +192,59 @@ def data_block(root: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def history_block(root: Path) -> str:
-    """LoC jumps on the default branch and the largest README-date lags, for the observations below."""
-    data_dir = root / "data"
-    lines: list[str] = []
-    hist_path = data_dir / "training_code_history.csv"
-    if hist_path.exists():
-        h = tables.read_table(hist_path)
-        h = h[h["track"] == 1].reset_index(drop=True)
-        seen: set[str] = set()
-        for r in h.itertuples():
-            for part in str(r.training_files).split(";"):
-                name, _, n = part.rpartition(":")
-                if name not in seen:
-                    seen.add(name)
-                    lines.append(f"- `{name}` first counted in {r.date[:10]} (`{r.sha[:10]}`, {n} lines).")
-        jumps = h.assign(jump=h["loc_training"].diff()).nlargest(3, "jump")
-        for r in jumps.itertuples():
-            lines.append(
-                f"- training-code jump +{int(r.jump)} lines on {r.date[:10]} (`{r.sha[:10]}` {r.subject[:60]})."
-            )
-        lines.append(
-            f"- track-1 training code: {int(h['loc_training'].iloc[0])} lines at the first commit, "
-            f"{int(h['loc_training'].iloc[-1])} at the last."
+def normalisation_block(snap: Snapshot) -> str:
+    """The factors the normalisation applied, per track and regime, and how the headline rate moves."""
+    lines = []
+    for track, spec in TRACKS.items():
+        rows = snap.improvements(track)
+        if spec.response != "time_s" or not rows:
+            continue
+        factors: dict[int, set[float]] = {}
+        for r in rows:
+            factors.setdefault(r["regime"], set()).add(round(r["time_norm_s"] / r["time_s"], 6))
+            factors.setdefault(-1, set()).add(round(r["time_norm_overhead_s"] - r["time_s"], 3))
+        regimes = ", ".join(
+            f"regime {k}: ×{'/'.join(f'{v:.6g}' for v in sorted(vs))}" for k, vs in sorted(factors.items()) if k >= 0
         )
-    rows = json.loads((data_dir / "improvements.json").read_text(encoding="utf-8"))["rows"]
+        sw = [r["record"] for r in rows if r["change_type"] == "software_upgrade"]
+        lines.append(f"- track {track}: time_norm_s / time_s by regime: {regimes}; software-upgrade records: {sw}.")
+        fits = snap.metrics["fits"][track]
+        rates = []
+        for y in ("time_s", "time_norm_s", "time_norm_overhead_s", "time_norm_nosw_s"):
+            e = fits.get(y, {}).get("days", {}).get("models", {}).get("exponential")
+            if e:
+                rates.append(f"{y} ×{_f(e['speedup_per_year'], '.4g')}")
+        lines.append(f"  exponential speed-up per year against days: {'; '.join(rates)}.")
+    return "\n".join(lines) + "\n"
+
+
+def _history_lines(snap: Snapshot) -> list[str]:
+    if not snap.has("training_code_history.csv"):
+        return []
+    h = snap.table("training_code_history.csv")
+    h = h[h["track"] == 1].reset_index(drop=True)
+    lines, seen = [], set()
+    for r in h.itertuples():
+        for part in str(r.training_files).split(";"):
+            name, _, n = part.rpartition(":")
+            if name not in seen:
+                seen.add(name)
+                lines.append(f"- `{name}` first counted in {r.date[:10]} (`{r.sha[:10]}`, {n} lines).")
+    for r in h.assign(jump=h["loc_training"].diff()).nlargest(3, "jump").itertuples():
+        lines.append(f"- training-code jump +{int(r.jump)} lines on {r.date[:10]} (`{r.sha[:10]}` {r.subject[:60]}).")
+    lines.append(
+        f"- track-1 training code: {int(h['loc_training'].iloc[0])} lines at the first commit, "
+        f"{int(h['loc_training'].iloc[-1])} at the last."
+    )
+    return lines
+
+
+def history_block(snap: Snapshot) -> str:
+    """LoC jumps on the default branch and the largest README-date lags, for the observations below."""
+    lines = _history_lines(snap)
+    rows = snap.improvements(1)
     for label, col in (("README date → merge", "merged_at"), ("README date → README listing", "readme_listed_at")):
-        lags = [(days_between(r["date"], r.get(col)), r["record"]) for r in rows]
-        lags = [x for x in lags if x[0] is not None]
+        lags = [x for x in ((days_between(r["date"], r.get(col)), r["record"]) for r in rows) if x[0] is not None]
         if lags:
             worst = max(lags)
             lines.append(f"- largest {label}: {worst[0]:.0f} days (record {worst[1]}).")
@@ -176,12 +252,16 @@ def history_block(root: Path) -> str:
 
 
 def _int(v: Any) -> str:
-    return "—" if v is None or pd.isna(v) else str(int(v))
+    try:
+        return str(int(v))
+    except (TypeError, ValueError):  # None, NaN or pandas' NA
+        return "—"
 
 
 def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
     pairs = {
         "PR first commit → README date": ("pr_first_commit_at", "date"),
+        "README date → PR opened": ("date", "pr_created_at"),
         "README date → merge": ("date", "merged_at"),
         "README date → README listing": ("date", "readme_listed_at"),
         "PR first commit → merge": ("pr_first_commit_at", "merged_at"),
@@ -194,16 +274,28 @@ def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
     return out
 
 
-def update_notes(root: Path, metrics: dict[str, Any]) -> Path | None:
+# block name in ai_notes.md -> function of the snapshot; other report modules add theirs here
+BLOCKS: dict[str, Callable[[Snapshot], str]] = {
+    "data": data_block,
+    "tracks": lambda snap: tracks_block(snap.metrics),
+    "fits": lambda snap: fits_block(snap.metrics, 1, "time_s"),
+    "fits_normalised": lambda snap: fits_block(snap.metrics, 1, "time_norm_s"),
+    "normalisation": normalisation_block,
+    "history": history_block,
+}
+
+
+def update_notes(root: Path, snap: Snapshot | None = None) -> Path | None:
     path = root / "ai_notes.md"
     if not path.exists():
         return None
-    blocks = {"fits": fits_block(metrics), "data": data_block(root), "history": history_block(root)}
-    blocks["per_change"] = per_change_block(root, metrics)
+    snap = snap or Snapshot(root)
     text = path.read_text(encoding="utf-8")
-    new = BLOCK.sub(lambda m: m.group(1) + blocks.get(m.group(2), m.group(3)) + m.group(4), text)
+    new = BLOCK.sub(
+        lambda m: m.group(1) + BLOCKS[m.group(2)](snap) + m.group(4) if m.group(2) in BLOCKS else m.group(0), text
+    )
     if new != text:
-        path.write_text(new, encoding="utf-8")
+        atomic_write_text(path, new)
     return path
 
 
@@ -211,11 +303,11 @@ def _ci(v: list[float] | None) -> str:
     return "—" if not v else f"({_f(v[0], '.3g')}, {_f(v[1], '.3g')})"
 
 
-def per_change_block(root: Path, metrics: dict[str, Any]) -> str:
+def per_change_block(snap: Snapshot) -> str:
     """Numbers of the per-change section (issue 11): metrics.yaml per_change.<track>."""
-    pc = metrics.get("per_change") or {}
+    pc = snap.metrics.get("per_change") or {}
     lines: list[str] = []
-    src = tables.load_sources(root / "data").get("code_changes", {})
+    src = snap.sources.get("code_changes", {})
     if src:
         lines.append(
             f"- code_changes.csv: diff basis counts {src.get('diff_basis_counts')}; versions that do not parse: "
@@ -300,3 +392,6 @@ def _anchor_lines(s: dict[str, Any]) -> list[str]:
             f"{_f(r['listed_total_s'], '.4g')} s vs re-timed {_f(r['retimed_total_s'], '.4g')} s."
         )
     return out
+
+
+BLOCKS["per_change"] = per_change_block

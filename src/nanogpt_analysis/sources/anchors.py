@@ -1,59 +1,73 @@
-"""Importers for the published anchors (../shared/anchors): read as data, never copied into the project.
+"""Importers for ../shared/anchors (numbers other analyses published, and re-timings); never copied.
 
-Each importer returns plain rows and the file they came from, so every compared value keeps its source.
-The folder is `--anchors-dir`/NANOGPT_ANCHORS_DIR, else `../shared/anchors` beside the project root;
-when it is absent the comparisons are skipped with that reason."""
+Every row keeps the file it came from (a path relative to the project, never this machine's absolute
+path) and its line, so each compared value names its source."""
 
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
 
-FILES = {
-    "claims": "published-claims.csv",
-    "dial": "dial-2025-estimates.csv",
-    "intology": "intology-same-hardware-retimings.csv",
-}
+
+def load_claims(path: Path, anchor: str | None = None, label: str | None = None) -> dict[str, dict[str, Any]]:
+    """{claim id: {value, unit, cutoff_record, what, source, file}} of one anchor (all when None);
+    {} when the file is absent (the comparison is then skipped with that reason). `label` is how outputs name
+    the file (a path relative to the project, never this machine's absolute path)."""
+    p = Path(path)
+    if not p.exists():
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    with p.open(encoding="utf-8", newline="") as fh:
+        for i, row in enumerate(csv.DictReader(fh), start=2):
+            if anchor and row.get("anchor") != anchor:
+                continue
+            try:
+                value = float(row["value"])
+            except (KeyError, ValueError):
+                raise UserError(f"{p}:{i}: claim value {row.get('value')!r} is not a number") from None
+            cut = row.get("cutoff_record") or ""
+            out[row["claim"]] = {
+                "value": value, "unit": row.get("unit", ""), "cutoff_record": int(cut) if cut.isdigit() else None,
+                "what": row.get("what", ""), "source": row.get("source", ""), "file": label or p.name,
+                "cutoff_date": row.get("cutoff_date", ""),
+            }  # fmt: skip
+    return out
+
+
+FILES = {"dial": "dial-2025-estimates.csv", "intology": "intology-same-hardware-retimings.csv"}
 REQUIRED = {
-    "claims": ("anchor", "claim", "value", "source"),
     "dial": ("change", "estimated_impact_s", "prs"),
     "intology": ("record", "mean_seconds_faster_vs_FA3"),
 }
 
 
-def anchors_dir(root: Path) -> Path | None:
-    env = os.environ.get("NANOGPT_ANCHORS_DIR")
-    near = [Path(root).resolve().parent / "shared" / "anchors", Path.cwd().resolve().parent / "shared" / "anchors"]
-    for cand in ([Path(env)] if env else []) + near:
-        if cand.is_dir():
-            return cand
-    return None
-
-
-def read_csv_rows(path: Path, required: tuple[str, ...]) -> list[dict[str, Any]]:
+def read_csv_rows(path: Path, required: tuple[str, ...], label: str) -> list[dict[str, Any]]:
+    """Rows of an anchors CSV with `source_file` (= label) and `source_line`; missing columns: one line."""
     try:
         with path.open(encoding="utf-8", newline="") as fh:
             reader = csv.DictReader(fh)
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
                 raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}")
-            return [dict(r, source_file=str(path), source_line=i + 2) for i, r in enumerate(reader)]
+            return [dict(r, source_file=label, source_line=i + 2) for i, r in enumerate(reader)]
     except UnicodeDecodeError as exc:
         raise UserError(f"{path}: not UTF-8 text ({exc})") from None
 
 
-def load_anchors(directory: Path | None) -> dict[str, Any]:
-    """{'claims': rows, 'dial': rows, 'intology': rows, 'dir': path}; a missing file gives an empty list."""
-    if directory is None:
+def load_anchors(directory: Path | None, label_dir: str = "../shared/anchors") -> dict[str, Any]:
+    """{'claims': Gundlach's claims (load_claims), 'dial': rows, 'intology': rows}; {} without the folder,
+    an empty entry for a missing file (its comparison is then skipped with that reason)."""
+    if directory is None or not Path(directory).is_dir():
         return {}
-    out: dict[str, Any] = {"dir": str(directory)}
+    d = Path(directory)
+    out: dict[str, Any] = {"dir": label_dir}
+    out["claims"] = load_claims(d / "published-claims.csv", "gundlach-2026-03", f"{label_dir}/published-claims.csv")
     for key, name in FILES.items():
-        path = directory / name
-        out[key] = read_csv_rows(path, REQUIRED[key]) if path.exists() else []
+        path = d / name
+        out[key] = read_csv_rows(path, REQUIRED[key], f"{label_dir}/{name}") if path.exists() else []
     return out
 
 

@@ -1,7 +1,13 @@
 """The upstream commit graph in memory: one `git log` for all commits, one for the default branch.
 
 Answers the questions history mining asks: which commit merged PR N (squash, true merge, or same
-tree), which commits a PR brought, when a path was first added (following renames).
+tree), which commits a PR brought, when a path was first added (following renames), what the default
+branch held at a given time.
+
+Merges are searched among EVERY commit reachable from the pinned commit, not only its first parents:
+upstream's maintainer sometimes worked on a local line and pulled GitHub's master in later ("Merge branch
+'master' of github…"), so a squash merge made on GitHub sits on the merge's second parent. Candidates are
+taken oldest first (`git rev-list --date-order`: parents before children, otherwise by commit date).
 """
 
 from __future__ import annotations
@@ -45,6 +51,11 @@ class History:
         fp = git(upstream.git_dir, "rev-list", "--first-parent", "--reverse", upstream.commit).split()
         self.first_parent: list[str] = fp
         self.fp_index = {sha: i for i, sha in enumerate(fp)}
+        # every commit reachable from the pinned one, oldest first
+        self.reachable: list[str] = git(
+            upstream.git_dir, "rev-list", "--reverse", "--date-order", upstream.commit
+        ).split()
+        self._fp_by_time: tuple[list[float], list[str]] | None = None
         self.pr_heads: dict[int, str] = {}
         refs = git(upstream.git_dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/pull/")
         for line in refs.splitlines():
@@ -68,8 +79,10 @@ class History:
             if old is None or rank[how] < rank[old.how]:
                 found[n] = PrMerge(sha, how)
 
-        for sha in self.first_parent:  # oldest first: the first qualifying commit wins
-            c = self.commits[sha]
+        for sha in self.reachable:  # oldest first: the first qualifying commit wins
+            c = self.commits.get(sha)
+            if c is None:
+                continue
             for p in c.parents[1:]:
                 if p in head_to_pr:
                     offer(head_to_pr[p], sha, "pr_merge_commit")
@@ -137,6 +150,47 @@ class History:
                 elif f[0].startswith("R") and len(f) == 3:
                     first.setdefault(f[2], first.get(f[1], sha))
         return first
+
+    def default_branch_at(self, when_utc: float) -> Commit | None:
+        """The default branch as it stood at `when_utc` (seconds since the epoch): the newest first-parent
+        commit whose committer date is at or before that time; None before the first commit."""
+        if self._fp_by_time is None:
+            from datetime import datetime
+
+            best: list[tuple[float, int, str]] = []
+            for i, sha in enumerate(self.first_parent):
+                best.append((datetime.fromisoformat(self.commits[sha].commit_date).timestamp(), i, sha))
+            best.sort()
+            # a first-parent chain's dates are not always monotonic: keep, at each time, the commit furthest
+            # along the chain among those committed by then
+            times, shas, far = [], [], -1
+            for t, i, _sha in best:
+                if i > far:
+                    far = i
+                times.append(t)
+                shas.append(self.first_parent[far])
+            self._fp_by_time = (times, shas)
+        import bisect
+
+        times, shas = self._fp_by_time
+        k = bisect.bisect_right(times, when_utc)
+        return self.commits[shas[k - 1]] if k else None
+
+    def readme_versions(self, path: str = "README.md") -> list[Commit]:
+        """Every commit reachable from the pinned commit that changed `path` against any parent, oldest
+        first (merges included: a conflict resolution can change the file too)."""
+        out = git(
+            self.upstream.git_dir,
+            "log",
+            "--full-history",
+            "--reverse",
+            "--date-order",
+            "--format=%H",
+            self.upstream.commit,
+            "--",
+            path,
+        )
+        return [self.commits[s] for s in out.split() if s in self.commits]
 
     def first_parent_changes(self, *pathspec: str) -> list[tuple[Commit, list[str]]]:
         """Default-branch commits (oldest first) with the files each changed against its first parent."""

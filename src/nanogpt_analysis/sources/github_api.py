@@ -1,5 +1,11 @@
 """A small GitHub REST client: token from GITHUB_TOKEN (never printed, logged or stored), bounded
-retries with backoff for 5xx/timeouts, rate-limit handling, and `Link` pagination."""
+retries with backoff for 5xx/timeouts, rate-limit handling, and `Link` pagination.
+
+Safety rules: the token is sent only to the API host (scheme, host and port of `base_url`); a
+`rel="next"` link to any other host is not followed; paging stops at a repeated URL and at `max_pages`;
+every request has an overall deadline (`deadline_s`, body included: a server that trickles its answer one
+byte at a time cannot hang the run). A rate-limit refusal that does not clear within a minute ends the
+run (RateLimitError, exit 2, data/ untouched), as README says."""
 
 from __future__ import annotations
 
@@ -24,6 +30,10 @@ class GitHubError(UserError):
         self.status = status
 
 
+class RateLimitError(GitHubError):
+    """The API refuses until its limit resets: the run stops (exit 2) rather than write a partial snapshot."""
+
+
 class PageCapError(GitHubError):
     """HTTP 422 on a listing page: GitHub will not page that deep (stargazers stop at 400 pages)."""
 
@@ -35,26 +45,60 @@ class GitHubClient:
     max_retries: int = 3
     backoff_s: float = 1.0
     timeout_s: float = 30.0
+    deadline_s: float = 60.0  # whole request, body included
+    max_pages: int = 100
+    max_body_bytes: int = 50_000_000
     sleep: Callable[[float], None] = time.sleep
     requests_made: int = 0
 
     def __post_init__(self) -> None:
         if self.token is None:
             self.token = os.environ.get("GITHUB_TOKEN") or None
-        self._client = httpx.Client(timeout=self.timeout_s, follow_redirects=True)
+        # redirects are followed by hand so the token never goes to another host
+        self._client = httpx.Client(timeout=self.timeout_s, follow_redirects=False)
 
     def close(self) -> None:
         self._client.close()
 
-    def _headers(self, accept: str | None) -> dict[str, str]:
+    def _origin(self, url: str | httpx.URL) -> tuple[str, str, int | None]:
+        u = httpx.URL(str(url))
+        return u.scheme, u.host, u.port
+
+    def on_api_host(self, url: str | httpx.URL) -> bool:
+        return self._origin(url) == self._origin(self.base_url)
+
+    def _headers(self, accept: str | None, url: str | httpx.URL) -> dict[str, str]:
         h = {
             "Accept": accept or "application/vnd.github+json",
             "X-GitHub-Api-Version": "2022-11-28",
             "User-Agent": "nanogpt-analysis",
         }
-        if self.token:
+        if self.token and self.on_api_host(url):
             h["Authorization"] = f"Bearer {self.token}"
         return h
+
+    def _fetch(self, url: str, params: dict[str, Any] | None, accept: str | None) -> httpx.Response:
+        """One GET with an overall deadline (body included) and at most 3 redirects, token on the API host only."""
+        deadline = time.monotonic() + self.deadline_s
+        for _ in range(4):
+            req = self._client.build_request("GET", url, params=params, headers=self._headers(accept, url))
+            resp = self._client.send(req, stream=True)
+            try:
+                body = bytearray()
+                for chunk in resp.iter_raw():
+                    body += chunk
+                    if time.monotonic() > deadline:
+                        raise httpx.ReadTimeout(f"no complete answer within {self.deadline_s:.0f} s")
+                    if len(body) > self.max_body_bytes:
+                        raise httpx.ReadError("answer larger than the client accepts")
+            finally:
+                resp.close()
+            resp = httpx.Response(resp.status_code, headers=resp.headers, content=bytes(body), request=req)
+            if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
+                url, params = str(req.url.join(resp.headers["location"])), None
+                continue
+            return resp
+        raise GitHubError(f"GitHub API: too many redirects for {str(url).split('?', 1)[0]}")
 
     def get(
         self, path: str, params: dict[str, Any] | None = None, accept: str | None = None, forbidden_hint: str = ""
@@ -66,7 +110,7 @@ class GitHubClient:
             attempt += 1
             try:
                 self.requests_made += 1
-                resp = self._client.get(url, params=params, headers=self._headers(accept))
+                resp = self._fetch(url, params, accept)
             except httpx.TransportError as exc:
                 if attempt > self.max_retries:
                     raise GitHubError(
@@ -83,7 +127,7 @@ class GitHubClient:
                 if wait <= MAX_RATE_LIMIT_WAIT_S and attempt <= self.max_retries:
                     self.sleep(wait)
                     continue
-                raise GitHubError(
+                raise RateLimitError(
                     f"GitHub API rate limit reached for {what}; it resets at {reset}. "
                     "Wait until then, or set GITHUB_TOKEN for a higher limit.",
                     resp.status_code,
@@ -118,18 +162,29 @@ class GitHubClient:
     def paginate(
         self, path: str, params: dict[str, Any] | None = None, accept: str | None = None, forbidden_hint: str = ""
     ) -> Iterator[tuple[int, list[Any]]]:
-        """(page number, items) for each page, following rel="next" links."""
+        """(page number, items) for each page, following rel="next" links on the API host only; stops at a
+        repeated URL and after `max_pages` pages (a GitHubError says which, so the caller notes it)."""
         url: str | None = path
         page = 1
-        query = {"per_page": 100, **(params or {})}
+        query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
+        seen: set[str] = set()
         while url:
             resp = self.get(url, query, accept, forbidden_hint)
+            seen.add(str(resp.request.url))
             items = _json(resp)
             if not isinstance(items, list):
                 raise GitHubError(f"GitHub API returned {type(items).__name__}, not a list, for {path}.")
             yield page, items
             url = resp.links.get("next", {}).get("url")
             query = None  # the next link carries its own query
+            if url is None:
+                break
+            if not self.on_api_host(url):
+                raise GitHubError(f"GitHub API: the next-page link of {path} points to another host; not followed.")
+            if str(httpx.URL(url)) in seen:
+                raise GitHubError(f"GitHub API: the next-page link of {path} repeats page {url!r}; paging stopped.")
+            if page >= self.max_pages:
+                raise GitHubError(f"GitHub API: {path} has more than {self.max_pages} pages; paging stopped.")
             page += 1
 
 

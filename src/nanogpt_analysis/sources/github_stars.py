@@ -1,10 +1,12 @@
 """Star history from the GitHub REST API.
 
-1. `GET /repos/{owner}/{repo}/stargazers/history` (privacy-safe, 2026): weekly buckets, each with its
-   total and a per-day breakdown. We could not read a stored copy of its exact schema; the parser accepts
-   the two shapes GitHub uses for weekly statistics: `{"week": <unix s or date>, "total": n,
-   "days": [7 counts, Sunday first]}` and `{"week": ..., "days": [{"date": ..., "count"|"stars": n}]}`.
-   Daily additions are summed into a running total.
+1. `GET /repos/{owner}/{repo}/stargazers/history` (announced 2026-09-04): an array of weeks, newest first,
+   each `{"week": <unix time of the week start>, "total": n, "days": [7 counts, Sunday first]}`, paged
+   with `per_page` ≤ 30 and `page` ≤ 100 (we ask for 30 per page and follow `rel="next"`, at most 100
+   pages). It counts only stars that still exist, bucketed by the day they were given. Also accepted: a
+   date string as `week`, per-day objects `{"date": ..., "count"|"stars": n}`, and a `{"weeks": [...]}`
+   wrapper. Weeks are sorted oldest first and the daily additions summed into a running total; each
+   point is stamped at the end of its UTC day.
 2. Fallback (admins/collaborators only since mid-2026): the classic stargazer listing with
    `Accept: application/vnd.github.star+json`, 100 per page. The star opening page p is star number
    100·(p-1)+1. GitHub answers HTTP 422 past page 400; beyond that we sample pages evenly as star-history.com
@@ -17,11 +19,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .github_api import GitHubClient, GitHubError, PageCapError
+from .github_api import GitHubClient, GitHubError, PageCapError, RateLimitError
 from .star_files import StarPoint, iso_utc, parse_iso
 
 REPO = "KellerJordan/modded-nanogpt"
 PAGE_CAP = 400
+HISTORY_PER_PAGE = 30  # the history endpoint's maximum
+HISTORY_MAX_PAGE = 100
 SAMPLE_PAGES = 15
 ADMIN_ONLY = (
     "Since July 2026 GitHub limits the stargazer listing to the repository's admins and "
@@ -31,44 +35,68 @@ ADMIN_ONLY = (
 
 def current_count(client: GitHubClient, repo: str = REPO) -> StarPoint:
     data = client.get_json(f"/repos/{repo}")
-    if not isinstance(data, dict) or "stargazers_count" not in data:
-        raise GitHubError(f"GitHub API: /repos/{repo} has no stargazers_count")
+    if not isinstance(data, dict) or not _count(data.get("stargazers_count")):
+        raise GitHubError(f"GitHub API: /repos/{repo} has no whole, non-negative stargazers_count")
     now = iso_utc(datetime.now(UTC))
     return StarPoint(now, int(data["stargazers_count"]), "GitHub API /repos", "api stargazers_count at refresh time")
 
 
+def _count(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+
 def _day(value: Any) -> datetime:
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return datetime.fromtimestamp(value, UTC)
     return parse_iso(str(value) if "T" in str(value) else f"{value}T00:00:00Z")
 
 
 def parse_history(payload: Any) -> list[tuple[datetime, int]]:
-    """(UTC day, stars added that day) from the history endpoint's weekly buckets."""
+    """(UTC day, stars added that day) from the history endpoint's weekly buckets, oldest first.
+    Any entry of the wrong shape is a GitHubError (the caller turns it into a note)."""
     weeks = payload.get("weeks", payload.get("history")) if isinstance(payload, dict) else payload
     if not isinstance(weeks, list):
         raise GitHubError("GitHub API: stargazers/history answer is not a list of weeks")
     days: list[tuple[datetime, int]] = []
-    for w in weeks:
-        if not isinstance(w, dict) or "week" not in w:
-            raise GitHubError(f"GitHub API: unexpected week entry in stargazers/history: {str(w)[:80]}")
-        start = _day(w["week"])
-        breakdown = w.get("days") or w.get("daily") or []
-        if breakdown and all(isinstance(d, int) for d in breakdown):
-            days.extend((start + timedelta(days=i), int(n)) for i, n in enumerate(breakdown))
-        elif breakdown:
-            for d in breakdown:
-                days.append((_day(d["date"]), int(d.get("count", d.get("stars", 0)))))
-        else:
-            days.append((start, int(w.get("total", 0))))
+    try:
+        for w in weeks:
+            if not isinstance(w, dict) or "week" not in w:
+                raise ValueError(f"unexpected week entry {str(w)[:80]}")
+            start = _day(w["week"])
+            breakdown = w.get("days") or w.get("daily") or []
+            if breakdown and all(_count(d) for d in breakdown):
+                if len(breakdown) != 7:
+                    raise ValueError(f"week {w['week']} has {len(breakdown)} days, not 7")
+                if _count(w.get("total")) and w["total"] != sum(breakdown):
+                    raise ValueError(f"week {w['week']}: total {w['total']} is not the sum of its days")
+                days.extend((start + timedelta(days=i), n) for i, n in enumerate(breakdown))
+            elif breakdown:
+                for d in breakdown:
+                    n = d.get("count", d.get("stars")) if isinstance(d, dict) else None
+                    if not _count(n):
+                        raise ValueError(f"unexpected day entry {str(d)[:80]}")
+                    days.append((_day(d["date"]), n))
+            elif _count(w.get("total")):
+                days.append((start, w["total"]))
+            else:
+                raise ValueError(f"week {w['week']} has neither days nor a whole total")
+    except (ValueError, TypeError, KeyError, OverflowError, OSError) as exc:
+        raise GitHubError(f"GitHub API: stargazers/history answer has the wrong shape: {exc}") from None
     return sorted(days)
 
 
 def fetch_history(client: GitHubClient, repo: str = REPO) -> list[StarPoint]:
-    payload = client.get_json(f"/repos/{repo}/stargazers/history")
+    weeks: list[Any] = []
+    old_cap = client.max_pages
+    client.max_pages = HISTORY_MAX_PAGE
+    try:
+        for _, items in client.paginate(f"/repos/{repo}/stargazers/history", {"per_page": HISTORY_PER_PAGE}):
+            weeks.extend(items)
+    finally:
+        client.max_pages = old_cap
     total = 0
     out = []
-    for day, added in parse_history(payload):
+    for day, added in parse_history(weeks):
         total += added
         out.append(
             StarPoint(
@@ -101,6 +129,8 @@ def fetch_listing(client: GitHubClient, repo: str = REPO) -> list[StarPoint]:
             )
         except PageCapError:
             break
+        if not isinstance(items, list) or not all(isinstance(i, dict) and "starred_at" in i for i in items):
+            raise GitHubError(f"GitHub API: stargazer listing page {page} has the wrong shape")
         if items:
             out.append(
                 StarPoint(
@@ -136,17 +166,25 @@ def fetch_api_stars(client: GitHubClient, repo: str = REPO) -> tuple[list[StarPo
     points: list[StarPoint] = []
     try:
         points.extend(fetch_history(client, repo))
+    except RateLimitError:
+        raise
     except GitHubError as exc:
         notes.append(f"stargazers/history: {exc}")
         if exc.status in (404, 410, 403, 422):
             try:
                 points.extend(fetch_listing(client, repo))
+            except RateLimitError:
+                raise
+            except (ValueError, KeyError, TypeError) as exc2:
+                notes.append(f"stargazer listing: wrong shape ({exc2})")
             except GitHubError as exc2:
                 notes.append(f"stargazer listing: {exc2}")
         else:
             return points, notes
     try:
         points.append(current_count(client, repo))
+    except RateLimitError:
+        raise
     except GitHubError as exc:
         notes.append(f"repository: {exc}")
     return points, notes

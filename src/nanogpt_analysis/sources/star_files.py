@@ -1,10 +1,17 @@
-"""Importers for offline star-count evidence. Each yields StarPoint rows (UTC time, stars, source, method)."""
+"""Importers for offline star-count evidence. Each yields StarPoint rows (UTC time, stars, source, method).
+
+Impossible input is a one-line UserError naming the file and line: a file that is not UTF-8 (UTF-16 is
+named as such), an unknown month name, a star-history export of another repository, a negative or
+non-whole count, a point before the repository existed or after the refresh, and a count that falls by
+more than DROP_TOLERANCE within one file (GitHub counts only current stars, so small falls — unstars — are
+possible and are reported, not rejected)."""
 
 from __future__ import annotations
 
 import csv
+import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -23,6 +30,11 @@ class StarPoint:
     stars: int
     source: str
     method: str
+    line: int = field(default=0, compare=False)  # line of the input file (0: not from a file)
+
+
+EXPECTED_REPO = "KellerJordan/modded-nanogpt"
+DROP_TOLERANCE = 0.05  # a fall of more than 5 % between two points of one file is not unstarring: reject
 
 
 def iso_utc(dt: datetime) -> str:
@@ -34,6 +46,8 @@ def parse_js_date(text: str) -> datetime:
     if not m:
         raise ValueError(f"date {text!r} is not a JavaScript date string like 'Sat Jun 01 2024 19:40:04 GMT-0700'")
     mon, day, year, hh, mm, ss, sign, oh, om = m.groups()
+    if mon not in MONTHS:
+        raise ValueError(f"date {text!r} has an unknown month name {mon!r}")
     offset = timedelta(hours=int(oh), minutes=int(om)) * (1 if sign == "+" else -1)
     return datetime(int(year), MONTHS[mon], int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset))
 
@@ -47,10 +61,21 @@ def parse_iso(text: str) -> datetime:
 def _rows(path: Path, required: list[str]):
     """(line number, row dict) for each non-blank row; BOM tolerated; missing columns name the file."""
     try:
-        fh = path.open(encoding="utf-8-sig", newline="")
+        raw = path.read_bytes()
     except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc}") from exc
-    with fh:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or (len(raw) > 1 and raw[1:2] == b"\x00"):
+        raise UserError(f"{path}: the file is UTF-16; save it as UTF-8.")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise UserError(
+            f"{path} line {line}: not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8."
+        ) from None
+    if "\x00" in text:
+        raise UserError(f"{path}: holds NUL bytes, not a CSV text file.")
+    with io.StringIO(text, newline="") as fh:
         reader = csv.DictReader(fh)
         missing = [c for c in required if c not in (reader.fieldnames or [])]
         if missing:
@@ -63,14 +88,47 @@ def _rows(path: Path, required: list[str]):
 
 def _int(value: str | None, path: Path, line: int) -> int:
     try:
-        return int(str(value).strip().replace(",", ""))
+        n = int(str(value).strip().replace(",", ""))
     except ValueError:
         raise UserError(f"{path} line {line}: stars value {value!r} is not a whole number") from None
+    if n < 0:
+        raise UserError(f"{path} line {line}: stars value {n} is negative")
+    return n
+
+
+def check_points(
+    path: Path, points: list[StarPoint], not_before: datetime | None = None, not_after: datetime | None = None
+) -> list[str]:
+    """Reject impossible points (UserError naming the line); return notes on suspicious ones (small falls)."""
+    notes: list[str] = []
+    for p in points:
+        at = parse_iso(p.at)
+        if not_before is not None and at < not_before:
+            raise UserError(
+                f"{path} line {p.line}: {p.at} is before the repository existed (first commit {iso_utc(not_before)})"
+            )
+        if not_after is not None and at > not_after:
+            raise UserError(f"{path} line {p.line}: {p.at} is after this refresh ({iso_utc(not_after)})")
+    ordered = sorted(points, key=lambda p: p.at)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.stars < a.stars:
+            fall = (a.stars - b.stars) / a.stars
+            msg = f"{path.name} line {b.line}: stars fall from {a.stars} ({a.at}) to {b.stars} ({b.at}), {fall:.1%}"
+            if fall > DROP_TOLERANCE:
+                raise UserError(
+                    f"{path} line {b.line}: stars fall from {a.stars} to {b.stars} ({fall:.1%}), more than the "
+                    f"{DROP_TOLERANCE:.0%} unstarring tolerance: not a count of this repository"
+                )
+            notes.append(msg)
+    return notes
 
 
 def read_star_history_csv(path: Path) -> list[StarPoint]:
     out = []
     for line, row in _rows(path, ["Repository", "Date", "Stars"]):
+        repo = (row["Repository"] or "").strip()
+        if repo.lower() != EXPECTED_REPO.lower():
+            raise UserError(f"{path} line {line}: an export of {repo!r}, not of {EXPECTED_REPO}")
         try:
             at = parse_js_date(row["Date"])
         except ValueError as exc:
@@ -81,6 +139,7 @@ def read_star_history_csv(path: Path) -> list[StarPoint]:
                 _int(row["Stars"], path, line),
                 f"{path.name}: star-history.com export",
                 "star-history sample (time the Nth star was given; last row: total on export day)",
+                line,
             )
         )
     return out
@@ -96,7 +155,9 @@ def read_observations_csv(path: Path) -> list[StarPoint]:
         src = (row.get("source") or "").strip()
         kind = (row.get("kind") or "").strip() or "observation"
         out.append(
-            StarPoint(iso_utc(at), _int(row["stars"], path, line), f"{path.name}: {src}", f"dated observation ({kind})")
+            StarPoint(
+                iso_utc(at), _int(row["stars"], path, line), f"{path.name}: {src}", f"dated observation ({kind})", line
+            )
         )
     return out
 
@@ -112,7 +173,11 @@ def read_daily_csv(path: Path) -> list[StarPoint]:
         src = (row.get("source") or "").strip()
         out.append(
             StarPoint(
-                iso_utc(day), _int(row["stars"], path, line), f"{path.name}: {src}", "daily reading of stargazers_count"
+                iso_utc(day),
+                _int(row["stars"], path, line),
+                f"{path.name}: {src}",
+                "daily reading of stargazers_count",
+                line,
             )
         )
     return out

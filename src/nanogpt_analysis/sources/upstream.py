@@ -35,14 +35,30 @@ class Upstream:
     commit_date: str  # committer date of `commit`, ISO 8601
 
 
+GIT_MISSING = "git is not installed or not on PATH: install git (https://git-scm.com) and run again."
+
+
+def git_env() -> dict[str, str]:
+    """The environment for every git we start: no prompts, and no user/system config that could change
+    what git prints (a diff algorithm, a pager, quoting)."""
+    return {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "GIT_PAGER": "cat"}
+
+
+def run_git(cmd: list[str], **kw) -> subprocess.CompletedProcess:
+    """subprocess.run for git that names a missing git in one line (run() kills the child on Ctrl-C)."""
+    try:
+        return subprocess.run(cmd, capture_output=True, env=git_env(), **kw)
+    except FileNotFoundError:
+        raise UserError(GIT_MISSING) from None
+
+
+def require_git() -> None:
+    if shutil.which("git") is None:
+        raise UserError(GIT_MISSING)
+
+
 def git(git_dir: Path, *args: str, check: bool = True) -> str:
-    proc = subprocess.run(
-        ["git", f"--git-dir={git_dir}", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-    )
+    proc = run_git(["git", f"--git-dir={git_dir}", *args], text=True, encoding="utf-8", errors="replace")
     if check and proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
         raise GitError(f"git {' '.join(args[:3])} failed in {git_dir}: {last}")
@@ -54,13 +70,28 @@ def open_repo(path: str | Path) -> Path:
     p = Path(path).expanduser()
     if not p.exists():
         raise UserError(f"--repo {p}: no such directory. Pass the path of a clone of {UPSTREAM_URL}.")
-    proc = subprocess.run(["git", "-C", str(p), "rev-parse", "--absolute-git-dir"], capture_output=True, text=True)
+    if not p.is_dir():
+        raise UserError(f"--repo {p} is not a directory. Pass the path of a clone of {UPSTREAM_URL}.")
+    proc = run_git(["git", "-C", str(p), "rev-parse", "--absolute-git-dir"], text=True)
     if proc.returncode != 0:
         raise UserError(
             f"--repo {p} is not a git repository. Pass a clone of {UPSTREAM_URL} "
             "(bare or not), e.g. the mirror path the library's fetch returns."
         )
     return Path(proc.stdout.strip())
+
+
+def check_is_upstream(git_dir: Path, commit: str) -> None:
+    """Refuse a repository that is not modded-nanogpt before any work: it must hold a README.md with the
+    track-1 heading and a training script at the pinned commit (any upstream commit since 2024-10 does)."""
+    readme = git(git_dir, "cat-file", "-p", f"{commit}:README.md", check=False)
+    tree = git(git_dir, "ls-tree", "--name-only", commit, check=False).split()
+    has_script = any(name in tree for name in ("train_gpt.py", "train_gpt2.py"))
+    if "world record history" not in readme.lower() or not has_script:
+        raise UserError(
+            f"{git_dir} at {commit[:10]} does not look like {UPSTREAM_URL}: no README.md with a "
+            "'World record history' table and no train_gpt.py. Pass a clone of modded-nanogpt as --repo."
+        )
 
 
 def default_cache_dir() -> Path:
@@ -93,8 +124,7 @@ def clone_upstream(url: str = UPSTREAM_URL, cache_dir: Path | None = None) -> Pa
 
 
 def _run_or_raise(cmd: list[str], url: str, hint: str) -> None:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    proc = run_git(cmd, text=True)
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["(no message)"])[-1]
         raise UserError(f"cloning/fetching {url} failed: {last}. {hint}")
@@ -110,10 +140,25 @@ def default_branch(git_dir: Path) -> str:
 
 
 def resolve_commit(git_dir: Path, ref: str) -> str:
-    out = git(git_dir, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False).strip()
+    if ref.startswith("-"):
+        raise UserError(f"--ref {ref!r} is not a commit name (it starts with '-').")
+    out = git(git_dir, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}", check=False)
+    out = out.strip()
     if not out:
         raise UserError(f"unknown --ref {ref!r} in {git_dir}: not a commit there. Use a sha, branch or tag it has.")
     return out
+
+
+def check_reachable(git_dir: Path, commit: str, default_ref: str) -> None:
+    """A pinned commit that no branch or tag reaches (e.g. a dangling or PR-only commit) would mine a history
+    that is not upstream's: say so in one line rather than produce dates from a side line."""
+    refs = git(git_dir, "for-each-ref", "--contains", commit, "--format=%(refname)", "refs/heads", "refs/tags")
+    refs += git(git_dir, "for-each-ref", "--contains", commit, "--format=%(refname)", "refs/remotes", check=False)
+    if not refs.strip():
+        raise UserError(
+            f"--ref {commit[:10]} is a commit that no branch or tag of {git_dir} reaches (a pull-request head "
+            f"or a dangling commit), so it is not a state of {default_ref}. Pin a commit of the default branch."
+        )
 
 
 def origin_of(git_dir: Path) -> str:
@@ -124,9 +169,13 @@ def origin_of(git_dir: Path) -> str:
 def open_upstream(
     repo: str | Path | None, ref: str | None, url: str = UPSTREAM_URL, cache_dir: Path | None = None
 ) -> Upstream:
+    require_git()
     git_dir = open_repo(repo) if repo else clone_upstream(url, cache_dir)
     branch = default_branch(git_dir)
     commit = resolve_commit(git_dir, ref or branch)
+    if ref:
+        check_reachable(git_dir, commit, branch)
+    check_is_upstream(git_dir, commit)
     date = git(git_dir, "show", "-s", "--format=%cI", commit).strip()
     return Upstream(
         git_dir=git_dir,
@@ -151,11 +200,15 @@ class ObjectReader:
     """Reads many objects through one `git cat-file --batch` process."""
 
     def __init__(self, git_dir: Path):
-        self._proc = subprocess.Popen(
-            ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-        )
+        try:
+            self._proc = subprocess.Popen(
+                ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=git_env(),
+            )
+        except FileNotFoundError:
+            raise UserError(GIT_MISSING) from None
         self._tree_cache: dict[str, dict[str, TreeEntry] | None] = {}
 
     def __enter__(self) -> ObjectReader:
@@ -165,10 +218,20 @@ class ObjectReader:
         self.close()
 
     def close(self) -> None:
-        if self._proc.poll() is None:
-            assert self._proc.stdin is not None
-            self._proc.stdin.close()
-            self._proc.wait()
+        """End the reader without ever blocking: after a Ctrl-C git may be stuck writing a blob nobody reads,
+        so both pipes are closed (git then gets EPIPE) and it is killed if it has not exited within 2 s."""
+        proc = self._proc
+        for pipe in (proc.stdin, proc.stdout):
+            try:
+                if pipe is not None:
+                    pipe.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
     def read(self, spec: str) -> tuple[str, bytes] | None:
         """(type, content) of an object named by sha or `rev:path`; None when absent."""
@@ -178,7 +241,10 @@ class ObjectReader:
         stdout: IO[bytes] = self._proc.stdout  # type: ignore[assignment]
         stdin.write(spec.encode() + b"\n")
         stdin.flush()
-        header = stdout.readline().decode().split()
+        line = stdout.readline()
+        if not line:
+            raise UserError("git cat-file ended unexpectedly while reading the upstream clone; run again.")
+        header = line.decode().split()
         if len(header) != 3:  # "<name> missing" or "<name> ambiguous"
             return None
         _, kind, size = header

@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +25,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        else:
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -58,3 +66,138 @@ def dump_json(obj: Any, indent: int | None = 2, sort_keys: bool = True) -> str:
 
 def write_json(path: Path, obj: Any, indent: int | None = 2, sort_keys: bool = True) -> Path:
     return atomic_write_text(path, dump_json(obj, indent=indent, sort_keys=sort_keys))
+
+
+# --- the whole data/ snapshot, swapped in one step --------------------------------------------------------
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd = -100
+    rc = fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
+    if rc != 0:
+        err = ctypes.get_errno()
+        if err in (22, 38, 95):  # EINVAL/ENOSYS/EOPNOTSUPP: the file system cannot exchange
+            return False
+        raise OSError(err, os.strerror(err), str(b))
+    return True
+
+
+class SnapshotSwap:
+    """Replace every file of a data directory at once.
+
+    The new snapshot is built in a sibling staging directory (`.data.staging-*`: the untouched files of
+    data/ copied, the new ones written and fsynced), then exchanged with data/ in one rename (Linux
+    `renameat2(RENAME_EXCHANGE)`; elsewhere two renames with Ctrl-C held off between them, and a
+    half-done swap is completed back to the old snapshot by the next run). After any interruption data/
+    is entirely the old snapshot or entirely the new one; `state` says which. Staging and old directories
+    that a killed run left are removed by the next run. A lock file beside data/ (`.data.refresh.lock`,
+    `flock`) keeps two refreshes from writing one data/ at once.
+    """
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir).absolute()
+        self.root = self.data_dir.parent
+        self.prefix = f".{self.data_dir.name}."
+        self.lock_path = self.root / f"{self.prefix}refresh.lock"
+        self.state = "old"  # "old" until the exchange, "new" after it
+        self.staging: Path | None = None
+
+    @contextmanager
+    def locked(self) -> Iterator[SnapshotSwap]:
+        import fcntl
+
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise UserError(f"cannot write beside {self.data_dir}: {exc.strerror or exc}") from None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise UserError(
+                    f"another refresh is writing {self.data_dir} (lock {self.lock_path.name} is held); "
+                    "wait for it to finish and run again."
+                ) from None
+            self._recover()
+            self._check_writable()
+            self.staging = Path(tempfile.mkdtemp(prefix=f"{self.prefix}staging-", dir=self.root))
+            try:
+                yield self
+            finally:
+                if self.staging is not None:
+                    shutil.rmtree(self.staging, ignore_errors=True)
+        finally:
+            os.close(fd)  # closing releases the flock
+
+    def _recover(self) -> None:
+        """Remove what a killed run left; finish a half-done two-rename swap back to the old snapshot."""
+        leftovers = sorted(self.root.glob(f"{self.prefix}old-*"))
+        if not self.data_dir.exists() and leftovers:
+            os.rename(leftovers[-1], self.data_dir)
+            print(f"note: a killed refresh left {self.data_dir} half-swapped; restored the old snapshot")
+            leftovers = leftovers[:-1]
+        for p in [*leftovers, *self.root.glob(f"{self.prefix}staging-*")]:
+            shutil.rmtree(p, ignore_errors=True)
+        for p in self.data_dir.glob(".staging-*"):  # the per-file staging of earlier versions
+            shutil.rmtree(p, ignore_errors=True)
+
+    def _check_writable(self) -> None:
+        for d in (self.root, self.data_dir):
+            if d.exists() and not os.access(d, os.W_OK | os.X_OK):
+                raise UserError(f"{d} is not writable: fix its permissions (nothing was changed).")
+        if self.data_dir.exists() and not self.data_dir.is_dir():
+            raise UserError(f"{self.data_dir} is not a directory (nothing was changed).")
+
+    def commit(self, files: dict[str, bytes]) -> None:
+        import signal
+
+        staging = self.staging
+        assert staging is not None
+        if self.data_dir.exists():
+            for p in self.data_dir.iterdir():
+                if p.name in files or p.name.startswith(".staging-"):
+                    continue
+                if p.is_dir():
+                    shutil.copytree(p, staging / p.name, symlinks=True)
+                else:
+                    shutil.copy2(p, staging / p.name, follow_symlinks=False)
+            os.chmod(staging, self.data_dir.stat().st_mode & 0o7777)
+        else:
+            os.chmod(staging, 0o755)
+        for name, data in files.items():
+            with open(staging / name, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        main = threading.current_thread() is threading.main_thread()
+        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if main else None
+        try:
+            if not self.data_dir.exists():
+                os.rename(staging, self.data_dir)
+                self.staging = None
+            elif _exchange(staging, self.data_dir):
+                pass  # staging now holds the old snapshot; removed below
+            else:
+                old = self.root / f"{self.prefix}old-{os.getpid()}"
+                os.rename(self.data_dir, old)
+                os.rename(staging, self.data_dir)
+                self.staging = old
+            self.state = "new"
+        finally:
+            if old_mask is not None:
+                signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)

@@ -95,6 +95,325 @@ def markdown_columns(name: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- collect layer: built by `refresh` from upstream and the evidence files --------------------------------
+
+table(
+    "records.csv",
+    "the world-record tables of the upstream README (tracks 1 and 2), one row per table row.",
+    [
+        *KEY_COLUMNS,
+        C("readme_line", "integer", "line of README.md holding the row"),
+        C("time_text", "string", "record time as printed"),
+        C("time_s", "number", "record time (minutes, hours or seconds converted)", "s"),
+        C("time_footnote", "string", "footnote mark after the time (e.g. `*`)"),
+        C("description", "string", "description, links removed"),
+        C("description_url", "string", "first link of the description"),
+        C("date", "date", "README date (MM/DD/YY → ISO); empty for `-`"),
+        C("log_links", "list", "links of the log cell that are not PRs"),
+        C("pr", "list", "PR numbers linked from the row"),
+        C("contributors", "list", "`@handles`, split on `,` `;` `&` `and` `feat.`"),
+        C("contributor_groups", "list", "teams and AI systems named in the contributors cell"),
+        C("is_retiming", "boolean", "the row's own text says 're-timing' or 'not a new record'"),
+        C("notes", "list", "oddities: no log, no date, repeated record number, footnote mark, several links"),
+    ],
+    key=("track", "row"),
+)
+
+table(
+    "optimization_records.csv",
+    "the optimization track's 'Notable results history' table (records/track_3_optimization/README.md): "
+    "runs ranked by optimizer steps to 3.28, architecture, data and batch size fixed.",
+    [
+        *KEY_COLUMNS,
+        C("readme_line", "integer", "line of the track README holding the row"),
+        C("steps", "integer", "optimizer steps to 3.28 val loss", "steps"),
+        C("is_record", "boolean", "the steps cell carries the README's `(!)` world-record mark"),
+        C("val_loss", "number", "mean val loss over the runs of the Evidence cell", "nats/token"),
+        C("n_runs", "integer", "number of runs behind the Evidence cell"),
+        C("evidence_mark", "string", "mark after the evidence (`✓` pairwise-significant, `Ⓧ` single run)"),
+        C("description", "string", "description, links removed"),
+        C("date", "date", "date the PR appeared (YYYY/MM/DD → ISO); not the acceptance order"),
+        C("log_links", "list", "log links, repository-relative"),
+        C("pr", "list", "PR numbers linked from the contributors cell"),
+        C("contributors", "list", "`@handles`"),
+        C("contributor_groups", "list", "contributors named without a handle"),
+        C("notes", "list", "oddities found while parsing"),
+    ],
+    key=("track", "row"),
+)
+
+table(
+    "loc.csv",
+    "training code per record of tracks 1 and 2: the commit holding it, its line counts, the code that ran "
+    "(from the log) and the line churn from the previous row.",
+    [
+        *KEY_COLUMNS,
+        C("code_commit", "string", "upstream commit whose code is counted"),
+        C(
+            "code_source",
+            "string",
+            "rule that chose the commit (collect/code_commit.py rules a–e, incl. default_branch_at_date)",
+        ),
+        C("code_commit_date", "datetime", "committer date of code_commit (UTC)"),
+        C("script", "string", "path of the training script"),
+        C("loc_script", "integer", "physical lines of the training script", "lines"),
+        C("loc_training", "integer", "script + local modules it imports at module level (found with ast)", "lines"),
+        C("sloc_training", "integer", "loc_training without blank and comment-only lines (docstrings count)", "lines"),
+        C("training_files", "list", "`name:lines` of each counted file"),
+        C("optional_files", "list", "local modules imported only inside functions (not counted)"),
+        C("loc_reason", "string", "why a count is empty"),
+        C("log_path", "string", "log file whose embedded code was read"),
+        C("loc_log_code", "integer", "lines of code embedded in the record's log (the code that ran)", "lines"),
+        C("sloc_log_code", "integer", "loc_log_code without blank and comment-only lines", "lines"),
+        C("log_code_files", "list", "`name:lines` of each file embedded in the log"),
+        C("log_reason", "string", "why the log code is empty"),
+        C("log_vs_repo", "string", "`same`/`different`: log code against repository code, line by line"),
+        C("code_lag_days", "number", "README date → code_commit_date (negative: code older than the day)", "days"),
+        C(
+            "diff_basis",
+            "string",
+            "code compared with the previous row (git diff, Myers): `log`, `repo`, `first`, or why none",
+        ),
+        C("loc_added", "integer", "lines added since the previous row of the track", "lines"),
+        C("loc_removed", "integer", "lines removed since the previous row of the track", "lines"),
+        C("churn_cumulative", "integer", "running sum of loc_added + loc_removed", "lines"),
+    ],
+    key=("track", "row"),
+)
+
+table(
+    "record_dates.csv",
+    "when the work behind each record happened: PR commits, opening, merge and first README listing.",
+    [
+        *KEY_COLUMNS,
+        C("readme_date", "date", "README date of the record"),
+        C("pr", "integer", "first PR linked from the row"),
+        C("pr_head", "string", "commit of refs/pull/N/head"),
+        C("pr_commits", "integer", "commits the PR brought that were not on the default branch"),
+        C("pr_first_commit_at", "datetime", "author date of the PR's earliest own commit"),
+        C("pr_last_commit_at", "datetime", "author date of the PR's latest own commit"),
+        C("merge_commit", "string", "commit that merged the PR (searched among every commit reachable from the pin)"),
+        C("merge_how", "string", "`pr_merge_commit`, `pr_merge_squash` or `pr_merge_tree_match`"),
+        C("merged_at", "datetime", "when the PR landed on the default branch"),
+        C("merged_at_source", "string", "`git` (merge/squash commit date) or `github_api`"),
+        C("pr_created_at", "datetime", "when the PR was opened (PR-thread file: the day, at 00:00Z)"),
+        C(
+            "pr_created_at_source",
+            "string",
+            "`github_api`, or `pr-threads.csv: <evidence> (day only)`, or `unavailable: <why>`",
+        ),
+        C(
+            "readme_listed_at",
+            "datetime",
+            "earliest README version (any reachable commit; table or numbered list) listing it",
+        ),
+        C("readme_listed_commit", "string", "that README commit"),
+        C("dates_reason", "string", "why a date is empty"),
+    ],
+    key=("track", "row"),
+)
+
+table(
+    "training_code_history.csv",
+    "every default-branch commit that changed a track's training code, with its line counts.",
+    [
+        C("sha", "string", "commit"),
+        C("date", "datetime", "committer date"),
+        C("author_date", "datetime", "author date"),
+        C("author", "string", "author name"),
+        C("subject", "string", "first line of the message (100 characters at most)"),
+        C("track", "integer", "track whose script the commit changed"),
+        C("script", "string", "training script"),
+        C("loc_script", "integer", "physical lines of the script", "lines"),
+        C("loc_training", "integer", "script + imported local modules", "lines"),
+        C("sloc_training", "integer", "loc_training without blank and comment-only lines", "lines"),
+        C("training_files", "list", "`name:lines` of each counted file"),
+    ],
+    key=("sha", "track"),
+)
+
+table(
+    "stars.csv",
+    "merged star history of the upstream repository from every star source.",
+    [
+        C("at", "datetime", "time of the count"),
+        C("stars", "integer", "stars at that time", "stars"),
+        C("source", "string", "file (and its original source) the count came from"),
+        C("method", "string", "how the source measured it"),
+        C("kind", "string", "`api`, `daily`, `observation`, `star-history` (also the precedence on a shared day)"),
+    ],
+    key=("at",),
+)
+
+table(
+    "record_stars.csv",
+    "stars at each record's date, interpolated linearly between real counts (never extrapolated).",
+    [
+        *KEY_COLUMNS,
+        C("date", "date", "README date"),
+        C("at", "datetime", "12:00 UTC of the README date"),
+        C("stars", "number", "stars at `at` (linear interpolation)", "stars"),
+        C("stars_flag", "string", "`observed`, `interpolated`, `outside_observed_span`, `no_record_date`"),
+        C("days_to_nearest_observation", "number", "distance to the nearest real count", "days"),
+        C("left_at", "datetime", "real count before `at`"),
+        C("right_at", "datetime", "real count after `at`"),
+        C("left_source", "string", "source of the left count"),
+        C("right_source", "string", "source of the right count"),
+    ],
+    key=("track", "row"),
+)
+
+# --- derive layer: built by the main job from data/ -------------------------------------------------------
+
+table(
+    "improvements.json",
+    "one row per improvement of a track (every README row that is not a re-timing; track 3: the `(!)` "
+    "records); the first row is the start. Written per track: improvements.json (1), "
+    "improvements_medium.json (2), improvements_optimization.json (3), each with this `columns` block.",
+    [
+        *KEY_COLUMNS,
+        C("date", "date", "README date of the record (track 2 record 11 has none: see date_source)"),
+        C("date_source", "string", "`readme`, or `readme_listed_at` for an undated row (its first README listing)"),
+        C("days_since_start", "number", "days from the track's first record to this record's date", "days"),
+        C("time_s", "number", "record time (tracks 1, 2)", "s"),
+        C("time_min", "number", "record time (tracks 1, 2)", "min"),
+        C("steps", "integer", "optimizer steps to the target (track 3)", "steps"),
+        C("regime", "integer", "timing regime: number of re-timing rows of the track above this row"),
+        C("time_norm_s", "number", "time in the rules and software of the latest regime (chained re-timings)", "s"),
+        C("time_norm_overhead_s", "number", "sensitivity variant: README's stated extra runtime added", "s"),
+        C("change_type", "string", "`software_upgrade` (only a torch version change) or `algorithmic`"),
+        C("time_norm_nosw_s", "number", "time_norm_s with the gains of software upgrades chained out", "s"),
+        C("speedup", "number", "first record's response / this record's (time or steps)", "x"),
+        C(
+            "loc_training",
+            "integer",
+            "lines of training code at the code commit; the log's code where the repository has none",
+            "lines",
+        ),
+        C("loc_training_source", "string", "`repo` (code commit, see loc.csv code_source) or `log`"),
+        C("loc_script", "integer", "lines of the training script alone at the code commit", "lines"),
+        C("loc_log_code", "integer", "lines of code embedded in the record's log (the code that ran)", "lines"),
+        C("loc_added", "integer", "training-code lines added since the previous row of the track", "lines"),
+        C("loc_removed", "integer", "training-code lines removed since the previous row of the track", "lines"),
+        C("churn_cumulative", "integer", "running sum of lines added + removed", "lines"),
+        C("code_source", "string", "rule that chose the commit holding the record's code (loc.csv)"),
+        C("stars", "number", "repository stars at 12:00 UTC of the record date, interpolated", "stars"),
+        C("stars_flag", "string", "`observed`, `interpolated`, `outside_observed_span`, `no_record_date`"),
+        C("stars_days_to_nearest_observation", "number", "distance to the nearest real star count", "days"),
+        C("run_steps", "integer", "optimizer steps the record's run took (tracks 1-2, compute.csv)", "steps"),
+        C("train_tokens", "integer", "tokens processed in training (compute.csv)", "tokens"),
+        C(
+            "params_flops",
+            "integer",
+            "dense non-embedding parameters + lm_head, no padding (compute.csv)",
+            "parameters",
+        ),
+        C("flops_6nd", "number", "6 × params_flops × train_tokens (compute.csv)", "FLOP"),
+        C("compute_confidence", "string", "confidence of the compute columns: exact | derived | empty"),
+        C("pr", "integer", "pull request number (first PR link of the row)"),
+        C("pr_first_commit_at", "datetime", "author date of the PR's first own commit"),
+        C("pr_created_at", "datetime", "when the PR was opened"),
+        C("merged_at", "datetime", "when the PR landed on the default branch"),
+        C("merged_at_source", "string", "`git` or `github_api`"),
+        C("readme_listed_at", "datetime", "commit date of the first README version listing this record"),
+        C("description", "string", "README description (links removed)"),
+        C("contributors", "list", "contributor handles as printed"),
+        C("contributor_groups", "list", "teams and AI systems named in the contributors cell"),
+    ],
+    layer="derive",
+    key=("track", "row"),
+)
+
+
+# ------------------------------------------------------------------------------------------ compute (issue 12)
+
+table(
+    "compute.csv",
+    "steps, tokens, parameters and FLOPs of every README row of tracks 1 and 2, read from the record's log "
+    "(rules: README 'Compute' and collect/compute.py)",
+    [
+        *KEY_COLUMNS,
+        C("is_retiming", "boolean", "the README row re-times an earlier record"),
+        C("confidence", "string", "weakest of the three below: exact | derived | empty (see compute_reason)"),
+        C("steps_confidence", "string", "exact = this record's log output; derived = code at the commit or README"),
+        C("tokens_confidence", "string", "exact = the code printed in this record's log; derived = code/README"),
+        C("params_confidence", "string", "exact = the code printed in this record's log; derived = code/config"),
+        C("compute_reason", "string", "why a value is empty or derived (missing blob, unparsed code, …)"),
+        C("log_path", "string", "log read (repository path at the upstream commit)"),
+        C("world_size", "integer", "GPUs the log's nvidia-smi table lists (8, the track rule, when none)"),
+        C("steps", "integer", "optimiser steps run (final `step:N/N` of the output)", "steps"),
+        C("steps_source", "string", "log / commit:script / README the steps came from"),
+        C("tokens_per_step_first", "integer", "global tokens in the first step", "tokens"),
+        C("tokens_per_step_last", "integer", "global tokens in the last step", "tokens"),
+        C("batch_rule", "string", "rule that gave tokens per step (loader call, get_bs schedule, stage schedule)"),
+        C("train_tokens", "integer", "tokens processed in training: sum of tokens per step over steps", "tokens"),
+        C("tokens_source", "string", "log / commit:script / README the tokens came from"),
+        C("seq_len", "integer", "training sequence length per sample (last stage)", "tokens"),
+        C("n_layers", "integer", "transformer layers"),
+        C("model_dim", "integer", "residual width d"),
+        C("num_heads", "integer", "attention heads"),
+        C("head_dim", "integer", "width of one head"),
+        C("attn_layers", "integer", "layers with attention (the code's own layer condition)"),
+        C("mlp_layers", "integer", "layers with an MLP"),
+        C("mlp_dim", "integer", "MLP hidden width"),
+        C("vocab", "integer", "vocabulary (GPT-2 tokenizer, 50257)"),
+        C("vocab_padded", "integer", "vocabulary rows of the embedding and lm_head tables after padding"),
+        C("head_tying", "string", "tied | untied | split (tied, untied partway through training)"),
+        C("value_embeds", "integer", "value-embedding tables (vocab x d each)"),
+        C("params_total", "integer", "embeddings + block matrices + lm_head (padded; 0 when tied)", "parameters"),
+        C("params_embedding", "integer", "every embedding table, value and bigram embeddings included", "parameters"),
+        C("params_value_embedding", "integer", "value-embedding tables", "parameters"),
+        C("params_lm_head", "integer", "lm_head matrix when untied (padded rows included)", "parameters"),
+        C("params_padding", "integer", "padding rows (vocab_padded - vocab) x d of all vocab tables", "parameters"),
+        C(
+            "params_flops",
+            "integer",
+            "weights every token multiplies: attention + MLP matrices + unpadded lm_head",
+            "parameters",
+        ),  # fmt: skip
+        C("params_source", "string", "log / commit:script / configuration the shapes came from"),
+        C("flops_6nd", "number", "6 x params_flops x train_tokens", "FLOP"),
+        C(
+            "flops_attn",
+            "number",
+            "flops_6nd + 6 x attn_layers x heads x head_dim x 1024 x train_tokens (attention "
+            "score and value products over a mean causal context of 512 of a fixed 1024-token window)",
+            "FLOP",
+        ),  # fmt: skip
+    ],
+    key=("track", "row", "record"),
+)
+
+table(
+    "compute_factors.csv",
+    "per record of tracks 1 and 2 (improvements; re-timings left out): wall-clock, FLOP, token, parameter and "
+    "non-FLOP factors relative to the previous record and cumulative from the track's first record",
+    [
+        *KEY_COLUMNS,
+        C("date", "date", "README date"),
+        C("time_s", "number", "record time", "s"),
+        C("train_tokens", "integer", "from compute.csv", "tokens"),
+        C("params_flops", "integer", "from compute.csv", "parameters"),
+        C("flops_6nd", "number", "from compute.csv", "FLOP"),
+        C("confidence", "string", "from compute.csv"),
+        C("wallclock_factor", "number", "previous time / this time (> 1 = faster)", "x"),
+        C("token_factor", "number", "previous tokens / these tokens", "x"),
+        C("param_factor", "number", "previous params_flops / these", "x"),
+        C("flop_factor", "number", "token_factor x param_factor = previous flops_6nd / these", "x"),
+        C("non_flop_factor", "number", "wallclock_factor / flop_factor (throughput gains)", "x"),
+        C("wallclock_factor_cum", "number", "first record's time / this time", "x"),
+        C("token_factor_cum", "number", "first record's tokens / these", "x"),
+        C("param_factor_cum", "number", "first record's params_flops / these", "x"),
+        C("flop_factor_cum", "number", "first record's flops_6nd / these", "x"),
+        C("non_flop_factor_cum", "number", "wallclock_factor_cum / flop_factor_cum", "x"),
+        C("throughput_flops_per_s", "number", "flops_6nd / time_s", "FLOP/s"),
+        C("mfu", "number", "throughput / (8 x H100 dense BF16 peak, 989.4 TFLOP/s each)", "fraction"),
+    ],
+    layer="derive",
+    key=("track", "row", "record"),
+)
+
+
 # --- issue 11: per-change tables ---------------------------------------------------------------
 
 _CODE_COLUMNS = (

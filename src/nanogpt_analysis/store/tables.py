@@ -1,11 +1,9 @@
-"""Reading and writing the tables in data/: atomic writes, validation, clear errors on corrupt files."""
+"""Reading and writing the tables in data/: typed CSV text, validation, clear errors on corrupt files, and the
+whole-snapshot swap `refresh` uses (see `staged`)."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import UserError
+from . import io
 
 KEY = ["track", "row", "record"]
 
@@ -29,11 +28,31 @@ def read_table(path: str | Path, required: list[str] | None = None, text_columns
     missing = [c for c in (required or []) if c not in df.columns]
     if missing:
         raise UserError(f"{p}: missing column(s) {', '.join(missing)}. Re-run `nanogpt-analysis refresh`.")
+    return _typed(df, p.name)
+
+
+def _typed(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Integer columns of the schema as nullable integers (a column with a gap stays 259, never 259.0)."""
+    from . import schema
+
+    t = schema.TABLES.get(name)
+    if t is None:
+        return df
+    for c in t.columns:
+        if c.type == "integer" and c.name in df.columns and df[c.name].dtype.kind == "f":
+            col = df[c.name]
+            if ((col.dropna() % 1) == 0).all():
+                df[c.name] = col.astype("Int64")
     return df
 
 
 def to_csv_text(df: pd.DataFrame) -> str:
     return df.to_csv(index=False, lineterminator="\n", float_format="%.10g")
+
+
+def table_text(name: str, df: pd.DataFrame) -> str:
+    """CSV text of a schema table: integer columns written as integers even where some cells are empty."""
+    return to_csv_text(_typed(df.copy(), name))
 
 
 def validate_keyed(df: pd.DataFrame, name: str) -> None:
@@ -46,21 +65,17 @@ def validate_keyed(df: pd.DataFrame, name: str) -> None:
 
 @contextmanager
 def staged(data_dir: Path) -> Iterator[dict[str, str]]:
-    """Collect file contents; on success write each to a temp file beside its target and rename it in.
+    """Collect file contents; when the block ends without an exception, swap the whole snapshot in at once.
 
-    Nothing in data/ changes unless the whole block ran without an exception.
+    Before the block: take the refresh lock (a second refresh refuses), remove what a killed run left, and
+    check that data/ can be written — so a fault is found before the work, not after. See store/io.py
+    `SnapshotSwap` for how data/ is replaced in one step.
     """
-    files: dict[str, str] = {}
-    yield files
-    data_dir.mkdir(parents=True, exist_ok=True)
-    tmpdir = Path(tempfile.mkdtemp(prefix=".staging-", dir=data_dir))
-    try:
-        for name, content in files.items():
-            (tmpdir / name).write_text(content, encoding="utf-8")
-        for name in files:
-            os.replace(tmpdir / name, data_dir / name)
-    finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+    swap = io.SnapshotSwap(Path(data_dir))
+    with swap.locked():
+        files: dict[str, str] = {}
+        yield files
+        swap.commit({name: text.encode("utf-8") for name, text in files.items()})
 
 
 def load_sources(data_dir: Path) -> dict[str, Any]:
@@ -74,4 +89,5 @@ def load_sources(data_dir: Path) -> dict[str, Any]:
 
 
 def dump_json(obj: Any) -> str:
-    return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False, default=str) + "\n"
+    """Strict JSON (no NaN; missing values are null): the one writer is store/io.dump_json."""
+    return io.dump_json(obj)

@@ -1,0 +1,50 @@
+"""data/training_code_history.csv: every default-branch commit that changed a track's training code, with
+its line counts (dates in UTC with `Z`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from tqdm import tqdm
+
+from ..sources.git_history import History
+from ..sources.upstream import ObjectReader
+from ..store import schema
+from ..timeutil import utc_z
+from .training_code import find_script, training_code_at
+
+
+def build_code_history(reader: ObjectReader, history: History, progress: bool = True) -> pd.DataFrame:
+    rows: list[dict[str, Any]] = []
+    last: dict[int, tuple[str, ...]] = {}
+    changes = history.first_parent_changes(":(glob)*.py", ":(glob)*/*.py")
+    for commit, files in tqdm(changes, desc="history", disable=not progress, leave=False):
+        changed = set(files)
+        for track in (1, 2):
+            script = find_script(reader, commit.sha, track)
+            if script is None:
+                continue
+            code = training_code_at(reader, commit.sha, script)
+            if code is None:
+                continue
+            key = tuple(code.files)
+            if not (changed & set(code.files)) and key == last.get(track):
+                continue
+            last[track] = key
+            rows.append(
+                {
+                    "sha": commit.sha,
+                    "date": utc_z(commit.commit_date),
+                    "author_date": utc_z(commit.author_date),
+                    "author": commit.author,
+                    "subject": commit.subject[:100],
+                    "track": track,
+                    "script": script,
+                    "loc_script": code.loc_script,
+                    "loc_training": code.loc_training,
+                    "sloc_training": code.sloc_training,
+                    "training_files": code.files_text(),
+                }
+            )
+    return schema.frame("training_code_history.csv", rows)

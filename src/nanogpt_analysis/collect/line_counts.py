@@ -1,0 +1,89 @@
+"""Line counts and churn per record (data/loc.csv): the training code at the code commit, the code that ran
+(embedded in the log), whether they agree, and the lines added/removed since the previous row of the track.
+
+Churn rule: files are paired by name (the training script with the training script, whatever it is called;
+modules by file name); the diff between two consecutive rows is git's own line diff (Myers, `git diff
+--no-index --numstat`), run ONCE for all pairs of a refresh: one process instead of a Python matcher per
+pair (difflib took most of the refresh time on 2,000-line scripts). Counts are the lines of a minimal diff.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+from ..errors import UserError
+from ..sources.upstream import ObjectReader, git_env
+from .log_code import LogCode, trim_blank_edges
+from .training_code import TrainingCode
+
+Files = dict[str, list[str]]
+
+
+def repo_files(reader: ObjectReader, code: TrainingCode) -> Files:
+    out = {}
+    for path, sha in code.blobs.items():
+        key = "script" if path == code.script else path.rsplit("/", 1)[-1]
+        out[key] = (reader.text(sha) or "").splitlines()
+    return out
+
+
+def compare(log_code: LogCode | None, repo: Files | None) -> str:
+    if log_code is None or repo is None:
+        return ""
+    if log_code.files.get("script", []) == trim_blank_edges(repo.get("script", [])) and all(
+        trim_blank_edges(repo.get(k, [])) == v for k, v in log_code.files.items() if k != "script"
+    ):
+        return "same"
+    return "different"
+
+
+def diff_counts_batch(pairs: list[tuple[Files, Files]]) -> list[tuple[int, int]]:
+    """(lines added, lines removed) from old to new for each pair, with one `git diff` for all of them."""
+    result = [(0, 0)] * len(pairs)
+    jobs: dict[str, int] = {}
+    with tempfile.TemporaryDirectory(prefix="nanogpt-diff-") as tmp:
+        root = Path(tmp)
+        for i, (old, new) in enumerate(pairs):
+            for j, name in enumerate(dict.fromkeys([*old, *new])):
+                a, b = old.get(name, []), new.get(name, [])
+                if a == b:
+                    continue
+                rel = f"{i}/{j}"
+                for side, lines in (("a", a), ("b", b)):
+                    p = root / side / rel
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                    p.write_text("".join(ln + "\n" for ln in lines), encoding="utf-8", errors="surrogatepass")
+                jobs[rel] = i
+        if not jobs:
+            return result
+        cmd = ["git", "-c", "core.quotepath=off", "diff", "--no-index", "--numstat", "-z", "--text"]
+        cmd += ["--no-renames", "--no-ext-diff", "--no-textconv", "--diff-algorithm=myers", "--", "a", "b"]
+        try:
+            proc = subprocess.run(cmd, cwd=root, capture_output=True, env=git_env())
+        except FileNotFoundError:
+            raise UserError("git is not installed or not on PATH: install git and run again.") from None
+        if proc.returncode not in (0, 1):
+            last = (proc.stderr.decode(errors="replace").strip().splitlines() or ["(no message)"])[-1]
+            raise UserError(f"git diff of training code failed: {last}")
+        counts = [[0, 0] for _ in pairs]
+        # -z numstat: "added\tremoved\tpath\0", or, when the two paths differ (always here: a/… vs b/…),
+        # "added\tremoved\t\0old path\0new path\0"
+        tokens = proc.stdout.decode("utf-8", errors="replace").split("\0")
+        k = 0
+        while k < len(tokens):
+            f = tokens[k].split("\t")
+            k += 1
+            if len(f) != 3 or not f[0].isdigit():
+                continue
+            path = f[2]
+            if not path and k + 1 < len(tokens):
+                path = tokens[k + 1]
+                k += 2
+            i = jobs.get(path.split("/", 1)[1] if "/" in path else path)
+            if i is not None:
+                counts[i][0] += int(f[0])
+                counts[i][1] += int(f[1])
+        result = [(a, r) for a, r in counts]
+    return result

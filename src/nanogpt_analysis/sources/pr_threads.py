@@ -1,0 +1,55 @@
+"""Offline evidence of when each pull request was opened: `pr-threads.csv` (../shared/prs).
+
+The file holds, per PR that the README record tables link to, the day it was opened as shown on public
+stored copies of the PR thread (`opened_on`, a day, no time; `opened_evidence` says which kind of entry
+gave it). It is read as it is, never copied into the project; each value we use names the file and the
+evidence kind in `pr_created_at_source`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import UserError
+
+PR_THREADS_FILE = "pr-threads.csv"
+REQUIRED = ("pr", "opened_on", "opened_evidence")
+
+
+@dataclass(frozen=True)
+class PrOpened:
+    pr: int
+    opened_on: str  # ISO day, as the stored thread shows it
+    evidence: str  # e.g. "description date"
+
+
+def read_pr_threads(path: Path) -> dict[int, PrOpened]:
+    """PR number -> the day it was opened; rows without a day are skipped (the file says why)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8.") from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    if missing:
+        raise UserError(f"{path}: missing column(s) {', '.join(missing)} (header: {reader.fieldnames})")
+    out: dict[int, PrOpened] = {}
+    for row in reader:
+        line = reader.line_num
+        pr_text = (row.get("pr") or "").strip()
+        if not re.fullmatch(r"\d+", pr_text):
+            raise UserError(f"{path} line {line}: pr {pr_text!r} is not a PR number")
+        day = (row.get("opened_on") or "").strip()
+        if not day:
+            continue
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            raise UserError(f"{path} line {line}: opened_on {day!r} is not YYYY-MM-DD")
+        out[int(pr_text)] = PrOpened(int(pr_text), day, (row.get("opened_evidence") or "").strip() or "unstated")
+    return out
