@@ -159,7 +159,7 @@ def build_changes(improvements: dict[int, list[dict[str, Any]]], code: pd.DataFr
                 "gain_s": v0 - v1 if basis != "steps" else None,  # type: ignore[operator]
                 "gain_steps": v0 - v1 if basis == "steps" else None,  # type: ignore[operator]
                 "cumulative_gain_log": math.log(first / v0),  # type: ignore[operator]
-                "regime": cur.get("regime"),
+                "regime": None if cur.get("regime") is None else str(cur.get("regime")),
                 "change_type": cur.get("change_type"),
             }
             for col in schema.TABLES["code_changes.csv"].names:
@@ -183,7 +183,7 @@ def build_changes(improvements: dict[int, list[dict[str, Any]]], code: pd.DataFr
             row["lines_changed"] = a + r if a is not None and r is not None else None
             churn += row["lines_changed"] or 0
             row["churn_cumulative"] = churn
-            row["code_reason"] = _text(c.get("reason")) if c else "data/code_changes.csv absent or has no row"
+            row["code_reason"] = _text(c.get("reason")) if c else _no_code_row(code)
             _people(row, cur)
             row["description"] = cur.get("description") or ""
             cat_basis, w = categorise(row)
@@ -194,6 +194,12 @@ def build_changes(improvements: dict[int, list[dict[str, Any]]], code: pd.DataFr
                 row[col] = round(w.get(cat, 0.0), 6) if w else None
             out.append(row)
     return schema.frame("changes.csv", out)
+
+
+def _no_code_row(code: pd.DataFrame | None) -> str:
+    if code is None:
+        return "data/code_changes.csv absent (run `nanogpt-analysis refresh`)"
+    return "no row in data/code_changes.csv (this track's code is not mined)"
 
 
 def _people(row: dict[str, Any], cur: dict[str, Any]) -> None:

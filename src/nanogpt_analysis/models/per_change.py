@@ -118,14 +118,15 @@ def regression(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def gamma_glm(s: pd.DataFrame, x: pd.DataFrame, y: np.ndarray) -> dict[str, Any]:
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     pos = y > 0
     if pos.sum() < MIN_ROWS:
         return {"skipped": "too few positive gains"}
     xp = x[pos].loc[:, x[pos].std() > 0].copy()
     xp.insert(0, "const", 1.0) if "const" not in xp else None
-    model = sm.GLM(y[pos], xp, family=sm.families.Gamma(sm.families.links.Log()))
+    model = GLM(y[pos], xp, family=families.Gamma(families.links.Log()))
     try:
         res = model.fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags(int(pos.sum()))})
     except (ValueError, np.linalg.LinAlgError) as exc:
@@ -216,7 +217,8 @@ def monthly_series(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def monthly_model(df: pd.DataFrame) -> dict[str, Any]:
-    import statsmodels.api as sm
+    from statsmodels.genmod import families
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     if df["date"].notna().sum() < MIN_ROWS:
         return {"skipped": "too few dated changes"}
@@ -237,7 +239,7 @@ def monthly_model(df: pd.DataFrame) -> dict[str, Any]:
         "model": "PPML: E[log gain in month] = exp(c + lambda ln(1 + lines changed) - beta cumulative log gain)",
     }
     try:
-        res = sm.GLM(y, x, family=sm.families.Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags(len(m))})
+        res = GLM(y, x, family=families.Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags(len(m))})
     except (ValueError, np.linalg.LinAlgError) as exc:
         return {**out, "skipped": f"PPML failed: {exc}"}
     lam, gam = float(res.params["ln1p_lines_changed"]), float(res.params["cumulative_gain_log_start"])

@@ -311,7 +311,8 @@ def per_change_block(snap: Snapshot) -> str:
     if src:
         lines.append(
             f"- code_changes.csv: diff basis counts {src.get('diff_basis_counts')}; versions that do not parse: "
-            f"{src.get('parse_errors')}; the refresh step took {src.get('seconds')} s."
+            f"{src.get('parse_errors')}; the refresh step took {src.get('seconds')} s "
+            f"({src.get('diffs_from_cache', 0)} of the diffs from the project's .cache)."
         )
     for track in sorted(k for k in pc if isinstance(k, int)):
         s = pc[track]
