@@ -90,6 +90,15 @@ def test_hyperparameter_changes_are_named() -> None:
     assert not any("seq_len" in h for h in hp)  # unchanged (48 * 1024 both times)
 
 
+def test_keyword_defaults_are_named_by_their_call_label() -> None:
+    from nanogpt_analysis.collect.code_units import hyperparameters
+
+    got = hyperparameters(
+        "main", ("p.add_argument('--bs', type=int, default=8)", "p.add_argument('--lr', default=1e-3)")
+    )
+    assert got == {"main:--bs.default": 8.0, "main:--lr.default": 0.001}
+
+
 def test_conflict_marker_is_a_parse_error() -> None:
     p = parse_units(CONFLICT)
     assert p.error.startswith("line ") and not p.units

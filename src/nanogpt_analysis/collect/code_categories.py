@@ -6,8 +6,8 @@ First rule that applies (the unit's newest text is used; a removed unit uses its
 2. only numeric literal values changed (`literals`) -> schedule/hyper-parameters;
 3. its name matches, in this order, the name patterns of optimizer, data, schedule/hyper-parameters,
    systems, architecture (NAME_RULES);
-4. its text matches the keyword patterns of the same families: the family with most matches wins
-   (ties in the order above);
+4. keyword counts in its text (case-insensitive substrings, TEXT_RULES): the family with most hits wins
+   (ties in the order optimizer, data, schedule/hyper-parameters, systems, architecture);
 5. otherwise `other`.
 `software upgrade` is decided per record in derive/changes.py (the README names a torch version change
 and the code barely moved), not per unit.
@@ -42,31 +42,33 @@ NAME_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ),
 )
 
-TEXT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "optimizer",
-        re.compile(r"\b(?:optimizer\w*|Muon|Adam\w*|zeropower\w*|newtonschulz\w*|param_groups|\.step\(\))", re.I),
-    ),
-    ("data", re.compile(r"\b(?:\w*loader\w*|\w*data_generator\w*|_load_data_shard|batch_size|seq_len|bos_id)\b", re.I)),
-    (
-        "schedule/hyper-parameters",
-        re.compile(r"\b(?:get_lr|lr_schedule|cooldown\w*|warmup\w*|num_iterations|window_size\w*)\b", re.I),
-    ),
+# keyword families (lower-case substrings counted in the unit's lower-cased text)
+TEXT_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("optimizer", ("optimizer", "muon", "adam", "zeropower", "newtonschulz", "param_groups", ".step()")),
+    ("data", ("loader", "data_generator", "_load_data_shard", "batch_size", "seq_len", "bos_id")),
+    ("schedule/hyper-parameters", ("get_lr", "lr_schedule", "cooldown", "warmup", "num_iterations", "window_size")),
     (
         "systems",
-        re.compile(
-            r"\b(?:torch\.compile|triton|dist\.\w+|all_reduce|reduce_scatter|all_gather|inductor|cuda\.\w+|bfloat16|float8\w*)\b",
-            re.I,
+        (
+            "torch.compile",
+            "triton",
+            "dist.",
+            "all_reduce",
+            "reduce_scatter",
+            "all_gather",
+            "inductor",
+            "cuda.",
+            "bfloat16",
+            "float8",
         ),
-    ),
+    ),  # fmt: skip
     (
         "architecture",
-        re.compile(r"\b(?:nn\.Module|forward|attn|attention|mlp|rotary|norm|embed\w*|lm_head|softcap)\b", re.I),
-    ),
+        ("nn.module", "forward", "attn", "attention", "mlp", "rotary", "norm", "embed", "lm_head", "softcap"),
+    ),  # fmt: skip
 )
 
 _KERNEL = re.compile(r"\btriton\b")
-_TEXT_ANY = re.compile("|".join(f"(?P<g{k}>{pat.pattern})" for k, (_, pat) in enumerate(TEXT_RULES)), re.I)
 
 
 def classify_unit(file: str, name: str, change: str, text: str) -> str:
@@ -79,8 +81,7 @@ def classify_unit(file: str, name: str, change: str, text: str) -> str:
     for cat, pat in NAME_RULES:
         if pat.search(base):
             return cat
-    counts = [0] * len(TEXT_RULES)
-    for m in _TEXT_ANY.finditer(text):  # one pass over the text for all families
-        counts[int(m.lastgroup[1:])] += 1  # type: ignore[index]
+    low = text.lower()
+    counts = [sum(low.count(w) for w in words) for _, words in TEXT_RULES]
     best = max((n, -k) for k, n in enumerate(counts))
     return TEXT_RULES[-best[1]][0] if best[0] > 0 else "other"

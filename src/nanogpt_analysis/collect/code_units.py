@@ -49,20 +49,18 @@ def split_top_level(text: str) -> list[tuple[int, int]]:
     not a def/class below its decorators. Regex scans, so a 3,000-line file costs little."""
     spans: list[tuple[int, int]] = []  # triple-quoted strings
     quote, opened = None, 0
-    for m in _TRIPLE.finditer(text):
-        q = m.group(0)
+    for pos, q in _triples(text):
         if quote is None:
-            quote, opened = q, m.start()
+            quote, opened = q, pos
         elif q == quote:
-            spans.append((opened, m.end()))
+            spans.append((opened, pos + 3))
             quote = None
     if quote is not None:
         spans.append((opened, len(text)))
     starts: list[int] = []
     in_decorators = False
     si = 0
-    for m in _CANDIDATE.finditer(text):
-        o = m.start()
+    for o in _candidates(text):
         while si < len(spans) and spans[si][1] <= o:
             si += 1
         if si < len(spans) and spans[si][0] < o:
@@ -81,16 +79,39 @@ def split_top_level(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True) if a < b]
 
 
-_CANDIDATE = re.compile(r"^[A-Za-z_@]", re.M)
+_CANDIDATE = re.compile(r"\n[A-Za-z_@]")  # a literal newline first: far faster than ^ with re.M
+
+
+def _candidates(text: str):
+    if text[:1].isalpha() or text[:1] in "_@":
+        yield 0
+    for m in _CANDIDATE.finditer(text):
+        yield m.start() + 1
+
+
+def _triples(text: str) -> list[tuple[int, str]]:
+    """(offset, quote) of every non-overlapping triple quote, in order (str.find is C-fast)."""
+    out: list[tuple[int, str]] = []
+    for q in ('"""', "'''"):
+        i = text.find(q)
+        while i >= 0:
+            out.append((i, q))
+            i = text.find(q, i + 3)
+    out.sort()
+    # a run like '""""' can yield overlapping hits from the two searches only when mixed; drop overlaps
+    kept: list[tuple[int, str]] = []
+    for pos, q in out:
+        if not kept or pos >= kept[-1][0] + 3:
+            kept.append((pos, q))
+    return kept
 
 
 def _n_lines(text: str) -> int:
     return text.count("\n") + (0 if text.endswith("\n") else 1)
 
 
-_TRIPLE = re.compile(r'"""|\'\'\'')
 _HEADER = re.compile(r"^[^#]*:\s*(#.*)?$")
-_SPLIT_MIN_LINES = 12  # smaller pieces are parsed whole
+_SPLIT_MIN_LINES = 30  # smaller pieces are parsed whole
 
 
 def _statements(text: str) -> tuple[tuple[str, int, int], ...] | None:
@@ -282,11 +303,12 @@ def _normal(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-@lru_cache(maxsize=8192)
-def _numbers(lines: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(the normalised unit with numeric literals masked, the literals in order)."""
-    text = "\n".join(_normal(lines))
-    return tuple(_NUMBER.sub("<n>", text).split("\n")), tuple(_NUMBER.findall(text))
+def _literals_only(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two normalised units differ only in numeric literals (line by line, so only the lines
+    that differ are masked)."""
+    if len(a) != len(b):
+        return False
+    return all(x == y or _NUMBER.sub("<n>", x) == _NUMBER.sub("<n>", y) for x, y in zip(a, b, strict=True))
 
 
 @dataclass
@@ -334,7 +356,7 @@ def compare_units(old: Parsed, new: Parsed) -> list[UnitChange]:
             out.append(UnitChange(name, "removed", len(o.lines), o.text))
         elif o is not None and u is not None and _normal(o.lines) != _normal(u.lines):
             a, r = unit_diff(o.lines, u.lines)
-            kind = "literals" if _numbers(o.lines)[0] == _numbers(u.lines)[0] else "modified"
+            kind = "literals" if _literals_only(_normal(o.lines), _normal(u.lines)) else "modified"
             out.append(UnitChange(name, kind, max(a + r, 1), u.text, o.lines, u.lines))
     return out
 
@@ -395,19 +417,23 @@ def _number(node: ast.AST) -> float | None:
 
 
 _DIGIT = re.compile(r"\d")
+_CALL_LABEL = re.compile(r"\(\s*(['\"])([\w\-.]+)\1\s*,")
 
 
 @lru_cache(maxsize=8192)
 def hyperparameters(unit_name: str, lines: tuple[str, ...]) -> dict[str, float]:
-    """Named numeric constants of one unit, read line by line from its text: `name = <number>` (also
+    """Named numeric constants in (normalised) lines of one unit, read line by line: `name = <number>` (also
     annotated, `lr: float = 0.05`, and keyword arguments `Muon(lr=0.05)`) and `'key': <number>` in dict
     literals; a number may be arithmetic on literals (`48 * 1024`). Names get the unit as prefix
     (`Hyperparameters:num_iterations`); a repeated name gets `#2`, `#3` in order of appearance."""
     out: dict[str, float] = {}
-    for line in _normal(lines):
+    for line in lines:
         if not _DIGIT.search(line):
             continue
-        found = [(m.group(1), m.group(2)) for m in _ASSIGN_NUM.finditer(line)]
+        label = _CALL_LABEL.search(line)  # `add_argument('--lr', default=0.1)` -> name `--lr.default`
+        prefix = f"{label.group(2)}." if label else ""
+        found = [(prefix + m.group(1) if "(" in line[: m.start()] else m.group(1), m.group(2))
+                 for m in _ASSIGN_NUM.finditer(line)]  # fmt: skip
         found += [(f"'{m.group(2)}'", m.group(3)) for m in _DICT_NUM.finditer(line)]
         for name, expr in found:
             v = _value(expr)
@@ -427,10 +453,11 @@ def changed_hyperparameters(changes: list[UnitChange]) -> list[str]:
     for ch in changes:
         if ch.change not in ("modified", "literals"):
             continue
-        if _numbers(ch.old_lines)[1] == _numbers(ch.new_lines)[1]:
-            continue  # same literals in the same order: no constant changed value
-        a = hyperparameters(ch.name, ch.old_lines)
-        b = hyperparameters(ch.name, ch.new_lines)
+        # only lines that are not in both versions can hold a constant whose value changed
+        old, new = _normal(ch.old_lines), _normal(ch.new_lines)
+        common = set(old) & set(new)
+        a = hyperparameters(ch.name, tuple(ln for ln in old if ln not in common))
+        b = hyperparameters(ch.name, tuple(ln for ln in new if ln not in common))
         for k, v in b.items():
             if k in a and a[k] != v:
                 out.append(f"{k}: {_fmt(a[k])} -> {_fmt(v)}")
