@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+from . import __version__
 from .errors import UserError
 from .sources.upstream import UPSTREAM_URL
 
@@ -37,8 +38,10 @@ def _add_pr_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nanogpt-analysis",
+        # wide enough that every step's help stays on one line
+        formatter_class=lambda prog: argparse.HelpFormatter(prog, max_help_position=16, width=120),
         description="Algorithmic progress of the NanoGPT speedrun versus effort. "
-        "With no subcommand: analyze + plot offline on the committed snapshot in data/.",
+        "With no step: analyze + plot + report offline on the committed snapshot in data/.",
     )
     parser.add_argument(
         "--root",
@@ -50,7 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--force", action="store_true", help="recompute and redraw even when inputs and code are unchanged"
     )
-    sub = parser.add_subparsers(dest="command")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--anchors",
+        type=Path,
+        help="folder of published claims to replicate (published-claims.csv, ...); default: ../shared/anchors "
+        "beside the project folder",
+    )
+    sub = parser.add_subparsers(dest="command", title="steps", metavar="STEP")
 
     p = sub.add_parser("refresh", help="rebuild every table in data/ from upstream (and star sources)")
     _add_upstream_args(p)
@@ -64,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "loc",
-        help="training-code lines and dates per record -> data/loc.csv, record_dates.csv, training_code_history.csv",
+        help="only training-code lines and dates per record: loc.csv, record_dates.csv, training_code_history.csv",
     )
     _add_upstream_args(p)
     _add_pr_args(p)
@@ -72,12 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--api-url", default="https://api.github.com", help=argparse.SUPPRESS)
 
     p = sub.add_parser(
-        "stars", help="merged star history and stars at each record -> data/stars.csv, data/record_stars.csv"
+        "stars", help="only the merged star history and stars at each record: stars.csv, record_stars.csv"
     )
     _add_star_args(p)
 
-    sub.add_parser("analyze", help="data/improvements*.json and metrics.yaml from the tables in data/")
-    sub.add_parser("plot", help="figures in plots/ from data/ and metrics.yaml")
+    sub.add_parser(
+        "analyze", help="data/improvements*.json, data/replication.csv and metrics.yaml from the tables in data/"
+    )
+    sub.add_parser("plot", help="figures in plots/, generated ai_notes.md blocks, report/index.html")
     sub.add_parser("docs", help="rewrite README's generated blocks (column lists, figure map) from the code")
     return parser
 
@@ -122,7 +134,7 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
     if cmd == "analyze":
         from .pipeline import run_analyze
 
-        return run_analyze(root, args.force)
+        return run_analyze(root, args.force, args.anchors)
     if cmd == "docs":
         from .report.readme_docs import update_readme
 
@@ -135,7 +147,7 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
         return run_plot(root, args.force)
     from .pipeline import run_default
 
-    return run_default(root, args.force)
+    return run_default(root, args.force, args.anchors)
 
 
 STAR_FILES = {

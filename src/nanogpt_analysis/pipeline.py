@@ -1,37 +1,45 @@
-"""The order of the offline steps on the committed snapshot: analyze (derived tables, models) then plot
-(figures, notes). No logic of its own."""
+"""The order of the offline steps on the committed snapshot: analyze (derived tables, replication, models)
+then plot (figures, notes, data package, report page). No logic of its own."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .config import TRACKS
 from .store.io import atomic_write_text
 from .store.snapshot import Snapshot
 
-# folders of ../shared/ whose files the analyze step reads (published claims for the replication)
-EVIDENCE_DIRS = ("anchors",)
+
+def _evidence_dirs(root: Path, anchors_dir: Path | None) -> list[Path]:
+    """Folders of evidence the analyze step reads: the published claims and, beside them, the PR threads."""
+    anchors = _anchors(root, anchors_dir)
+    return [anchors, anchors.parent / "prs"]
 
 
-def anchors_dir(root: Path) -> Path:
-    """../shared/anchors beside the project: published claims, read in place, never copied."""
-    return root.resolve().parent / "shared" / "anchors"
+def _anchors(root: Path, anchors_dir: Path | None) -> Path:
+    """The published-claims folder: --anchors, else ../shared/anchors beside the project (read, never copied)."""
+    from .derive.replication import default_anchors_dir
+
+    return Path(anchors_dir) if anchors_dir else default_anchors_dir(root)
 
 
-def _analysis_inputs(root: Path, previous_outputs: set[str]) -> list[Path]:
+def _analysis_inputs(root: Path, previous_outputs: set[str], anchors_dir: Path | None = None) -> list[Path]:
     """Every file the analyze step may read: data/ less what it writes itself, and the evidence files."""
-    data = [p for p in (root / "data").glob("*") if f"data/{p.name}" not in previous_outputs]
-    evidence = [p for d in EVIDENCE_DIRS for p in (root.resolve().parent / "shared" / d).glob("*")]
+    # data/datapackage.json is written by the plot step and never read here
+    skip = previous_outputs | {"data/datapackage.json"}
+    data = [p for p in (root / "data").glob("*") if f"data/{p.name}" not in skip]
+    evidence = [p for d in _evidence_dirs(root, anchors_dir) for p in d.glob("*")]
     return data + evidence
 
 
-def _unchanged(root: Path, metrics: dict | None) -> dict[str, Path] | None:
+def _unchanged(root: Path, metrics: dict | None, anchors_dir: Path | None) -> dict[str, Path] | None:
     """The outputs of the previous analyze run when its inputs and outputs are as it left them."""
     from .store.cache import digest, file_digest
 
     cache = (metrics or {}).get("cache") or {}
     outputs: dict[str, str] = cache.get("outputs") or {}
-    if not outputs or cache.get("inputs") != digest(_analysis_inputs(root, set(outputs)), root):
+    if not outputs or cache.get("inputs") != digest(_analysis_inputs(root, set(outputs), anchors_dir), root):
         return None
     for name, sha in outputs.items():
         if not (root / name).is_file() or file_digest(root / name) != sha:
@@ -39,30 +47,39 @@ def _unchanged(root: Path, metrics: dict | None) -> dict[str, Path] | None:
     return {Path(n).name: root / n for n in outputs} | {"metrics.yaml": root / "metrics.yaml"}
 
 
-def run_analyze(root: Path, force: bool = False) -> dict[str, Path]:
+def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None) -> dict[str, Path]:
     import yaml
 
     from .store.cache import digest, file_digest
 
     snap = Snapshot(root)
-    if not force and (kept := _unchanged(root, snap.metrics_or_none())) is not None:
+    if not force and (kept := _unchanged(root, snap.metrics_or_none(), anchors_dir)) is not None:
         print("analyze: inputs and code unchanged since metrics.yaml was written; outputs kept (--force recomputes)")
         return kept
     from .analysis import write_improvements
+    from .derive.replication import write_replication
+    from .models.headline import headline_section
+    from .models.statistics import statistics_section
     from .models.trend import compute_metrics
 
     written, notes = write_improvements(root / "data")
+    replication, why = write_replication(root, anchors_dir)
+    if replication is not None:
+        written["replication.csv"] = replication
+    else:
+        print(f"replication skipped: {why}")
     snap = Snapshot(root)
     rows = {track: snap.improvements(track) for track in TRACKS}
     metrics = compute_metrics(rows, snap.sources, notes)
+    metrics["statistics"] = statistics_section(rows)
+    metrics["headline"] = headline_section(metrics["statistics"])
     from .derive.compute_factors import write_factors
     from .models.compute import compute_section
     from .sources.anchors import load_claims
 
     factors, why = write_factors(root / "data")
-    claims = load_claims(
-        anchors_dir(root) / "published-claims.csv", "gundlach-2026-03", "../shared/anchors/published-claims.csv"
-    )
+    claims_path = _anchors(root, anchors_dir) / "published-claims.csv"
+    claims = load_claims(claims_path, "gundlach-2026-03", os.path.relpath(claims_path.resolve(), root.resolve()))
     metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
     if factors is not None:
         written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
@@ -70,11 +87,13 @@ def run_analyze(root: Path, force: bool = False) -> dict[str, Path]:
     from .models.per_change import per_change_metrics
 
     changes_written, changes, change_notes = write_changes_step(root)
-    metrics["per_change"] = per_change_metrics(root, changes, anchors_dir(root), change_notes)
+    anchors = _anchors(root, anchors_dir)
+    anchors_label = os.path.relpath(anchors.resolve(), root.resolve())
+    metrics["per_change"] = per_change_metrics(root, changes, anchors, change_notes, anchors_label)
     written.update(changes_written)
     outputs = {p.relative_to(root).as_posix() for p in written.values()}
     metrics["cache"] = {
-        "inputs": digest(_analysis_inputs(root, outputs), root),
+        "inputs": digest(_analysis_inputs(root, outputs, anchors_dir), root),
         "outputs": {name: file_digest(root / name) for name in sorted(outputs)},
     }
     path = root / "metrics.yaml"
@@ -85,15 +104,19 @@ def run_analyze(root: Path, force: bool = False) -> dict[str, Path]:
 
 def run_plot(root: Path, force: bool = False) -> dict[str, Path]:
     from .plots import make_plots
+    from .report.datapackage import write_datapackage
     from .report.notes import update_notes
+    from .report.page import write_report
 
     snap = Snapshot(root)
     written = make_plots(root, snap, force=force)
     notes = update_notes(root, snap)
     if notes is not None:
         written["ai_notes.md"] = notes
+    written["datapackage.json"] = write_datapackage(root)
+    written["report"] = write_report(root, snap)
     return written
 
 
-def run_default(root: Path, force: bool = False) -> dict[str, Path]:
-    return {**run_analyze(root, force), **run_plot(root, force)}
+def run_default(root: Path, force: bool = False, anchors_dir: Path | None = None) -> dict[str, Path]:
+    return {**run_analyze(root, force, anchors_dir), **run_plot(root, force)}

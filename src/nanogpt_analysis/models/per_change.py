@@ -434,10 +434,13 @@ def per_change_section(
     return _r(out)
 
 
-def per_change_metrics(root, changes: pd.DataFrame, anchors_path=None, notes: list[str] | None = None) -> dict:
+def per_change_metrics(
+    root, changes: pd.DataFrame, anchors_path=None, notes: list[str] | None = None, label: str = "../shared/anchors"
+) -> dict:
     """per_change for metrics.yaml: one section per track in changes.csv; the anchors (track 1) from
-    `anchors_path` (../shared/anchors) when it exists. Regime starts, when the rows carry no `regime`, come
-    from the refresh check of records not faster than their predecessor (data/sources.json)."""
+    `anchors_path` (../shared/anchors) when it exists, named in the outputs by `label` (relative path).
+    Regime starts, when the rows carry no `regime`, come from the refresh check of records not faster than
+    their predecessor (data/sources.json)."""
     from pathlib import Path
 
     from ..derive.changes import record_folders
@@ -446,7 +449,7 @@ def per_change_metrics(root, changes: pd.DataFrame, anchors_path=None, notes: li
 
     data_dir = Path(root) / "data"
     checks = tables.load_sources(data_dir).get("records", {}).get("checks", {}).get("time_not_decreasing", [])
-    anchors = load_anchors(anchors_path)
+    anchors = load_anchors(anchors_path, label)
     records = tables.read_table(data_dir / "records.csv") if (data_dir / "records.csv").exists() else None
     section: dict[str, Any] = {"notes": list(notes or []), "anchors_dir": anchors.get("dir")}
     for track in sorted({int(t) for t in changes["track"]}):

@@ -14,6 +14,7 @@ from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
 from ..timeutil import days_between
+from .statistics_blocks import headline_block, statistics_block
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
 QUOTE_RECORDS = (2, 21, 55, 74, 89)
@@ -274,6 +275,20 @@ def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
     return out
 
 
+def replication_block(snap: Snapshot) -> str:
+    """Status counts of data/replication.csv and every row that is not reproduced, with its explanation."""
+    if not snap.has("replication.csv"):
+        return "data/replication.csv is absent: the analyze step writes it when the anchors folder is found.\n"
+    df = snap.table("replication.csv", text_columns=("claim", "explanation"))
+    counts = df["status"].value_counts()
+    lines = [f"{len(df)} claims: " + ", ".join(f"{int(n)} {s}" for s, n in counts.items()) + ".", ""]
+    lines += ["| anchor | claim | published | ours | status | explanation |", "|---|---|---|---|---|---|"]
+    for r in df[df["status"] != "reproduced"].itertuples():
+        ours = "—" if r.our_value != r.our_value else f"{r.our_value:.4g}"  # NaN: not computed
+        lines.append(f"| {r.anchor} | {r.claim} | {r.published_value:.4g} | {ours} | {r.status} | {r.explanation} |")
+    return "\n".join(lines) + "\n"
+
+
 # block name in ai_notes.md -> function of the snapshot; other report modules add theirs here
 BLOCKS: dict[str, Callable[[Snapshot], str]] = {
     "data": data_block,
@@ -282,6 +297,9 @@ BLOCKS: dict[str, Callable[[Snapshot], str]] = {
     "fits_normalised": lambda snap: fits_block(snap.metrics, 1, "time_norm_s"),
     "normalisation": normalisation_block,
     "history": history_block,
+    "replication": replication_block,
+    "headline": lambda snap: headline_block(snap.metrics),
+    "statistics": lambda snap: statistics_block(snap.metrics),
 }
 
 

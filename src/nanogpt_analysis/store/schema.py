@@ -78,7 +78,14 @@ def frame(name: str, rows: list[dict[str, Any]]):
         missing = set(t.names) - have
         if unknown or missing:
             raise ValueError(f"{name}: columns not in schema {sorted(unknown)}; absent {sorted(missing)}")
-    return pd.DataFrame(rows, columns=t.names)
+    df = pd.DataFrame(rows, columns=t.names)
+    for c in t.columns:
+        # an integer column with empty cells would become float and print 1.026e+10 in CSV: keep it integer
+        if c.type == "integer" and df[c.name].dtype.kind == "f":
+            v = df[c.name].dropna()
+            if (v == v.round()).all():
+                df[c.name] = df[c.name].astype("Int64")
+    return df
 
 
 def json_columns(name: str) -> dict[str, dict[str, str]]:
@@ -322,6 +329,46 @@ table(
     ],
     layer="derive",
     key=("track", "row"),
+)
+
+
+REPLICATION = table(
+    "replication.csv",
+    "every published claim about the speedrun (../shared/anchors) beside our value, recomputed the way its "
+    "source did from our snapshot truncated at the source's cut-off",
+    (
+        C("anchor", "string", "who published the claim and when (e.g. tkwa-2026-01)"),
+        C("claim", "string", "claim id within the anchor"),
+        C("what", "string", "how the source computed it, as far as it says"),
+        C("published_value", "number", "the published number", "see unit"),
+        C("unit", "string", "unit of published_value and our_value"),
+        C("cutoff_record", "integer", "last track record the source had (empty: cut by date)"),
+        C("cutoff_date", "date", "last date the source had"),
+        C("our_value", "number", "our value, computed by the method column from data/", "see unit"),
+        C(
+            "relative_difference",
+            "number",
+            "(our_value - published_value) / |published_value|, from unrounded values; below 1e-12 written as 0",
+        ),
+        C(
+            "tolerance",
+            "number",
+            "half a unit of the published value's last digit (at most 6 significant digits demanded)",
+            "see unit",
+        ),
+        C(
+            "status",
+            "string",
+            "reproduced (|difference| <= tolerance) | differs | compared (a judgement or estimate set beside our "
+            "code-derived value) | not computed (explanation says why)",
+        ),
+        C("method", "string", "how our value was computed"),
+        C("explanation", "string", "why ours differs (numbers computed), the comparison, or why not computed"),
+        C("source", "string", "where the claim was published"),
+        C("claims_file", "string", "file and line the claim was read from, relative to the project root"),
+    ),
+    layer="derive",
+    key=("anchor", "claim"),
 )
 
 

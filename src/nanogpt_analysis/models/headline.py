@@ -1,0 +1,58 @@
+"""metrics.yaml `headline`: per track and response, the numbers the first paragraph of ai_notes.md quotes.
+
+Picked from the `statistics` section (no new estimation): the all-records rate with its HAC interval at
+lag 12 (the largest lag reported: the residuals are close to a random walk, so short lags understate)
+and the OLS interval beside it, the HAC/OLS standard-error ratio, the break records, the current-regime
+rate with its HAC interval, the model preferred by forecast skill with its 90-day skill, and the
+milestone date (track 1: 60 s) with its 80 % and 95 % intervals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+HEADLINE_HAC = "hac_lag12"
+
+
+def _rate(window: dict[str, Any]) -> dict[str, Any]:
+    if "trend" not in window:
+        return {"skipped": window.get("skipped", "no trend fit")}
+    t = window["trend"]
+    return {
+        "records": window["records"],
+        "dates": window["dates"],
+        "n": window["n"],
+        "speedup_per_year": t["speedup_per_year"],
+        "ci95_hac_lag12": t["ci95"].get(HEADLINE_HAC),
+        "ci95_ols": t["ci95"]["ols"],
+        "ci95_block_bootstrap_10": t["ci95"].get("block_bootstrap_10"),
+    }
+
+
+def headline_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    if "same_as" in entry:
+        return {"same_as": entry["same_as"]}
+    if "rates" not in entry:
+        return {"skipped": entry.get("skipped", "no statistics")}
+    win = entry["rates"]["windows"]
+    trend = win["all"].get("trend", {})
+    out: dict[str, Any] = {
+        "rate_all_records": _rate(win["all"]),
+        "se_ratio_hac_to_ols": trend.get("se_ratio_hac_to_ols"),
+        "current_regime": {"definition": win["current_regime"]["definition"], **_rate(win["current_regime"])},
+    }
+    reg = entry.get("regimes", {})
+    out["breaks"] = (
+        [{k: b[k] for k in ("first_record", "date", "ci95_first_record")} for b in reg["breaks"]]
+        if "breaks" in reg
+        else reg.get("skipped")
+    )
+    fc = entry.get("forecast", {})
+    pref = fc.get("preferred_model")
+    out["preferred_model"] = pref if pref is not None else fc.get("skipped")
+    if "milestone" in fc:
+        out["milestone"] = fc["milestone"]
+    return out
+
+
+def headline_section(statistics: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    return {track: {resp: headline_entry(e) for resp, e in by_resp.items()} for track, by_resp in statistics.items()}

@@ -1,0 +1,65 @@
+"""metrics.yaml `statistics.<track>.<response>`: rates, regimes, functional form, forecasts, effort measures.
+
+Entry point `statistics_section(rows_by_track)`. The responses of a track come from its definition in
+config.TRACKS (a wall-clock track is analysed on `time_s` and on the normalised `time_norm_s`); a response
+the rows do not carry, or a series too short for a method, gives `skipped: <reason>`, never an exception.
+Method notes are in each module's docstring and in ai_notes.md ("Trend statistics")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import TRACKS
+from .effort_measures import effort_section
+from .forecast import forecast_section
+from .forms import forms_section
+from .rates import rates_section
+from .regimes import regimes_section
+from .robust import rnd
+from .series import MIN_RECORDS, make_series
+
+# responses analysed for each kind of track response (the track's own response first)
+RESPONSES: dict[str, tuple[str, ...]] = {"time_s": ("time_s", "time_norm_s"), "steps": ("steps",)}
+
+
+def responses_for(track: int) -> tuple[str, ...]:
+    own = TRACKS[track].response
+    return RESPONSES.get(own, (own,))
+
+
+def series_entry(rows: list[dict[str, Any]], track: int, response: str) -> dict[str, Any]:
+    if any("is_record" in r for r in rows):  # an all-results table (track 3): the record frontier only
+        rows = [r for r in rows if r.get("is_record")]
+    s = make_series(rows, track, response)
+    if isinstance(s, str):
+        return {"skipped": s}
+    out: dict[str, Any] = {
+        "n": s.n,
+        "dropped_rows": s.dropped,
+        "dropped_rule": "rows without a date or a positive response are left out",
+        "first": {"record": s.record[0], "date": s.date[0]} if s.n else None,
+        "last": {"record": s.record[-1], "date": s.date[-1]} if s.n else None,
+    }
+    if s.n < MIN_RECORDS:
+        out["skipped"] = f"only {s.n} dated records; need at least {MIN_RECORDS}"
+        return out
+    out["rates"] = rates_section(s)
+    out["regimes"] = regimes_section(s)
+    out["forms"] = forms_section(s)
+    out["forecast"] = forecast_section(s)
+    out["effort"] = effort_section(rows, response)
+    return out
+
+
+def track_entries(rows: list[dict[str, Any]], track: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for response in responses_for(track):
+        # a normalised series equal to the raw one (no re-timing in the track) is not analysed twice
+        present = any(x.get(response) is not None for x in rows)
+        same = next((r for r in out if present and all(x.get(r) == x.get(response) for x in rows)), None)
+        out[response] = {"same_as": same} if same else series_entry(rows, track, response)
+    return out
+
+
+def statistics_section(rows_by_track: dict[int, list[dict[str, Any]]]) -> dict[int, dict[str, Any]]:
+    return rnd({track: track_entries(rows, track) for track, rows in sorted(rows_by_track.items())})

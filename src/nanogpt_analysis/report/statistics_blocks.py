@@ -1,0 +1,218 @@
+"""Generated ai_notes.md blocks of the trend statistics (issue 10): `headline` (the first paragraph) and
+`statistics` (the tables). Every number comes from metrics.yaml `headline` / `statistics`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import TRACKS
+
+
+def _x(v: Any, fmt: str = ".3g") -> str:
+    return "—" if v is None or isinstance(v, str) else f"×{format(v, fmt)}"
+
+
+def _ci(ci: Any, fmt: str = ".3g") -> str:
+    if isinstance(ci, str):
+        return "n/a (too few records)"
+    if not isinstance(ci, list):
+        return "—"
+    return f"{_x(ci[0], fmt)}–{_x(ci[1], fmt)}"
+
+
+def _f(v: Any, fmt: str = ".3g") -> str:
+    return "—" if v is None or isinstance(v, str) else format(v, fmt)
+
+
+def _pair(ci: Any, fmt: str = ".3g") -> str:
+    return f"{_f(ci[0], fmt)}, {_f(ci[1], fmt)}" if isinstance(ci, list) else "—"
+
+
+def _track_name(track: int) -> str:
+    return TRACKS[int(track)].name.split(" to ")[0].split(":")[0]
+
+
+def headline_paragraph(track: int, response: str, h: dict[str, Any]) -> str:
+    r, cur = h["rate_all_records"], h["current_regime"]
+    ratio = (h.get("se_ratio_hac_to_ols") or {}).get("hac_lag12")
+    boot = _ci(r.get("ci95_block_bootstrap_10"))
+    text = (
+        f"**Track {track} ({_track_name(track)}), `{response}`:** the record falls {_x(r['speedup_per_year'])} per "
+        f"year over all {r['n']} records ({r['dates'][0]} → {r['dates'][1]}; exponential trend), 95 % HAC "
+        f"interval (Newey–West, lag 12) {_ci(r['ci95_hac_lag12'])}, moving-block bootstrap {boot}; the OLS "
+        f"interval {_ci(r['ci95_ols'])} assumes independent errors (HAC/OLS standard-error ratio {_f(ratio)})."
+    )
+    if "speedup_per_year" in cur:
+        text += (
+            f" Current regime ({cur['definition']}; {cur['n']} records): {_x(cur['speedup_per_year'])} per year "
+            f"(HAC {_ci(cur['ci95_hac_lag12'])}, block bootstrap {_ci(cur.get('ci95_block_bootstrap_10'))})."
+        )
+    if isinstance(h.get("breaks"), list) and h["breaks"]:
+        parts = [f"#{b['first_record']} ({b['date']}; 95 % #{b['ci95_first_record'][0]}–#{b['ci95_first_record'][1]})"
+                 for b in h["breaks"]]  # fmt: skip
+        text += f" Breaks in the trend (BIC): new segments start at {', '.join(parts)}."
+    pref = h.get("preferred_model")
+    if isinstance(pref, dict):
+        skill = _f(pref["skill_90d"], ".2f")
+        text += f" Best model by 90-day forecast skill: `{pref['model']}` (skill {skill} vs no change)."
+    elif isinstance(pref, str):
+        text += f" Forecast evaluation: {pref.removeprefix('skipped: ')}."
+    ms = h.get("milestone")
+    if ms:
+        text += (
+            f" It expects {ms['value']:g} s on {ms['median_date'] or 'a date beyond ' + str(ms.get('fan_ends'))} "
+            f"(80 %: {ms['ci80'][0] or '?'} – {ms['ci80'][1] or 'after ' + str(ms.get('fan_ends'))}; "
+            f"95 %: {ms['ci95'][0] or '?'} – {ms['ci95'][1] or 'after ' + str(ms.get('fan_ends'))})."
+        )
+    return text
+
+
+def headline_block(metrics: dict[str, Any]) -> str:
+    head = metrics.get("headline")
+    if not head:
+        return "(no `headline` section in metrics.yaml: run `nanogpt-analysis analyze`)\n"
+    out = []
+    for track, by_resp in sorted(head.items()):
+        for response, h in by_resp.items():
+            if "rate_all_records" in h and "speedup_per_year" in h["rate_all_records"]:
+                out.append(headline_paragraph(track, response, h))
+            elif "same_as" in h:
+                out.append(f"Track {track}, `{response}`: identical to `{h['same_as']}` (no re-timing in this track).")
+            else:
+                out.append(f"Track {track}, `{response}`: {h.get('skipped', 'skipped')}.")
+    return "\n\n".join(out) + "\n"
+
+
+RATE_KEYS = (
+    "ols",
+    "hac_lag3",
+    "hac_lag8",
+    "hac_lag12",
+    "block_bootstrap_5",
+    "block_bootstrap_10",
+    "block_bootstrap_15",
+)
+
+
+def rates_table(entry: dict[str, Any]) -> list[str]:
+    lines = [
+        "| window | n | records | ×/yr | " + " | ".join(RATE_KEYS) + " | end-to-end (CI) | weekly frontier (HAC 12) |",
+        "|---|---|---|---|" + "---|" * len(RATE_KEYS) + "---|---|",
+    ]
+    for name, w in entry["rates"]["windows"].items():
+        if "trend" not in w:
+            lines.append(f"| {name} | {w['n']} | {w['skipped']} |" + " |" * (len(RATE_KEYS) + 3))
+            continue
+        t, e, wk = w["trend"], w["end_to_end"], w["weekly_frontier"]
+        cells = [_ci(t["ci95"].get(k)) for k in RATE_KEYS]
+        e2e = f"{_x(e.get('speedup_per_year'))} ({_ci(e.get('ci95'))})"
+        weekly = f"{_x(wk.get('speedup_per_year'))} ({_ci(wk.get('ci95', {}).get('hac_lag12'))})"
+        lines.append(
+            f"| {name} | {w['n']} | {w['records'][0]}–{w['records'][1]} | {_x(t['speedup_per_year'])} | "
+            + " | ".join(cells) + f" | {e2e} | {weekly} |"
+        )  # fmt: skip
+    return lines
+
+
+def regimes_lines(reg: dict[str, Any]) -> list[str]:
+    if "segments" not in reg:
+        return [f"Regimes: {reg.get('skipped')}"]
+    segs = "; ".join(
+        f"#{s['records'][0]}–#{s['records'][1]} ({s['n']}): {_x(s['speedup_per_year'])}/yr (HAC {_ci(s['ci95_hac'])})"
+        for s in reg["segments"]
+    )
+    lines = [f"Segments ({reg['n_breaks']} breaks by BIC): {segs}."]
+    c = reg["chow"]
+    if "f_statistic" in c:
+        wald = ", ".join(f"lag {k[12:]}: p = {_f(v['p_value'])}" for k, v in c.items() if k.startswith("hac_wald_lag"))
+        lines.append(
+            f"Chow test between records {c['between_records'][0]} | {c['between_records'][1]}: F = "
+            f"{_f(c['f_statistic'])}, p = {_f(c['p_value'])} (independent errors); HAC Wald {wald}."
+        )
+    else:
+        lines.append(f"Chow test: {c.get('skipped')}")
+    return lines
+
+
+def forms_table(forms: dict[str, Any]) -> list[str]:
+    lines = ["| sample | model | b, i.i.d. (95 % CI) | AIC i.i.d. | b, AR(1) (95 % CI) | rho | AIC AR(1) |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for name, smp in forms["samples"].items():
+        if "models" not in smp:
+            lines.append(f"| {name} | {smp.get('skipped')} | | | | | |")
+            continue
+        for model, e in smp["models"].items():
+            i, a = e["independent_errors"], e.get("ar1_errors", {})
+            x0 = f" (x0 = {_f(e['x0']['x0'])}, profile CI {_pair(e['x0']['ci95_profile'])})" if "x0" in e else ""
+            lines.append(
+                f"| {name} | {model}{x0} | {_f(i['b'], '.4g')} ({_pair(i['b_ci95'], '.4g')}) | {_f(i['aic'], '.1f')} "
+                f"| {_f(a.get('b'), '.4g')} ({_pair(a.get('b_ci95'), '.4g')}) | {_f(a.get('rho'), '.4f')} "
+                f"| {_f(a.get('aic'), '.1f')} |"
+            )
+    return lines
+
+
+def skill_table(fc: dict[str, Any]) -> list[str]:
+    models = fc["models"][1:]
+    lines = ["| origins | h (days) | n | " + " | ".join(models) + " |", "|---|---|---|" + "---|" * len(models)]
+    for wname, win in fc["windows"].items():
+        for h, ev in win.items():
+            if "models" not in ev:
+                lines.append(f"| {wname[5:]} | {h[1:]} | {ev.get('skipped')} |" + " |" * len(models))
+                continue
+            cells = []
+            for m in models:
+                e = ev["models"][m]
+                dm = e.get("diebold_mariano", {})
+                cells.append(
+                    f"{_f(e['skill'], '.2f')} (p {_f(dm.get('p_value'), '.2g')}; cov {_f(e['coverage80'], '.2f')})"
+                )
+            lines.append(f"| {wname[5:]} | {h[1:]} | {ev['n_origins']} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def effort_table(eff: dict[str, Any]) -> list[str]:
+    lines = [
+        "| measure | n | Spearman with days | c (HAC lag 12 95 % CI, p) | R² days → days + effort |",
+        "|---|---|---|---|---|",
+    ]
+    for name, e in eff["measures"].items():
+        if "effort_coefficient" not in e:
+            lines.append(f"| {name} | {e['n']} | {e.get('skipped')} | | |")
+            continue
+        c = e["effort_coefficient"]
+        h = c.get("hac_lag12", {})
+        ci = h.get("ci95", [None, None])
+        lines.append(
+            f"| {name} | {e['n']} | {_f(e['spearman_with_days']['rho'], '.3f')} | {_f(c['c'], '.3g')} "
+            f"({_f(ci[0], '.3g')}, {_f(ci[1], '.3g')}; p {_f(h.get('p_value'), '.2g')}) | "
+            f"{_f(e['r2_days_only'], '.3f')} → {_f(e['r2_days_plus_effort'], '.3f')} |"
+        )
+    return lines
+
+
+def statistics_block(metrics: dict[str, Any]) -> str:
+    stats = metrics.get("statistics")
+    if not stats:
+        return "(no `statistics` section in metrics.yaml: run `nanogpt-analysis analyze`)\n"
+    out: list[str] = []
+    for track, by_resp in sorted(stats.items()):
+        for response, e in by_resp.items():
+            out += ["", f"#### Track {track} ({_track_name(track)}), `{response}`", ""]
+            if "same_as" in e:
+                out.append(f"Identical to `{e['same_as']}` (no re-timing in this track).")
+                continue
+            if "rates" not in e:
+                out.append(f"Skipped: {e.get('skipped')}")
+                continue
+            out += ["Rate (×/yr) with 95 % intervals:", "", *rates_table(e), "", *regimes_lines(e["regimes"]), ""]
+            out += ["Functional form on identical samples (slope b of ln T):", "", *forms_table(e["forms"]), ""]
+            fc = e["forecast"]
+            if "windows" in fc:
+                out += ["Forecast skill vs no change (DM p-value; 80 % interval coverage):", "", *skill_table(fc), ""]
+            out += [
+                "Effort measures beyond calendar time (conditional fits, not forecasts):",
+                "",
+                *effort_table(e["effort"]),
+            ]
+    return "\n".join(out[1:]) + "\n"
