@@ -189,3 +189,19 @@ def test_analyze_writes_changes_and_section(tmp_path: Path) -> None:
     m = yaml.safe_load((tmp_path / "metrics.yaml").read_text())
     assert m["per_change"][1]["top_records"]["n_changes"] == len(t1)
     assert "skipped" in m["per_change"][1]["regression"]
+
+
+def test_retimings_follow_readme_order_not_folder_order(tmp_path: Path) -> None:
+    """A record whose folder carries an earlier date than its README predecessor is compared with that
+    predecessor, not with the folder listed before it."""
+    (tmp_path / "intology-same-hardware-retimings.csv").write_text(
+        "record,mean_seconds_faster_vs_FA3\nA,0\nC_early_folder,3.0\nB,1.0\n", encoding="utf-8"
+    )
+    anchors = load_anchors(tmp_path)
+    df = pd.DataFrame(
+        {"record": [2, 3], "previous_record": [1, 2], "value_raw": [99.0, 97.0], "previous_value_raw": [100.0, 99.0]}
+    )
+    r = retiming_comparison(df, anchors["intology"], {"A": 1, "B": 2, "C_early_folder": 3})
+    assert [(x["previous_record"], x["record"]) for x in r["rows"]] == [(1, 2), (2, 3)]
+    assert [x["retimed_gain_s"] for x in r["rows"]] == [1.0, 2.0]
+    assert r["not_faster_records"] == []

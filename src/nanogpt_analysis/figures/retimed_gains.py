@@ -14,8 +14,8 @@ from .style import new_figure
     caption="Seconds each re-timed track-1 record gained on its predecessor: as listed in the README, and when "
     "IntologyAI re-ran both on one H100 setup (NanoGPT-Bench, ../shared/anchors). Points below zero were not "
     "faster than their predecessor there; the diagonal is 'gain kept in full'.",
-    alt="Scatter of listed gain (0 to 7 s) against re-timed gain (-1 to 7 s) around the diagonal, two points "
-    "below zero.",
+    alt="Scatter of listed gain against re-timed gain, in seconds, spread around the diagonal; points below "
+    "zero are records that were not faster than their predecessor on the same machine.",
     section="changes",
 )
 def draw(snap: Snapshot):

@@ -56,8 +56,8 @@ def dial_comparison(df: pd.DataFrame, dial: list[dict[str, Any]] | None) -> dict
 def retiming_comparison(
     df: pd.DataFrame, intology: list[dict[str, Any]] | None, folders: dict[str, int] | None
 ) -> dict[str, Any]:
-    """Listed gain (raw README seconds) vs the same-hardware gain, between consecutive re-timed records.
-    An entry with no value is skipped; the next one is compared with the last entry that has one."""
+    """Listed gain (raw README seconds) vs the same-hardware gain, between re-timed records consecutive in
+    README order. An entry with no value is skipped; the next one is compared with the one before it."""
     if not intology:
         return {"skipped": "intology-same-hardware-retimings.csv not available"}
     raw = {int(r["record"]): float(r["value_raw"]) for r in df.to_dict("records") if pd.notna(r.get("value_raw"))}
@@ -69,33 +69,35 @@ def retiming_comparison(
         }
     )
     rows: list[dict[str, Any]] = []
-    prev: tuple[str, int, float] | None = None
     no_value: list[str] = []
     unmatched: list[str] = []
+    entries: list[tuple[int, str, float]] = []
     for r in intology:
         folder = str(r["record"]).strip()
         v = number(r["mean_seconds_faster_vs_FA3"], f"{r['source_file']}:{r['source_line']}")
         rec = (folders or {}).get(folder)
         if rec is None or rec not in raw:
             unmatched.append(folder)
-            continue
-        if v is None:
+        elif v is None:
             no_value.append(folder)
-            continue
-        if prev is not None:
-            listed = raw[prev[1]] - raw[rec]
-            retimed = v - prev[2]
-            rows.append(
-                {
-                    "folder": folder,
-                    "record": rec,
-                    "previous_record": prev[1],
-                    "listed_gain_s": listed,
-                    "retimed_gain_s": retimed,
-                    "kept_share": retimed / listed if listed else None,
-                }
-            )
-        prev = (folder, rec, v)
+        else:
+            entries.append((rec, folder, v))
+    # README order, not the folders' date order: a record's folder can carry an earlier date than the
+    # record before it (its PR was opened earlier), and a change is measured against its README predecessor
+    entries.sort()
+    for (rec0, _, v0), (rec, folder, v) in zip(entries, entries[1:], strict=False):
+        listed = raw[rec0] - raw[rec]
+        retimed = v - v0
+        rows.append(
+            {
+                "folder": folder,
+                "record": rec,
+                "previous_record": rec0,
+                "listed_gain_s": listed,
+                "retimed_gain_s": retimed,
+                "kept_share": retimed / listed if listed else None,
+            }
+        )
     if not rows:
         return {"skipped": "no re-timed record matched a README record", "unmatched": unmatched}
     listed = np.array([x["listed_gain_s"] for x in rows])
