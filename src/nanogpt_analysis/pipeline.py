@@ -63,6 +63,10 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     from .models.trend import compute_metrics
 
     written, notes = write_improvements(root / "data")
+    from .derive.changes import write_changes_step  # per-change gains (issue 11); replication reads it
+
+    changes_written, changes, change_notes = write_changes_step(root)
+    written.update(changes_written)
     replication, why = write_replication(root, anchors_dir)
     if replication is not None:
         written["replication.csv"] = replication
@@ -83,14 +87,11 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
     if factors is not None:
         written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
-    from .derive.changes import write_changes_step  # per-change gains and returns to effort (issue 11)
-    from .models.per_change import per_change_metrics
+    from .models.per_change import per_change_metrics  # returns to effort per change (issue 11)
 
-    changes_written, changes, change_notes = write_changes_step(root)
     anchors = _anchors(root, anchors_dir)
     anchors_label = os.path.relpath(anchors.resolve(), root.resolve())
     metrics["per_change"] = per_change_metrics(root, changes, anchors, change_notes, anchors_label)
-    written.update(changes_written)
     outputs = {p.relative_to(root).as_posix() for p in written.values()}
     metrics["cache"] = {
         "inputs": digest(_analysis_inputs(root, outputs, anchors_dir), root),

@@ -189,7 +189,7 @@ def build_changes(improvements: dict[int, list[dict[str, Any]]], code: pd.DataFr
             cat_basis, w = categorise(row)
             row["category_basis"] = cat_basis
             row["categories"] = ";".join(f"{k}:{w[k]:.4f}" for k in CATEGORY_ORDER if k in w)
-            row["category_main"] = max(CATEGORY_ORDER, key=lambda k: w.get(k, 0.0)) if w else ""
+            row["category"] = max(CATEGORY_ORDER, key=lambda k: w.get(k, 0.0)) if w else ""
             for cat, col in schema.CATEGORY_WEIGHT_COLUMNS.items():
                 row[col] = round(w.get(cat, 0.0), 6) if w else None
             out.append(row)

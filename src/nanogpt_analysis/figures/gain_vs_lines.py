@@ -29,7 +29,7 @@ def draw(snap: Snapshot):
     fig, ax = new_figure(8, 5)
     pos = df[df["gain_log"] > 0]
     for cat, colour in CATEGORY_COLOURS.items():
-        sel = pos[pos["category_main"] == cat]
+        sel = pos[pos["category"] == cat]
         if len(sel):
             ax.scatter(sel["lines_changed"] + 1, sel["gain_log"], s=16, color=colour, label=f"{cat} ({len(sel)})")
     neg = df[df["gain_log"] <= 0]

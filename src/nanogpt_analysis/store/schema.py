@@ -570,7 +570,7 @@ table(
             "change and at most 20 lines moved), 'description' (no code diff: README keywords) or 'none'",
         ),
         C("categories", "list", "'category:weight' (weights are line shares, they sum to 1)"),
-        C("category_main", "string", "the category with the largest weight"),
+        C("category", "string", "the category with the largest weight (one label per record, as Gundlach's)"),
         *(C(col, "number", f"weight of {cat}") for cat, col in CATEGORY_WEIGHT_COLUMNS.items()),
     ),
     layer="derive",
