@@ -55,6 +55,8 @@ def read_csv_rows(path: Path, required: tuple[str, ...], label: str) -> list[dic
             return [dict(r, source_file=label, source_line=i + 2) for i, r in enumerate(reader)]
     except UnicodeDecodeError as exc:
         raise UserError(f"{path}: not UTF-8 text ({exc})") from None
+    except csv.Error as exc:
+        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
 
 
 def load_anchors(directory: Path | None, label_dir: str = "../shared/anchors") -> dict[str, Any]:
