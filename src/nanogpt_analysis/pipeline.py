@@ -47,6 +47,51 @@ def _unchanged(root: Path, metrics: dict | None, anchors_dir: Path | None) -> di
     return {Path(n).name: root / n for n in outputs} | {"metrics.yaml": root / "metrics.yaml"}
 
 
+def _derive(root: Path, anchors: Path) -> tuple[dict[str, Path], dict]:
+    """The derived tables, in dependency order: improvement rows; per-change gains (the replication reads
+    their categories); the replication of published claims; the compute factors."""
+    from .analysis import write_improvements
+    from .derive.changes import write_changes_step
+    from .derive.compute_factors import write_factors
+    from .derive.replication import write_replication
+
+    written, notes = write_improvements(root / "data")
+    changes_written, changes, change_notes = write_changes_step(root)
+    written.update(changes_written)
+    replication, why = write_replication(root, anchors)
+    if replication is not None:
+        written["replication.csv"] = replication
+    else:
+        print(f"replication skipped: {why}")
+    factors, factors_why = write_factors(root / "data")
+    if factors is not None:
+        written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
+    inputs = {"notes": notes, "changes": changes, "change_notes": change_notes, "factors": (factors, factors_why)}
+    return written, inputs
+
+
+def _models(root: Path, anchors: Path, inputs: dict) -> dict:
+    """metrics.yaml: trend fits, trend statistics and headline, compute decomposition, per-change models."""
+    from .models.compute import compute_section
+    from .models.headline import headline_section
+    from .models.per_change import per_change_metrics
+    from .models.statistics import statistics_section
+    from .models.trend import compute_metrics
+    from .sources.anchors import load_claims
+
+    snap = Snapshot(root)
+    rows = {track: snap.improvements(track) for track in TRACKS}
+    metrics = compute_metrics(rows, snap.sources, inputs["notes"])
+    metrics["statistics"] = statistics_section(rows)
+    metrics["headline"] = headline_section(metrics["statistics"])
+    label = os.path.relpath(anchors.resolve(), root.resolve())
+    claims = load_claims(anchors / "published-claims.csv", "gundlach-2026-03", f"{label}/published-claims.csv")
+    factors, why = inputs["factors"]
+    metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
+    metrics["per_change"] = per_change_metrics(root, inputs["changes"], anchors, inputs["change_notes"], label)
+    return metrics
+
+
 def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None) -> dict[str, Path]:
     import yaml
 
@@ -56,33 +101,9 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     if not force and (kept := _unchanged(root, snap.metrics_or_none(), anchors_dir)) is not None:
         print("analyze: inputs and code unchanged since metrics.yaml was written; outputs kept (--force recomputes)")
         return kept
-    from .analysis import write_improvements
-    from .derive.replication import write_replication
-    from .models.headline import headline_section
-    from .models.statistics import statistics_section
-    from .models.trend import compute_metrics
-
-    written, notes = write_improvements(root / "data")
-    replication, why = write_replication(root, anchors_dir)
-    if replication is not None:
-        written["replication.csv"] = replication
-    else:
-        print(f"replication skipped: {why}")
-    snap = Snapshot(root)
-    rows = {track: snap.improvements(track) for track in TRACKS}
-    metrics = compute_metrics(rows, snap.sources, notes)
-    metrics["statistics"] = statistics_section(rows)
-    metrics["headline"] = headline_section(metrics["statistics"])
-    from .derive.compute_factors import write_factors
-    from .models.compute import compute_section
-    from .sources.anchors import load_claims
-
-    factors, why = write_factors(root / "data")
-    claims_path = _anchors(root, anchors_dir) / "published-claims.csv"
-    claims = load_claims(claims_path, "gundlach-2026-03", os.path.relpath(claims_path.resolve(), root.resolve()))
-    metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
-    if factors is not None:
-        written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
+    anchors = _anchors(root, anchors_dir)
+    written, inputs = _derive(root, anchors)
+    metrics = _models(root, anchors, inputs)
     outputs = {p.relative_to(root).as_posix() for p in written.values()}
     metrics["cache"] = {
         "inputs": digest(_analysis_inputs(root, outputs, anchors_dir), root),

@@ -116,6 +116,9 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
             from .compute import run_compute_step
 
             sources["compute"] = run_compute_step(upstream, records_df, files, opts, reader)
+            from .code_changes import run_code_changes_step  # per-change code diffs, from loc.csv just built
+
+            sources["code_changes"] = run_code_changes_step(upstream, records_df, files, opts.data_dir)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 

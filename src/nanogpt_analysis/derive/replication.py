@@ -15,7 +15,6 @@ reproduced; `not computed` with the reason.
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 import re
@@ -28,7 +27,6 @@ import numpy as np
 import pandas as pd
 
 from ..config import TRACKS
-from ..errors import UserError
 from ..store import tables
 
 CLAIMS_FILE = "published-claims.csv"
@@ -93,15 +91,13 @@ def _int_or_none(text: str) -> int | None:
 
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) of a shared CSV; a file without the columns we read is one clear error."""
-    try:
-        with path.open(encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh)
-            missing = [c for c in required if c not in (reader.fieldnames or [])]
-            if missing:
-                raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}")
-            return [(n, {k: (v or "").strip() for k, v in r.items() if k}) for n, r in enumerate(reader, start=2)]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
+    from ..sources.anchors import read_csv_rows
+
+    out = []
+    for r in read_csv_rows(path, required, path.name):
+        line = int(r.pop("source_line"))
+        out.append((line, {k: (v or "").strip() for k, v in r.items() if k and k != "source_file"}))
+    return out
 
 
 def read_claims(anchors_dir: Path, root: Path) -> list[Claim]:

@@ -1,12 +1,17 @@
 """One module per figure; importing this package registers them all (see registry.py)."""
 
 from . import (  # noqa: F401
+    category_attribution,
+    change_waterfall,
     date_lags,
     fan_chart,
     forecast_skill,
+    gain_vs_churn,
+    gain_vs_lines,
     record_series,
     regimes,
     residuals,
+    retimed_gains,
     rolling_rate,
     stars_history,
     time_vs_effort,

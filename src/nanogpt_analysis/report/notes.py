@@ -315,3 +315,102 @@ def update_notes(root: Path, snap: Snapshot | None = None) -> Path | None:
     if new != text:
         atomic_write_text(path, new)
     return path
+
+
+def _ci(v: list[float] | None) -> str:
+    return "—" if not v else f"({_f(v[0], '.3g')}, {_f(v[1], '.3g')})"
+
+
+def per_change_block(snap: Snapshot) -> str:
+    """Numbers of the per-change section (issue 11): metrics.yaml per_change.<track>."""
+    pc = snap.metrics.get("per_change") or {}
+    lines: list[str] = []
+    src = snap.sources.get("code_changes", {})
+    if src:
+        lines.append(
+            f"- code_changes.csv: diff basis counts {src.get('diff_basis_counts')}; versions that do not parse: "
+            f"{src.get('parse_errors')}; the refresh step took {src.get('seconds')} s "
+            f"({src.get('diffs_from_cache', 0)} of the diffs from the project's .cache)."
+        )
+    for track in sorted(k for k in pc if isinstance(k, int)):
+        s = pc[track]
+        if "skipped" in s:
+            lines.append(f"- track {track}: skipped: {s['skipped']}")
+            continue
+        top = s["top_records"]
+        lines.append(
+            f"- track {track} ({top['n_changes']} changes, gains on `{s['gain_basis']}`, {top['n_nonpositive']} "
+            f"not positive): the top {top['k']} records (#{', #'.join(map(str, top['records']))}) hold "
+            f"{_f(100 * top['share_of_total_log_gain'], '.1f')} % of the total log gain "
+            f"{_f(top['total_gain_log'], '.3f')}."
+        )
+        for sample, res in (s.get("diminishing_returns") or {}).items():
+            if not isinstance(res, dict):
+                continue
+            for spec, d in res.items():
+                if "coef_cumulative_gain_log" not in d:
+                    continue
+                lines.append(
+                    f"  - diminishing returns, {sample.replace('_', ' ')}, {spec.replace('_', ' ')} (n={d['n']}): "
+                    f"coefficient on cumulative log gain {_f(d['coef_cumulative_gain_log'], '.3g')}, 95 % HC3 "
+                    f"{_ci(d['ci95_hc3'])}, HAC {_ci(d['ci95_hac'])}; {d['verdict']}."
+                )
+        m = s.get("monthly", {})
+        rr = m.get("returns_to_research", {})
+        if "r" in rr:
+            lines.append(
+                f"  - monthly PPML ({m['months']} months): lambda {_f(m['lambda'], '.3g')}, beta "
+                f"{_f(m['beta'], '.3g')}, returns to research r = {_f(rr['r'], '.3g')} (95 % HAC delta "
+                f"{_ci(rr['ci95_hac_delta'])})."
+            )
+        for y in m.get("decomposition_by_year", []):
+            lines.append(
+                f"  - {y['year']}: {_f(y['arrivals_per_month'], '.2f')} records/month × "
+                f"{_f(y['mean_gain_log_per_record'], '.3g')} log gain/record = {_f(y['gain_log_per_month'], '.3g')}"
+                " log gain/month."
+            )
+        e = s.get("elasticity", {})
+        if "without_days" in e:
+            eg = e["engle_granger"]
+            lines.append(
+                f"  - effort elasticity of T* to cumulative churn: {_f(e['without_days']['elasticity'], '.3g')} "
+                f"(HAC {_ci(e['without_days']['ci95_hac'])}); with days {_f(e['with_days']['elasticity'], '.3g')} "
+                f"(HAC {_ci(e['with_days']['ci95_hac'])}); Engle–Granger p = {_f(eg['p_value'], '.3g')}: "
+                f"{eg['reading']}."
+            )
+        lines += _anchor_lines(s)
+    return "\n".join(lines) + "\n"
+
+
+def _anchor_lines(s: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    g = s.get("gundlach", {})
+    if "rows" in g:
+        out += ["", f"Category attribution, {g['sample']}:", "", "| category | ours | Gundlach |", "|---|---|---|"]
+        out += [
+            f"| {r['category']} | ×{_f(r['ours_factor'], '.3g')} | "
+            f"{'—' if r['gundlach_factor'] is None else '×' + _f(r['gundlach_factor'], '.3g')} |"
+            for r in g["rows"]
+        ]
+        out += [f"| total | ×{_f(g['ours_total_factor'], '.4g')} | ×{_f(g['gundlach_total_factor'], '.4g')} |", ""]
+    d = s.get("dial", {})
+    if "prs" in d:
+        out.append(
+            f"- Dial's estimates: {d['prs_matched_to_a_record']} of {d['prs']} PRs matched to a record; estimated "
+            f"{_f(d['dial_total_matched_s'], '.3g')} s vs measured {_f(d['measured_total_matched_s'], '.3g')} s on "
+            f"those; Spearman rho {_f(d.get('spearman_rho'), '.2f')} (p = {_f(d.get('spearman_p'), '.2g')})."
+        )
+    r = s.get("retimings", {})
+    if "compared_changes" in r:
+        out.append(
+            f"- same-hardware re-timings ({r['entries']} records, {r['compared_changes']} consecutive changes "
+            f"compared; no value for {', '.join(r['entries_without_value']) or 'none'}): "
+            f"{r['faster_than_predecessor']} faster than their predecessor, {r['keep_full_listed_gain']} keep "
+            f"their full listed gain, {r['keep_half_listed_gain']} at least half; not faster: records "
+            f"{', '.join(map(str, r['not_faster_records'])) or 'none'}; listed total "
+            f"{_f(r['listed_total_s'], '.4g')} s vs re-timed {_f(r['retimed_total_s'], '.4g')} s."
+        )
+    return out
+
+
+BLOCKS["per_change"] = per_change_block

@@ -113,7 +113,8 @@ def _figure_reason(page: Page, name: str) -> str | None:
     path = page.snap.root / "plots" / "figures.json"
     if not path.exists():
         return None
-    entry = json.loads(path.read_text(encoding="utf-8")).get(name, {})
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    entry = doc.get("figures", doc).get(name, {})  # the manifest nests the figures under "figures"
     return entry.get("skipped") if isinstance(entry, dict) else None
 
 

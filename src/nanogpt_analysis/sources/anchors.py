@@ -1,4 +1,7 @@
-"""Importer for ../shared/anchors/published-claims.csv (numbers other analyses published); never copied."""
+"""Importers for ../shared/anchors (numbers other analyses published, and re-timings); never copied.
+
+Every row keeps the file it came from (a path relative to the project, never this machine's absolute
+path) and its line, so each compared value names its source."""
 
 from __future__ import annotations
 
@@ -29,5 +32,53 @@ def load_claims(path: Path, anchor: str | None = None, label: str | None = None)
             out[row["claim"]] = {
                 "value": value, "unit": row.get("unit", ""), "cutoff_record": int(cut) if cut.isdigit() else None,
                 "what": row.get("what", ""), "source": row.get("source", ""), "file": label or p.name,
+                "cutoff_date": row.get("cutoff_date", ""),
             }  # fmt: skip
     return out
+
+
+FILES = {"dial": "dial-2025-estimates.csv", "intology": "intology-same-hardware-retimings.csv"}
+REQUIRED = {
+    "dial": ("change", "estimated_impact_s", "prs"),
+    "intology": ("record", "mean_seconds_faster_vs_FA3"),
+}
+
+
+def read_csv_rows(path: Path, required: tuple[str, ...], label: str) -> list[dict[str, Any]]:
+    """Rows of an anchors CSV with `source_file` (= label) and `source_line`; missing columns: one line."""
+    try:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh)
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
+            if missing:
+                raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}")
+            return [dict(r, source_file=label, source_line=i + 2) for i, r in enumerate(reader)]
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text ({exc})") from None
+    except csv.Error as exc:
+        raise UserError(f"{path}: not a readable CSV file ({exc})") from None
+
+
+def load_anchors(directory: Path | None, label_dir: str = "../shared/anchors") -> dict[str, Any]:
+    """{'claims': Gundlach's claims (load_claims), 'dial': rows, 'intology': rows}; {} without the folder,
+    an empty entry for a missing file (its comparison is then skipped with that reason)."""
+    if directory is None or not Path(directory).is_dir():
+        return {}
+    d = Path(directory)
+    out: dict[str, Any] = {"dir": label_dir}
+    out["claims"] = load_claims(d / "published-claims.csv", "gundlach-2026-03", f"{label_dir}/published-claims.csv")
+    for key, name in FILES.items():
+        path = d / name
+        out[key] = read_csv_rows(path, REQUIRED[key], f"{label_dir}/{name}") if path.exists() else []
+    return out
+
+
+def number(value: Any, where: str) -> float | None:
+    """A numeric cell; empty is None; anything else is a one-line error naming the file and line."""
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise UserError(f"{where}: not a number: {text!r}") from None

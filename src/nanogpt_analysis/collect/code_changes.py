@@ -1,0 +1,290 @@
+"""data/code_changes.csv: what each improvement changed in the training code, against the previous
+improvement of its track (re-timing rows are not improvements and are skipped).
+
+Basis, one per row and never mixed within a diff:
+- `log`: both this record's and the previous improvement's logs embed the code that ran
+  (data/loc.csv `log_path`, extracted with collect/log_code.py);
+- `repo`: otherwise, the training files (script + imported local modules, data/loc.csv `training_files`)
+  at both records' code commits (`code_commit`);
+- empty, with `reason`, when neither kind of code exists on both sides.
+Files pair by role: the script with the script (a renamed script still pairs), modules by file name.
+Definitions come from collect/code_units.py (`ast` on the text), categories from code_categories.py.
+Every blob goes through one ObjectReader; each distinct text is cut and parsed once (cached), and the
+code columns of each pair of versions are kept in `<project>/.cache/code_changes.json`, keyed by the
+hash of both versions' texts and stamped with a fingerprint of this code and the Python version (the
+parse errors depend on it), so a second refresh re-uses them; a stale or corrupt cache is ignored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..sources.upstream import ObjectReader, Upstream
+from ..store import schema, tables
+from .code_categories import classify_unit
+from .code_units import Parsed, changed_hyperparameters, compare_units, line_diff, parse_units, unit_line_counts
+from .log_code import extract_log_code
+
+LIST_SEP = ";"
+
+
+@dataclass
+class Version:
+    """One record's code on one basis: file role -> text."""
+
+    ref: str  # where it came from: the log path, or the code commit
+    files: dict[str, str]
+
+
+def _s(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+
+class CodeSource:
+    """Reads the log code and the repository code of a data/loc.csv row, each once."""
+
+    def __init__(self, reader: ObjectReader, upstream_commit: str):
+        self.reader = reader
+        self.commit = upstream_commit
+        self._cache: dict[tuple[str, str], Version | None] = {}
+        self.reasons: dict[tuple[str, str], str] = {}
+
+    def log(self, loc: dict[str, Any]) -> Version | None:
+        path = _s(loc.get("log_path"))
+        key = ("log", path)
+        if key not in self._cache:
+            self._cache[key] = None
+            text = self.reader.text(f"{self.commit}:{path}") if path else None
+            if text is None:
+                self.reasons[key] = "no log with code" if not path else f"{path} unreadable"
+            else:
+                code, why = extract_log_code(text)
+                if code is None:
+                    self.reasons[key] = f"{path}: {why}"
+                else:
+                    self._cache[key] = Version(path, {k: "\n".join(v) for k, v in code.files.items()})
+        return self._cache[key]
+
+    def repo(self, loc: dict[str, Any]) -> Version | None:
+        commit, files = _s(loc.get("code_commit")), _s(loc.get("training_files"))
+        key = ("repo", f"{commit}:{files}")
+        if key not in self._cache:
+            self._cache[key] = None
+            if not commit or not files:
+                self.reasons[key] = "no code commit with training files"
+            else:
+                script = _s(loc.get("script"))
+                out: dict[str, str] = {}
+                for part in files.split(LIST_SEP):
+                    path = part.rpartition(":")[0]
+                    text = self.reader.text(f"{commit}:{path}")
+                    if text is None:
+                        self.reasons[key] = f"blob of {path} at {commit[:10]} is absent"
+                        return None
+                    out["script" if path == script else path.rsplit("/", 1)[-1]] = text
+                self._cache[key] = Version(commit, out)
+        return self._cache[key]
+
+
+class DiffCache:
+    """Code columns per pair of versions, on disk between refreshes (see the module docstring)."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.fingerprint = _fingerprint()
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        self.hits = 0
+        if path is not None and path.exists():
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                if doc.get("fingerprint") == self.fingerprint:
+                    self.rows = doc.get("rows", {})
+            except (json.JSONDecodeError, OSError, AttributeError):
+                self.rows = {}
+
+    @staticmethod
+    def key(old: Version, new: Version) -> str:
+        h = hashlib.blake2b(digest_size=16)
+        for v in (old, new):
+            for role, text in sorted(v.files.items()):
+                h.update(role.encode() + b"\0" + text.encode("utf-8", "replace") + b"\0")
+            h.update(b"\1")
+        return h.hexdigest()
+
+    def diff(self, old: Version, new: Version) -> dict[str, Any]:
+        k = self.key(old, new)
+        if k in self.rows:
+            self.hits += 1
+            return dict(self.rows[k])
+        cols = diff_versions(old, new)
+        self.rows[k] = cols
+        self.dirty = True
+        return cols
+
+    def save(self) -> None:
+        if self.path is not None and self.dirty:
+            from ..store.io import write_json
+
+            write_json(self.path, {"fingerprint": self.fingerprint, "rows": self.rows}, indent=None)
+
+
+def _fingerprint() -> str:
+    h = hashlib.blake2b(digest_size=8)
+    here = Path(__file__).parent
+    for name in ("code_changes.py", "code_units.py", "code_categories.py", "log_code.py"):
+        h.update((here / name).read_bytes())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+def diff_versions(old: Version, new: Version) -> dict[str, Any]:
+    """The code columns of one row: lines, files, definitions, hyper-parameters, categories."""
+    added = removed = 0
+    touched: list[str] = []
+    defs: dict[str, list[str]] = {"added": [], "removed": [], "modified": [], "literals": []}
+    units: list[str] = []
+    hparams: list[str] = []
+    errors: list[str] = []
+    for role in dict.fromkeys([*old.files, *new.files]):
+        a_text, b_text = old.files.get(role, ""), new.files.get(role, "")
+        if a_text == b_text:
+            continue
+        touched.append(role)
+        a_p, b_p = parse_units(a_text), parse_units(b_text)
+        bad = [(side, p) for side, p in (("previous", a_p), ("this", b_p)) if p.error]
+        a, r = line_diff(a_p.lines, b_p.lines) if bad else unit_line_counts(a_p, b_p)
+        added, removed = added + a, removed + r
+        if bad:
+            errors += [f"{role} ({side} version) {p.error}" for side, p in bad]
+            continue
+        changes = compare_units(a_p if a_text else Parsed([]), b_p if b_text else Parsed([]))
+        for ch in changes:
+            label = f"{role}::{ch.name}"
+            defs[ch.change].append(label)
+            units.append(f"{label}={ch.change}:{ch.lines}:{classify_unit(role, ch.name, ch.change, ch.text)}")
+        hparams += [f"{role}::{h}" for h in changed_hyperparameters(changes)]
+    unknown = bool(errors)
+    return {
+        "lines_added": added,
+        "lines_removed": removed,
+        "lines_net": added - removed,
+        "files_touched": len(touched),
+        "files_changed": LIST_SEP.join(touched),
+        "definitions_added": "unknown" if unknown else LIST_SEP.join(defs["added"]),
+        "definitions_removed": "unknown" if unknown else LIST_SEP.join(defs["removed"]),
+        "definitions_modified": "unknown" if unknown else LIST_SEP.join(defs["modified"] + defs["literals"]),
+        "definitions_literal_only": "unknown" if unknown else LIST_SEP.join(defs["literals"]),
+        "unit_categories": "" if unknown else LIST_SEP.join(units),
+        "hyperparameters_changed": "" if unknown else LIST_SEP.join(hparams),
+        "parse_error": "; ".join(errors),
+    }
+
+
+EMPTY = {
+    k: None if k in ("lines_added", "lines_removed", "lines_net", "files_touched") else ""
+    for k in (
+        "lines_added",
+        "lines_removed",
+        "lines_net",
+        "files_touched",
+        "files_changed",
+        "definitions_added",
+        "definitions_removed",
+        "definitions_modified",
+        "definitions_literal_only",
+        "unit_categories",
+        "hyperparameters_changed",
+        "parse_error",
+    )
+}
+
+
+def build_code_changes(
+    records: pd.DataFrame, loc: pd.DataFrame, src: CodeSource, cache: DiffCache | None = None
+) -> pd.DataFrame:
+    """One row per improvement (non-re-timing README row) of each track in loc.csv."""
+    improvements = records[~records["is_retiming"].astype(bool)][["track", "row", "record"]]
+    merged = improvements.merge(loc, on=["track", "row", "record"], how="left")
+    rows: list[dict[str, Any]] = []
+    for _, group in merged.groupby("track", sort=True):
+        prev: dict[str, Any] | None = None
+        for cur in group.sort_values("row").to_dict("records"):
+            row: dict[str, Any] = {
+                "track": int(cur["track"]),
+                "row": int(cur["row"]),
+                "record": int(cur["record"]),
+                "previous_row": None,
+                "previous_record": None,
+                "diff_basis": "",
+                "code_ref": "",
+                "previous_code_ref": "",
+                **EMPTY,
+                "reason": "",
+            }
+            if prev is None:
+                row["reason"] = "first improvement of the track: nothing to compare with"
+            else:
+                row.update(previous_row=int(prev["row"]), previous_record=int(prev["record"]))
+                _fill(row, prev, cur, src, cache or DiffCache(None))
+            rows.append(row)
+            prev = cur
+    return schema.frame("code_changes.csv", rows)
+
+
+def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: CodeSource, cache: DiffCache) -> None:
+    pair = None
+    for basis, get in (("log", src.log), ("repo", src.repo)):
+        a, b = get(prev), get(cur)
+        if a is not None and b is not None:
+            pair = (basis, a, b)
+            break
+    if pair is None:
+        why = []
+        for label, rec in (("previous record", prev), ("this record", cur)):
+            if src.log(rec) is None and src.repo(rec) is None:
+                why.append(f"{label} ({int(rec['record'])}) has no code: {_no_code(rec)}")
+        row["reason"] = "; ".join(why) or "no code of the same kind (log/repo) at both records"
+        return
+    basis, a, b = pair
+    row.update(diff_basis=basis, code_ref=b.ref, previous_code_ref=a.ref, **cache.diff(a, b))
+    if row["parse_error"]:
+        row["reason"] = "a version does not parse: definitions unknown, line counts still given"
+
+
+def _no_code(rec: dict[str, Any]) -> str:
+    return _s(rec.get("loc_reason")) or "no log code and no code commit"
+
+
+def run_code_changes_step(upstream: Upstream, records: pd.DataFrame, files: dict[str, str], data_dir: Any) -> dict:
+    """Build code_changes.csv from loc.csv of this refresh (staged) or, failing that, of data/."""
+    t0 = time.perf_counter()
+    if "loc.csv" in files:
+        loc = pd.read_csv(StringIO(files["loc.csv"]), keep_default_na=False, na_values=[""])
+    else:
+        loc = tables.read_table(data_dir / "loc.csv")
+    cache = DiffCache(Path(data_dir).parent / ".cache" / "code_changes.json")
+    with ObjectReader(upstream.git_dir) as reader:
+        df = build_code_changes(records, loc, CodeSource(reader, upstream.commit), cache)
+    cache.save()
+    tables.validate_keyed(df, "code_changes.csv")
+    files["code_changes.csv"] = tables.to_csv_text(df)
+    seconds = round(time.perf_counter() - t0, 3)
+    counts = df["diff_basis"].replace("", "none").value_counts().to_dict()
+    print(f"code changes: {len(df)} rows, basis {counts}, {seconds} s ({cache.hits} diffs from the cache)")
+    return {
+        "source": f"data/loc.csv code_commit/log_path at upstream {upstream.commit}",
+        "diff_basis_counts": {str(k): int(v) for k, v in sorted(counts.items())},
+        "parse_errors": int((df["parse_error"] != "").sum()),
+        "seconds": seconds,
+        "diffs_from_cache": cache.hits,
+    }
