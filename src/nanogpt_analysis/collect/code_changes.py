@@ -265,15 +265,21 @@ def _no_code(rec: dict[str, Any]) -> str:
     return _s(rec.get("loc_reason")) or "no log code and no code commit"
 
 
-def run_code_changes_step(upstream: Upstream, records: pd.DataFrame, files: dict[str, str], data_dir: Any) -> dict:
-    """Build code_changes.csv from loc.csv of this refresh (staged) or, failing that, of data/."""
+def run_code_changes_step(
+    upstream: Upstream, records: pd.DataFrame, files: dict[str, str], data_dir: Any, reader: ObjectReader | None = None
+) -> dict:
+    """Build code_changes.csv from loc.csv of this refresh (staged) or, failing that, of data/. `reader`: the
+    refresh's reader (its cache already holds the logs and scripts), else one is opened here."""
     t0 = time.perf_counter()
     if "loc.csv" in files:
         loc = pd.read_csv(StringIO(files["loc.csv"]), keep_default_na=False, na_values=[""])
     else:
         loc = tables.read_table(data_dir / "loc.csv")
     cache = DiffCache(Path(data_dir).parent / ".cache" / "code_changes.json")
-    with ObjectReader(upstream.git_dir) as reader:
+    if reader is None:
+        with ObjectReader(upstream.git_dir) as own:
+            df = build_code_changes(records, loc, CodeSource(own, upstream.commit), cache)
+    else:
         df = build_code_changes(records, loc, CodeSource(reader, upstream.commit), cache)
     cache.save()
     tables.validate_keyed(df, "code_changes.csv")

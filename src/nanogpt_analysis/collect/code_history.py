@@ -14,18 +14,20 @@ from ..store import schema
 from ..timeutil import utc_z
 from .training_code import find_script, training_code_at
 
+CODE_PATHSPEC = (":(glob)*.py", ":(glob)*/*.py")  # Python files at the top level and one folder down
+
 
 def build_code_history(reader: ObjectReader, history: History, progress: bool = True) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     last: dict[int, tuple[str, ...]] = {}
-    changes = history.first_parent_changes(":(glob)*.py", ":(glob)*/*.py")
+    changes = history.first_parent_changes(*CODE_PATHSPEC)
     for commit, files in tqdm(changes, desc="history", disable=not progress, leave=False):
         changed = set(files)
         for track in (1, 2):
             script = find_script(reader, commit.sha, track)
             if script is None:
                 continue
-            code = training_code_at(reader, commit.sha, script)
+            code = training_code_at(reader, commit.sha, script, optional=False)  # optional files: not a column
             if code is None:
                 continue
             key = tuple(code.files)

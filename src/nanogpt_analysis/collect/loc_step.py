@@ -20,7 +20,7 @@ from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
 from ..timeutil import days_between, utc_z
 from .code_commit import LIST_SEP, RecordCode, is_external, links_of, record_code_commit
-from .code_history import build_code_history
+from .code_history import CODE_PATHSPEC, build_code_history
 from .dates import dates_row, fetch_pr_dates, readme_listings
 from .line_counts import Files, compare, diff_counts_batch, repo_files
 from .log_code import basename_index, read_log_code, sloc_of
@@ -68,14 +68,31 @@ def build_loc_tables(
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:
             return build_loc_tables(upstream, records, progress, pr_api, pr_threads, pr_threads_name, own)
-    history = History(upstream)
+    with History(upstream) as history:
+        # git answers these while Python parses README versions and records
+        history.prefetch("readme_versions", "README.md")
+        history.prefetch("first_added", "records/")
+        history.prefetch("first_parent_changes", *CODE_PATHSPEC)
+        return _build(upstream, records, progress, pr_api, pr_threads, pr_threads_name, reader, history)
+
+
+def _build(
+    upstream: Upstream,
+    records: pd.DataFrame,
+    progress: bool,
+    pr_api: dict[int, dict[str, str]] | None,
+    pr_threads: dict[int, PrOpened] | None,
+    pr_threads_name: str,
+    reader: ObjectReader,
+    history: History,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     loc_rows: list[dict[str, Any]] = []
     date_rows: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
     pairs: list[tuple[Files, Files]] = []
     pair_of_row: dict[int, tuple[int, str]] = {}  # loc_rows index -> (pairs index, basis)
-    added = history.first_added("records/")
     listings = readme_listings(history, reader, records)
+    added = history.first_added("records/")
     log_index = basename_index(reader, upstream.commit, "records")
     prev_files: dict[int, dict[str, Files | None]] = {}
     for rec in tqdm(records.itertuples(), total=len(records), desc="records", disable=not progress, leave=False):

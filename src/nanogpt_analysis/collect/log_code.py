@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..sources.upstream import ObjectReader
 from .training_code import count_lines
@@ -39,8 +40,31 @@ class LogCode:
 
 
 def extract_log_code(text: str) -> tuple[LogCode | None, str]:
-    """(code, reason); code is None with a reason when the log has no embedded code."""
-    lines = text.lstrip("\ufeff").splitlines()
+    """(code, reason); code is None with a reason when the log has no embedded code. Results are cached by
+    text (the loc and code-changes steps read the same logs): callers must not modify them."""
+    return _extract_cached(text)
+
+
+@lru_cache(maxsize=512)
+def _extract_cached(text: str) -> tuple[LogCode | None, str]:
+    text = text.lstrip("\ufeff")
+    # The code ends at a rule line, usually well before the run's output (often most of the log): first try
+    # the lines up to the second run of 80 '=' (a prefix ending at a "\n" splits into exactly the first
+    # lines of the whole text), and read the whole text only when the rule is not in them.
+    first = text.find(RULE_RUN)
+    second = text.find(RULE_RUN, first + len(RULE_RUN)) if first >= 0 else -1
+    cut = text.find("\n", second) if second >= 0 else -1
+    if cut >= 0:
+        code, why = _extract(text[: cut + 1].splitlines())
+        if code is not None:
+            return code, why
+    return _extract(text.splitlines())
+
+
+RULE_RUN = "=" * 80
+
+
+def _extract(lines: list[str]) -> tuple[LogCode | None, str]:
     i = 0
     while i < len(lines) and not lines[i].strip():
         i += 1

@@ -118,7 +118,7 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
             sources["compute"] = run_compute_step(upstream, records_df, files, opts, reader)
             from .code_changes import run_code_changes_step  # per-change code diffs, from loc.csv just built
 
-            sources["code_changes"] = run_code_changes_step(upstream, records_df, files, opts.data_dir)
+            sources["code_changes"] = run_code_changes_step(upstream, records_df, files, opts.data_dir, reader)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 

@@ -216,11 +216,17 @@ def _indented_import_names(text: str) -> list[str]:
     return names
 
 
+# Keyed by text: the reader hands out one str object per blob, so each key is hashed once. The same blobs
+# recur across hundreds of history commits and the record rows.
 @lru_cache(maxsize=4096)
-def _analyse_blob(text: str) -> tuple[LineCounts, tuple[str, ...], tuple[str, ...]]:
-    counts = count_lines(text)
-    top, lazy = module_level_imports(text)
-    return counts, tuple(top), tuple(lazy)
+def _analyse_blob(text: str) -> tuple[LineCounts, tuple[str, ...]]:
+    return count_lines(text), top_level_imports(text)
+
+
+@lru_cache(maxsize=4096)
+def _lazy_imports(text: str) -> tuple[str, ...]:
+    top = _analyse_blob(text)[1]
+    return tuple(n for n in _indented_import_names(text) if n not in top)
 
 
 def find_script(reader: ObjectReader, commit: str, track: int) -> str | None:
@@ -228,8 +234,9 @@ def find_script(reader: ObjectReader, commit: str, track: int) -> str | None:
     return next((s for s in TRACK_SCRIPTS[track] if s in tree), None)
 
 
-def training_code_at(reader: ObjectReader, commit: str, script: str) -> TrainingCode | None:
-    """The script and its local imports at `commit`; None when the script's blob cannot be read."""
+def training_code_at(reader: ObjectReader, commit: str, script: str, optional: bool = True) -> TrainingCode | None:
+    """The script and its local imports at `commit`; None when the script's blob cannot be read.
+    `optional=False` leaves `optional_files` empty (the lazy imports are then not searched for)."""
     entry = reader.entry(commit, script)
     if entry is None:
         return None
@@ -239,10 +246,10 @@ def training_code_at(reader: ObjectReader, commit: str, script: str) -> Training
     folder = script.rsplit("/", 1)[0] + "/" if "/" in script else ""
     code = TrainingCode(script=script)
     queue = [(script, entry.sha, text)]
-    optional: list[str] = []
+    lazy_found: list[str] = []
     while queue:
         path, sha, body = queue.pop(0)
-        counts, top, lazy = _analyse_blob(body)
+        counts, top = _analyse_blob(body)
         code.files[path] = counts
         code.blobs[path] = sha
         for name in top:
@@ -254,11 +261,11 @@ def training_code_at(reader: ObjectReader, commit: str, script: str) -> Training
                     code.missing.append(local)
                 else:
                     queue.append((local, ent.sha, body2))
-        for name in lazy:
+        for name in _lazy_imports(body) if optional else ():
             local = _local_module(reader, commit, folder, name)
-            if local and local not in optional:
-                optional.append(local)
-    code.optional_files = [p for p in optional if p not in code.files]
+            if local and local not in lazy_found:
+                lazy_found.append(local)
+    code.optional_files = [p for p in lazy_found if p not in code.files]
     return code
 
 

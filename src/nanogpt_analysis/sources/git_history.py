@@ -13,10 +13,9 @@ taken oldest first (`git rev-list --date-order`: parents before children, otherw
 from __future__ import annotations
 
 import re
-from collections import deque
 from dataclasses import dataclass
 
-from .upstream import Upstream, git
+from .upstream import GitJobs, Upstream
 
 SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
 MERGE_SUBJECT = re.compile(r"^Merge pull request #(\d+)\b")
@@ -39,31 +38,65 @@ class PrMerge:
     how: str  # "pr_merge_commit" | "pr_merge_squash" | "pr_merge_tree_match"
 
 
+LOG_ALL = ("log", "--all", "--format=%H%x1f%P%x1f%T%x1f%aI%x1f%cI%x1f%an%x1f%s%x1e")
+PULL_REFS = ("for-each-ref", "--format=%(refname) %(objectname)", "refs/pull/")
+
+
 class History:
+    """Use as a context manager (or call close()): the git queries run in the background until read."""
+
     def __init__(self, upstream: Upstream):
         self.upstream = upstream
+        self._jobs = GitJobs(upstream.git_dir)
+        try:
+            self._load()
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._jobs.close()
+
+    def prefetch(self, query: str, *params: str) -> None:
+        """Start a query the caller will ask for later, e.g. prefetch("first_added", "records/"), so that git
+        computes it while Python works on something else."""
+        self._jobs.start(*getattr(self, f"_{query}_args")(*params))
+
+    def _load(self) -> None:
+        commit = self.upstream.commit
+        queries = (
+            LOG_ALL,
+            ("rev-list", "--first-parent", "--reverse", commit),
+            ("rev-list", "--reverse", "--date-order", commit),  # every commit reachable, oldest first
+            PULL_REFS,
+        )
+        for q in queries:  # all four at once
+            self._jobs.start(*q)
         self.commits: dict[str, Commit] = {}
-        out = git(upstream.git_dir, "log", "--all", "--format=%H%x1f%P%x1f%T%x1f%aI%x1f%cI%x1f%an%x1f%s%x1e")
-        for rec in out.split("\x1e"):
+        for rec in self._jobs.result(*queries[0]).split("\x1e"):
             f = rec.strip("\n").split("\x1f")
             if len(f) == 7:
                 self.commits[f[0]] = Commit(f[0], tuple(f[1].split()), f[2], f[3], f[4], f[5], f[6])
-        fp = git(upstream.git_dir, "rev-list", "--first-parent", "--reverse", upstream.commit).split()
+        fp = self._jobs.result(*queries[1]).split()
         self.first_parent: list[str] = fp
         self.fp_index = {sha: i for i, sha in enumerate(fp)}
-        # every commit reachable from the pinned one, oldest first
-        self.reachable: list[str] = git(
-            upstream.git_dir, "rev-list", "--reverse", "--date-order", upstream.commit
-        ).split()
+        self.reachable: list[str] = self._jobs.result(*queries[2]).split()
         self._fp_by_time: tuple[list[float], list[str]] | None = None
         self.pr_heads: dict[int, str] = {}
-        refs = git(upstream.git_dir, "for-each-ref", "--format=%(refname) %(objectname)", "refs/pull/")
+        refs = self._jobs.result(*queries[3])
         for line in refs.splitlines():
             m = re.match(r"refs/pull/(\d+)/head (\w+)", line)
             if m:
                 self.pr_heads[int(m.group(1))] = m.group(2)
         self._merges = self._index_merges()
-        self._ancestors: dict[str, frozenset[str]] = {}
+        self._bits: dict[str, int] | None = None
+        self._order: list[str] = []
 
     def _index_merges(self) -> dict[int, PrMerge]:
         head_to_pr = {sha: n for n, sha in self.pr_heads.items()}
@@ -99,18 +132,46 @@ class History:
     def pr_merge(self, pr: int) -> PrMerge | None:
         return self._merges.get(pr)
 
-    def ancestors(self, sha: str) -> frozenset[str]:
-        if sha not in self._ancestors:
-            seen: set[str] = set()
-            todo = deque([sha])
-            while todo:
-                s = todo.pop()
-                if s in seen or s not in self.commits:
+    def _ancestor_bits(self, sha: str) -> int:
+        """The commit and its ancestors (among the commits read) as a bit set over `self._order`. All sets
+        are built in one pass, parents before children: a PR's own commits are then one AND NOT."""
+        if self._bits is None:
+            index: dict[str, int] = {}
+            order: list[str] = []
+            for root in self.commits:  # iterative post-order DFS: every parent is numbered before its child
+                if root in index:
                     continue
-                seen.add(s)
-                todo.extend(self.commits[s].parents)
-            self._ancestors[sha] = frozenset(seen)
-        return self._ancestors[sha]
+                stack = [(root, iter(self.commits[root].parents))]
+                while stack:
+                    s, parents = stack[-1]
+                    p = next((p for p in parents if p in self.commits and p not in index), None)
+                    if p is not None:
+                        stack.append((p, iter(self.commits[p].parents)))
+                        continue
+                    stack.pop()
+                    if s not in index:
+                        index[s] = len(order)
+                        order.append(s)
+            bits: dict[str, int] = {}
+            for s in order:
+                b = 1 << index[s]
+                for p in self.commits[s].parents:
+                    if p in bits:
+                        b |= bits[p]
+                bits[s] = b
+            self._bits, self._order = bits, order
+        return self._bits.get(sha, 0)
+
+    def ancestors(self, sha: str) -> frozenset[str]:
+        return frozenset(self._shas(self._ancestor_bits(sha)))
+
+    def _shas(self, bits: int) -> list[str]:
+        out = []
+        while bits:
+            low = bits & -bits
+            out.append(self._order[low.bit_length() - 1])
+            bits ^= low
+        return out
 
     def pr_own_commits(self, pr: int) -> list[Commit]:
         """Commits on refs/pull/N/head that were not already on the default branch before the PR landed."""
@@ -119,14 +180,11 @@ class History:
             return []
         merge = self.pr_merge(pr)
         base = self.commits[merge.commit].parents[0] if merge else self.upstream.commit
-        on_branch = self.ancestors(base)
-        own = [self.commits[s] for s in self.ancestors(head) if s not in on_branch]
-        return sorted(own, key=lambda c: c.author_date)
+        own_bits = self._ancestor_bits(head) & ~self._ancestor_bits(base)
+        return sorted((self.commits[s] for s in self._shas(own_bits)), key=lambda c: c.author_date)
 
-    def first_added(self, prefix: str) -> dict[str, str]:
-        """path -> first commit (any branch reachable from the pinned commit) that added it, following renames."""
-        out = git(
-            self.upstream.git_dir,
+    def _first_added_args(self, prefix: str) -> tuple[str, ...]:
+        return (
             "log",
             "--reverse",
             "--diff-filter=AR",
@@ -137,6 +195,10 @@ class History:
             "--",
             prefix,
         )
+
+    def first_added(self, prefix: str) -> dict[str, str]:
+        """path -> first commit (any branch reachable from the pinned commit) that added it, following renames."""
+        out = self._jobs.result(*self._first_added_args(prefix))
         first: dict[str, str] = {}
         for block in out.split("\x1e"):
             lines = [ln for ln in block.splitlines() if ln.strip()]
@@ -176,11 +238,8 @@ class History:
         k = bisect.bisect_right(times, when_utc)
         return self.commits[shas[k - 1]] if k else None
 
-    def readme_versions(self, path: str = "README.md") -> list[Commit]:
-        """Every commit reachable from the pinned commit that changed `path` against any parent, oldest
-        first (merges included: a conflict resolution can change the file too)."""
-        out = git(
-            self.upstream.git_dir,
+    def _readme_versions_args(self, path: str = "README.md") -> tuple[str, ...]:
+        return (
             "log",
             "--full-history",
             "--reverse",
@@ -190,12 +249,15 @@ class History:
             "--",
             path,
         )
+
+    def readme_versions(self, path: str = "README.md") -> list[Commit]:
+        """Every commit reachable from the pinned commit that changed `path` against any parent, oldest
+        first (merges included: a conflict resolution can change the file too)."""
+        out = self._jobs.result(*self._readme_versions_args(path))
         return [self.commits[s] for s in out.split() if s in self.commits]
 
-    def first_parent_changes(self, *pathspec: str) -> list[tuple[Commit, list[str]]]:
-        """Default-branch commits (oldest first) with the files each changed against its first parent."""
-        out = git(
-            self.upstream.git_dir,
+    def _first_parent_changes_args(self, *pathspec: str) -> tuple[str, ...]:
+        return (
             "log",
             "--first-parent",
             "--diff-merges=first-parent",
@@ -206,6 +268,10 @@ class History:
             "--",
             *pathspec,
         )
+
+    def first_parent_changes(self, *pathspec: str) -> list[tuple[Commit, list[str]]]:
+        """Default-branch commits (oldest first) with the files each changed against its first parent."""
+        out = self._jobs.result(*self._first_parent_changes_args(*pathspec))
         result: list[tuple[Commit, list[str]]] = []
         for block in out.split("\x1e"):
             lines = [ln for ln in block.splitlines() if ln.strip()]

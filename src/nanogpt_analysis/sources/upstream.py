@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -198,13 +199,15 @@ class TreeEntry:
 
 
 _SHA = re.compile(r"[0-9a-f]{40}")
+_AT_COMMIT = re.compile(r"([0-9a-f]{40}):(.+)", re.S)  # `<full commit sha>:<path>`
 
 
 class ObjectReader:
     """Reads many objects through one `git cat-file --batch` process.
 
-    Objects named by their sha never change, so trees and blob texts read by sha are kept: one reader
-    shared by the steps of a refresh reads each blob (a script version, a 200 KB log) once.
+    An object named by its sha never changes, so blob texts are kept by sha (`<full commit sha>:<path>` is
+    resolved to the blob's sha through the cached trees first): one reader shared by the steps of a refresh
+    reads and decodes each blob (a script version, a 200 KB log) once, however each step names it.
     """
 
     def __init__(self, git_dir: Path):
@@ -263,8 +266,13 @@ class ObjectReader:
         return kind, data
 
     def text(self, spec: str) -> str | None:
-        """A blob's text (UTF-8, undecodable bytes replaced); None when absent or not a blob. By-sha reads
-        are cached (the same str object is returned, so its hash is computed once by sha-keyed caches)."""
+        """A blob's text (UTF-8, undecodable bytes replaced); None when absent or not a blob. Reads by sha or
+        by full commit sha and path are cached (the same str object comes back, so caches keyed by the text
+        hash it once)."""
+        at = _AT_COMMIT.fullmatch(spec)
+        if at is not None and all(part not in ("", ".", "..") for part in at.group(2).split("/")):
+            ent = self.entry(at.group(1), at.group(2))
+            return None if ent is None or ent.is_tree else self.text(ent.sha)
         cacheable = _SHA.fullmatch(spec) is not None
         if cacheable and spec in self._text_cache:
             return self._text_cache[spec]
@@ -319,3 +327,54 @@ class ObjectReader:
             else:
                 out.append((path, ent.sha))
         return out
+
+
+class GitJobs:
+    """git commands started together and read later: git computes (on the other core, or while waiting on
+    disk) while Python parses what came before. `result(*args)` gives what `git(git_dir, *args)` would;
+    `close()` kills whatever is still running (after an error or Ctrl-C no git is left behind)."""
+
+    def __init__(self, git_dir: Path):
+        self.git_dir = git_dir
+        self._jobs: dict[tuple[str, ...], tuple[subprocess.Popen, threading.Thread, list]] = {}
+
+    def start(self, *args: str) -> None:
+        if args in self._jobs:
+            return
+        try:
+            # the same decoding as git(): text mode (universal newlines), UTF-8 with replacement
+            proc = subprocess.Popen(
+                ["git", f"--git-dir={self.git_dir}", *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                env=git_env(),
+            )
+        except FileNotFoundError:
+            raise UserError(GIT_MISSING) from None
+        box: list = []
+        # a thread only drains the pipes (so git never blocks on a full pipe); it holds the GIL rarely
+        thread = threading.Thread(target=lambda: box.append(proc.communicate()), daemon=True)
+        thread.start()
+        self._jobs[args] = (proc, thread, box)
+
+    def result(self, *args: str, check: bool = True) -> str:
+        if args not in self._jobs:
+            return git(self.git_dir, *args, check=check)
+        proc, thread, box = self._jobs.pop(args)
+        thread.join()
+        out, err = box[0] if box else ("", "")
+        if check and proc.returncode != 0:
+            last = (err.strip().splitlines() or ["(no message)"])[-1]
+            raise GitError(f"git {' '.join(args[:3])} failed in {self.git_dir}: {last}")
+        return out
+
+    def close(self) -> None:
+        for proc, thread, _ in self._jobs.values():
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            thread.join(timeout=2)
+        self._jobs.clear()
