@@ -45,16 +45,18 @@ def diff_counts_batch(pairs: list[tuple[Files, Files]]) -> list[tuple[int, int]]
     jobs: dict[str, int] = {}
     with tempfile.TemporaryDirectory(prefix="nanogpt-diff-") as tmp:
         root = Path(tmp)
+        (root / "a").mkdir()
+        (root / "b").mkdir()
         for i, (old, new) in enumerate(pairs):
             for j, name in enumerate(dict.fromkeys([*old, *new])):
                 a, b = old.get(name, []), new.get(name, [])
                 if a == b:
                     continue
-                rel = f"{i}/{j}"
+                rel = f"{i}-{j}"  # flat: one folder per side
                 for side, lines in (("a", a), ("b", b)):
-                    p = root / side / rel
-                    p.parent.mkdir(parents=True, exist_ok=True)
-                    p.write_text("".join(ln + "\n" for ln in lines), encoding="utf-8", errors="surrogatepass")
+                    body = "\n".join(lines) + "\n" if lines else ""  # every line ends in a newline
+                    with open(root / side / rel, "w", encoding="utf-8", errors="surrogatepass") as f:
+                        f.write(body)
                 jobs[rel] = i
         if not jobs:
             return result

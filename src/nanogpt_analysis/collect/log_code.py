@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..sources.upstream import ObjectReader
-from .training_code import count_lines
 
 RULE = re.compile(r"^={80,}\s*$")
 DASHES = re.compile(r"^-{20,}\s*$")
@@ -78,19 +77,26 @@ def _extract(lines: list[str]) -> tuple[LogCode | None, str]:
     if end is None:
         return None, "no line of '=' ends the code section"
     code = LogCode()
-    name, part = "script", []
-    j = i
-    while j < end:
-        if j + 2 < end and DASHES.match(lines[j]) and FILE_HEADER.match(lines[j + 1]) and DASHES.match(lines[j + 2]):
-            code.files[name] = trim_blank_edges(part)
-            name = FILE_HEADER.match(lines[j + 1]).group(1)  # type: ignore[union-attr]
-            part = []
-            j += 3
-            continue
-        part.append(lines[j])
-        j += 1
-    code.files[name] = trim_blank_edges(part)
+    name, start = "script", i
+    for j in _headers(lines, i, end):
+        code.files[name] = trim_blank_edges(lines[start:j])
+        name = FILE_HEADER.match(lines[j + 1]).group(1)  # type: ignore[union-attr]
+        start = j + 3
+    code.files[name] = trim_blank_edges(lines[start:end])
     return code, ""
+
+
+def _headers(lines: list[str], i: int, end: int) -> list[int]:
+    """Indices j in [i, end) of the file headers (`----` / `# name.py` / `----`, all three before `end`),
+    read top down: a header's lines are not the start of another."""
+    out: list[int] = []
+    free = i  # the first line not taken by a header
+    # only a line starting with '-' can be a rule of dashes: the cheap test runs on every line
+    for j in [j for j in range(i, end - 2) if lines[j][:1] == "-"]:
+        if j >= free and DASHES.match(lines[j]) and FILE_HEADER.match(lines[j + 1]) and DASHES.match(lines[j + 2]):
+            out.append(j)
+            free = j + 3
+    return out
 
 
 def trim_blank_edges(lines: list[str]) -> list[str]:
@@ -118,7 +124,9 @@ def normalise_link(link: str) -> tuple[str | None, str]:
 
 
 def sloc_of(code: LogCode) -> int:
-    return sum(count_lines("\n".join(v)).sloc for v in code.files.values())
+    """count_lines(...).sloc of each part, counted on its lines directly (they came from splitlines, so
+    joining and splitting them again gives the same lines)."""
+    return sum(1 for v in code.files.values() for ln in v if ln.strip() and not ln.lstrip().startswith("#"))
 
 
 def basename_index(reader: ObjectReader, commit: str, folder: str) -> dict[str, list[tuple[str, str]]]:

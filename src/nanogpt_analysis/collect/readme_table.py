@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from ..errors import UserError
 
@@ -252,6 +253,22 @@ def parse_readme(text: str, lenient: bool = False, tracks: tuple[int, ...] = (1,
 LIST_ITEM = re.compile(
     r"^\s{0,3}(\d+)\.\s+\[?\s*(\d+(?:\.\d+)?\s*(?:seconds?|minutes?|hours?))\s*[*†]*\s*:", re.I | re.M
 )
+# LIST_ITEM searched in "\n" + text from the "\n" before each line: the same matches (a match never ends in
+# "\n"), found several times faster than with `^` (read over ~600 README versions per refresh)
+_LIST_ITEM_NL = re.compile("\n" + LIST_ITEM.pattern[1:], re.I | re.M)
+
+
+@lru_cache(maxsize=8192)
+def _listed_row(line: str) -> tuple[int, float] | None:
+    """(record number, time in s) of a table row, None when it does not parse; the same rows recur in
+    hundreds of README versions, so each distinct line is parsed once."""
+    cells = _cells(line)
+    if len(cells) < 2 or not cells[0].isdigit():
+        return None
+    try:
+        return int(cells[0]), round(parse_time(cells[1])[0], 6)
+    except ValueError:
+        return None
 
 
 def listed_records(text: str) -> set[tuple[int, int, float]]:
@@ -264,14 +281,10 @@ def listed_records(text: str) -> set[tuple[int, int, float]]:
         if span is None:
             continue
         for idx in range(*span):
-            cells = _cells(lines[idx])
-            if len(cells) < 2 or not cells[0].isdigit():
-                continue
-            try:
-                out.add((track, int(cells[0]), round(parse_time(cells[1])[0], 6)))
-            except ValueError:
-                continue
-    for m in LIST_ITEM.finditer(text):
+            listed = _listed_row(lines[idx])
+            if listed is not None:
+                out.add((track, *listed))
+    for m in _LIST_ITEM_NL.finditer("\n" + text):
         try:
             out.add((1, int(m.group(1)), round(parse_time(m.group(2))[0], 6)))
         except ValueError:
