@@ -21,6 +21,10 @@ def build_code_history(reader: ObjectReader, history: History, progress: bool = 
     rows: list[dict[str, Any]] = []
     last: dict[int, tuple[str, ...]] = {}
     changes = history.first_parent_changes(*CODE_PATHSPEC)
+    # the commits' root trees, then the training scripts' blobs, each in one pipelined pass
+    reader.load_trees([f"{c.sha}^{{tree}}" for c, _ in changes])
+    scripts = [(c.sha, find_script(reader, c.sha, t)) for c, _ in changes for t in (1, 2)]
+    reader.load_texts([e.sha for sha, s in scripts if s and (e := reader.entry(sha, s)) is not None])
     for commit, files in tqdm(changes, desc="history", disable=not progress, leave=False):
         changed = set(files)
         for track in (1, 2):

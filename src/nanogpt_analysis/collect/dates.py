@@ -34,8 +34,12 @@ def readme_listings(history: History, reader: ObjectReader, records: pd.DataFram
         wanted.setdefault((int(r.track), int(r.record)), []).append((int(r.row), float(r.time_s)))
     found: dict[tuple[int, int], tuple[float, Commit]] = {}
     by_blob: dict[str, set[tuple[int, int, float]]] = {}
-    for commit in history.readme_versions("README.md"):
-        entry = reader.entry(commit.sha, "README.md")
+    versions = history.readme_versions("README.md")
+    # every version's root tree, then every README blob, each in one pipelined pass
+    reader.load_trees([f"{c.sha}^{{tree}}" for c in versions])
+    entries = [reader.entry(c.sha, "README.md") for c in versions]
+    reader.load_texts([e.sha for e in entries if e is not None])
+    for commit, entry in zip(versions, entries, strict=True):
         if entry is None:
             continue
         if entry.sha not in by_blob:

@@ -9,8 +9,10 @@ pair (difflib took most of the refresh time on 2,000-line scripts). Counts are t
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 from ..errors import UserError
@@ -41,10 +43,35 @@ def compare(log_code: LogCode | None, repo: Files | None) -> str:
 
 def diff_counts_batch(pairs: list[tuple[Files, Files]]) -> list[tuple[int, int]]:
     """(lines added, lines removed) from old to new for each pair, with one `git diff` for all of them."""
-    result = [(0, 0)] * len(pairs)
-    jobs: dict[str, int] = {}
-    with tempfile.TemporaryDirectory(prefix="nanogpt-diff-") as tmp:
-        root = Path(tmp)
+    with DiffBatch(pairs) as batch:
+        return batch.counts()
+
+
+class DiffBatch:
+    """diff_counts_batch in two halves: the files are written and `git diff` starts at once; `counts()` waits
+    for it, so the caller can work meanwhile. Leaving the `with` block kills git and removes the files."""
+
+    def __init__(self, pairs: list[tuple[Files, Files]]):
+        self.n = len(pairs)
+        self.jobs: dict[str, int] = {}
+        self.proc: subprocess.Popen | None = None
+        self.root = Path(tempfile.mkdtemp(prefix="nanogpt-diff-"))
+        self._out: list[bytes] = []
+        self._drain: threading.Thread | None = None
+        try:
+            self._start(pairs)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> DiffBatch:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self, pairs: list[tuple[Files, Files]]) -> None:
+        root = self.root
         (root / "a").mkdir()
         (root / "b").mkdir()
         for i, (old, new) in enumerate(pairs):
@@ -57,22 +84,31 @@ def diff_counts_batch(pairs: list[tuple[Files, Files]]) -> list[tuple[int, int]]
                     body = "\n".join(lines) + "\n" if lines else ""  # every line ends in a newline
                     with open(root / side / rel, "w", encoding="utf-8", errors="surrogatepass") as f:
                         f.write(body)
-                jobs[rel] = i
-        if not jobs:
-            return result
+                self.jobs[rel] = i
+        if not self.jobs:
+            return
         cmd = ["git", "-c", "core.quotepath=off", "diff", "--no-index", "--numstat", "-z", "--text"]
         cmd += ["--no-renames", "--no-ext-diff", "--no-textconv", "--diff-algorithm=myers", "--", "a", "b"]
         try:
-            proc = subprocess.run(cmd, cwd=root, capture_output=True, env=git_env())
+            self.proc = subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=git_env())
         except FileNotFoundError:
             raise UserError("git is not installed or not on PATH: install git and run again.") from None
-        if proc.returncode not in (0, 1):
-            last = (proc.stderr.decode(errors="replace").strip().splitlines() or ["(no message)"])[-1]
+        proc = self.proc
+        self._drain = threading.Thread(target=lambda: self._out.extend(proc.communicate()), daemon=True)
+        self._drain.start()
+
+    def counts(self) -> list[tuple[int, int]]:
+        if self.proc is None or self._drain is None:
+            return [(0, 0)] * self.n
+        self._drain.join()
+        stdout, stderr = self._out if self._out else (b"", b"")
+        if self.proc.returncode not in (0, 1):
+            last = (stderr.decode(errors="replace").strip().splitlines() or ["(no message)"])[-1]
             raise UserError(f"git diff of training code failed: {last}")
-        counts = [[0, 0] for _ in pairs]
+        counts = [[0, 0] for _ in range(self.n)]
         # -z numstat: "added\tremoved\tpath\0", or, when the two paths differ (always here: a/… vs b/…),
         # "added\tremoved\t\0old path\0new path\0"
-        tokens = proc.stdout.decode("utf-8", errors="replace").split("\0")
+        tokens = stdout.decode("utf-8", errors="replace").split("\0")
         k = 0
         while k < len(tokens):
             f = tokens[k].split("\t")
@@ -83,9 +119,16 @@ def diff_counts_batch(pairs: list[tuple[Files, Files]]) -> list[tuple[int, int]]
             if not path and k + 1 < len(tokens):
                 path = tokens[k + 1]
                 k += 2
-            i = jobs.get(path.split("/", 1)[1] if "/" in path else path)
+            i = self.jobs.get(path.split("/", 1)[1] if "/" in path else path)
             if i is not None:
                 counts[i][0] += int(f[0])
                 counts[i][1] += int(f[1])
-        result = [(a, r) for a, r in counts]
-    return result
+        return [(a, r) for a, r in counts]
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self._drain is not None:
+            self._drain.join(timeout=2)
+        shutil.rmtree(self.root, ignore_errors=True)

@@ -22,8 +22,8 @@ from ..timeutil import days_between, utc_z
 from .code_commit import LIST_SEP, RecordCode, is_external, links_of, record_code_commit
 from .code_history import CODE_PATHSPEC, build_code_history
 from .dates import dates_row, fetch_pr_dates, readme_listings
-from .line_counts import Files, compare, diff_counts_batch, repo_files
-from .log_code import basename_index, read_log_code, sloc_of
+from .line_counts import DiffBatch, Files, compare, repo_files
+from .log_code import basename_index, first_log_blobs, read_log_code, sloc_of
 from .training_code import TRACK_SCRIPTS, find_script, training_code_at
 
 
@@ -95,6 +95,10 @@ def _build(
     added = history.first_added("records/")
     log_index = basename_index(reader, upstream.commit, "records")
     prev_files: dict[int, dict[str, Files | None]] = {}
+    reader.load_texts(
+        [sha for rec in records.itertuples() if not is_external(rec)
+         for sha in first_log_blobs(reader, upstream.commit, links_of(rec.log_links))]
+    )  # fmt: skip
     for rec in tqdm(records.itertuples(), total=len(records), desc="records", disable=not progress, leave=False):
         track = int(rec.track)
         listing = listings.get((track, int(rec.row)))
@@ -149,7 +153,9 @@ def _build(
             prev_files[track] = bases
         loc_rows.append(loc)
         date_rows.append(dates_row(history, rec, listing, pr_api, pr_threads, pr_threads_name))
-    diffs = diff_counts_batch(pairs)
+    with DiffBatch(pairs) as batch:  # git diffs the pairs while the code history is read
+        hist = build_code_history(reader, history, progress)
+        diffs = batch.counts()
     churn: dict[int, int] = {}
     for i, loc in enumerate(loc_rows):
         if i in pair_of_row:
@@ -159,7 +165,6 @@ def _build(
         if loc["loc_added"] is not None:
             churn[loc["track"]] = churn.get(loc["track"], 0) + loc["loc_added"] + loc["loc_removed"]
             loc["churn_cumulative"] = churn[loc["track"]]
-    hist = build_code_history(reader, history, progress)
     report = {
         "code_source_counts": dict(sorted(counts.items())),
         "pr_refs": len(history.pr_heads),

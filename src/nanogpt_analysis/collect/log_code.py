@@ -139,6 +139,21 @@ def basename_index(reader: ObjectReader, commit: str, folder: str) -> dict[str, 
     return index
 
 
+def first_log_blobs(reader: ObjectReader, commit: str, links: list[str]) -> list[str]:
+    """Blob shas that read_log_code will read first for these links (the file, or a folder's first log), so
+    that they can be fetched in one pipelined pass beforehand."""
+    out: list[str] = []
+    for link in links:
+        path, _ = normalise_link(link)
+        entry = reader.entry(commit, path) if path else None
+        if entry is not None and entry.is_tree:
+            logs = [s for p, s in reader.walk_blobs(entry.sha) if p.lower().endswith(LOG_SUFFIXES)]
+            out.extend(logs[:1])
+        elif entry is not None:
+            out.append(entry.sha)
+    return out
+
+
 def read_log_code(
     reader: ObjectReader, commit: str, links: list[str], index: dict[str, list[tuple[str, str]]] | None = None
 ) -> tuple[str, LogCode | None, str]:

@@ -251,9 +251,12 @@ class ObjectReader:
         if "\n" in spec:
             raise ValueError(f"object name with a newline: {spec!r}")
         stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
-        stdout: IO[bytes] = self._proc.stdout  # type: ignore[assignment]
         stdin.write(spec.encode() + b"\n")
         stdin.flush()
+        return self._response()
+
+    def _response(self) -> tuple[str, bytes] | None:
+        stdout: IO[bytes] = self._proc.stdout  # type: ignore[assignment]
         line = stdout.readline()
         if not line:
             raise UserError("git cat-file ended unexpectedly while reading the upstream clone; run again.")
@@ -264,6 +267,45 @@ class ObjectReader:
         data = stdout.read(int(size))
         stdout.read(1)  # the newline after the content
         return kind, data
+
+    def _read_many(self, specs: list[str]) -> list[tuple[str, bytes] | None]:
+        """read() of each name, pipelined: a thread writes every request while this one reads the answers,
+        so git looks objects up back to back instead of waiting for each round trip."""
+        if any("\n" in s for s in specs):
+            raise ValueError("object name with a newline")
+        stdin: IO[bytes] = self._proc.stdin  # type: ignore[assignment]
+        request = "".join(s + "\n" for s in specs).encode()
+
+        def feed() -> None:
+            try:
+                stdin.write(request)
+                stdin.flush()
+            except (OSError, ValueError):
+                pass  # the reader was closed (Ctrl-C, error): the answers are not wanted any more
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        out = [self._response() for _ in specs]
+        feeder.join()
+        return out
+
+    def load_trees(self, specs: list[str]) -> None:
+        """Read the trees named (e.g. `<commit>^{tree}` of many commits) into the cache in one pipelined pass."""
+        todo = list(dict.fromkeys(s for s in specs if s not in self._tree_cache))
+        for spec, obj in zip(todo, self._read_many(todo), strict=True):
+            self._tree_cache[spec] = _parse_tree(obj[1]) if obj is not None and obj[0] == "tree" else None
+
+    def load_texts(self, shas: list[str]) -> None:
+        """Read the blobs named by sha into the text cache in one pipelined pass."""
+        todo = list(dict.fromkeys(s for s in shas if _SHA.fullmatch(s) and s not in self._text_cache))
+        for sha, obj in zip(todo, self._read_many(todo), strict=True):
+            self._text_cache[sha] = self._decode(obj)
+
+    def _decode(self, obj: tuple[str, bytes] | None) -> str | None:
+        if obj is None or obj[0] != "blob":
+            return None
+        self.bytes_read += len(obj[1])
+        return obj[1].decode("utf-8", errors="replace")
 
     def text(self, spec: str) -> str | None:
         """A blob's text (UTF-8, undecodable bytes replaced); None when absent or not a blob. Reads by sha or
@@ -276,11 +318,7 @@ class ObjectReader:
         cacheable = _SHA.fullmatch(spec) is not None
         if cacheable and spec in self._text_cache:
             return self._text_cache[spec]
-        obj = self.read(spec)
-        text = None
-        if obj is not None and obj[0] == "blob":
-            self.bytes_read += len(obj[1])
-            text = obj[1].decode("utf-8", errors="replace")
+        text = self._decode(self.read(spec))
         if cacheable:
             self._text_cache[spec] = text
         return text
@@ -290,17 +328,7 @@ class ObjectReader:
         if spec in self._tree_cache:
             return self._tree_cache[spec]
         obj = self.read(spec)
-        entries: dict[str, TreeEntry] | None = None
-        if obj is not None and obj[0] == "tree":
-            entries = {}
-            data, i = obj[1], 0
-            while i < len(data):
-                sp = data.index(b" ", i)
-                nul = data.index(b"\0", sp)
-                mode = data[i:sp].decode()
-                name = data[sp + 1 : nul].decode("utf-8", errors="replace")
-                entries[name] = TreeEntry(mode, data[nul + 1 : nul + 21].hex())
-                i = nul + 21
+        entries = _parse_tree(obj[1]) if obj is not None and obj[0] == "tree" else None
         self._tree_cache[spec] = entries
         return entries
 
@@ -327,6 +355,20 @@ class ObjectReader:
             else:
                 out.append((path, ent.sha))
         return out
+
+
+def _parse_tree(data: bytes) -> dict[str, TreeEntry]:
+    """Entries of a raw tree object (`<mode> <name>\\0<20-byte sha>` repeated)."""
+    entries: dict[str, TreeEntry] = {}
+    i = 0
+    while i < len(data):
+        sp = data.index(b" ", i)
+        nul = data.index(b"\0", sp)
+        mode = data[i:sp].decode()
+        name = data[sp + 1 : nul].decode("utf-8", errors="replace")
+        entries[name] = TreeEntry(mode, data[nul + 1 : nul + 21].hex())
+        i = nul + 21
+    return entries
 
 
 class GitJobs:
