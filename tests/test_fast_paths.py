@@ -162,3 +162,18 @@ def test_diff_batch_counts_lines_and_cleans_up() -> None:
         assert batch.counts() == [(2, 1), (0, 2), (0, 0)]
     assert not Path(root).exists()
     assert diff_counts_batch([]) == []
+
+
+def test_prefetched_blobs_are_the_blobs_and_close_does_not_wait_for_them(make_repo) -> None:
+    r = make_repo()
+    files = {f"f{i}.txt": f"{i}\n" * (2000 + i) for i in range(40)}
+    c = r.commit(files, "many", "2024-06-01T00:00:00Z")
+    with ObjectReader(r.path / ".git") as reader:
+        shas = [reader.entry(c, name).sha for name in files]  # type: ignore[union-attr]
+        reader.prefetch([*shas, "2" * 40])  # an absent object too
+        assert [reader.text(s) for s in shas] == list(files.values())
+        assert reader.text("2" * 40) is None and not reader._pending
+    with ObjectReader(r.path / ".git") as reader:  # closed while the prefetch may still run: no hang, no orphan
+        reader.prefetch([reader.entry(c, name).sha for name in files])  # type: ignore[union-attr]
+        procs = [reader._proc] + [h._proc for h, _ in reader._helpers]
+    assert len(procs) == 2 and all(p.poll() is not None for p in procs)

@@ -17,14 +17,20 @@ from .training_code import find_script, training_code_at
 CODE_PATHSPEC = (":(glob)*.py", ":(glob)*/*.py")  # Python files at the top level and one folder down
 
 
+def script_blobs(reader: ObjectReader, history: History) -> list[str]:
+    """Blob shas of the training scripts at every commit build_code_history reads, in its order (the commits'
+    root trees are read in one pipelined pass)."""
+    changes = history.first_parent_changes(*CODE_PATHSPEC)
+    reader.load_trees([f"{c.sha}^{{tree}}" for c, _ in changes])
+    scripts = [(c.sha, find_script(reader, c.sha, t)) for c, _ in changes for t in (1, 2)]
+    return [e.sha for sha, s in scripts if s and (e := reader.entry(sha, s)) is not None]
+
+
 def build_code_history(reader: ObjectReader, history: History, progress: bool = True) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     last: dict[int, tuple[str, ...]] = {}
     changes = history.first_parent_changes(*CODE_PATHSPEC)
-    # the commits' root trees, then the training scripts' blobs, each in one pipelined pass
-    reader.load_trees([f"{c.sha}^{{tree}}" for c, _ in changes])
-    scripts = [(c.sha, find_script(reader, c.sha, t)) for c, _ in changes for t in (1, 2)]
-    reader.load_texts([e.sha for sha, s in scripts if s and (e := reader.entry(sha, s)) is not None])
+    reader.load_texts(script_blobs(reader, history))  # no-op for blobs prefetched already
     for commit, files in tqdm(changes, desc="history", disable=not progress, leave=False):
         changed = set(files)
         for track in (1, 2):

@@ -19,7 +19,7 @@ import pandas as pd
 from ..sources.git_history import Commit, History
 from ..sources.github_api import GitHubClient
 from ..sources.pr_threads import PR_THREADS_FILE, PrOpened
-from ..sources.upstream import ObjectReader
+from ..sources.upstream import ObjectReader, TreeEntry
 from ..timeutil import utc_z
 from .code_commit import prs_of, text
 from .readme_table import listed_records
@@ -35,10 +35,8 @@ def readme_listings(history: History, reader: ObjectReader, records: pd.DataFram
     found: dict[tuple[int, int], tuple[float, Commit]] = {}
     by_blob: dict[str, set[tuple[int, int, float]]] = {}
     versions = history.readme_versions("README.md")
-    # every version's root tree, then every README blob, each in one pipelined pass
-    reader.load_trees([f"{c.sha}^{{tree}}" for c in versions])
-    entries = [reader.entry(c.sha, "README.md") for c in versions]
-    reader.load_texts([e.sha for e in entries if e is not None])
+    entries = _readme_entries(history, reader)
+    reader.load_texts([e.sha for e in entries if e is not None])  # no-op for blobs prefetched already
     for commit, entry in zip(versions, entries, strict=True):
         if entry is None:
             continue
@@ -55,6 +53,17 @@ def readme_listings(history: History, reader: ObjectReader, records: pd.DataFram
                 if abs(time_s - want_time) < 0.1 and (key not in found or t < found[key][0]):
                     found[key] = (t, commit)
     return {k: v[1] for k, v in found.items()}
+
+
+def _readme_entries(history: History, reader: ObjectReader) -> list[TreeEntry | None]:
+    versions = history.readme_versions("README.md")
+    reader.load_trees([f"{c.sha}^{{tree}}" for c in versions])  # every version's root tree in one pass
+    return [reader.entry(c.sha, "README.md") for c in versions]
+
+
+def readme_blobs(history: History, reader: ObjectReader) -> list[str]:
+    """Blob shas readme_listings reads, in its order (for a prefetch)."""
+    return [e.sha for e in _readme_entries(history, reader) if e is not None]
 
 
 def fetch_pr_dates(client: GitHubClient) -> dict[int, dict[str, str]]:

@@ -20,8 +20,8 @@ from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
 from ..timeutil import days_between, utc_z
 from .code_commit import LIST_SEP, RecordCode, is_external, links_of, record_code_commit
-from .code_history import CODE_PATHSPEC, build_code_history
-from .dates import dates_row, fetch_pr_dates, readme_listings
+from .code_history import CODE_PATHSPEC, build_code_history, script_blobs
+from .dates import dates_row, fetch_pr_dates, readme_blobs, readme_listings
 from .line_counts import DiffBatch, Files, compare, repo_files
 from .log_code import basename_index, first_log_blobs, read_log_code, sloc_of
 from .training_code import TRACK_SCRIPTS, find_script, training_code_at
@@ -91,14 +91,19 @@ def _build(
     counts: dict[str, int] = {}
     pairs: list[tuple[Files, Files]] = []
     pair_of_row: dict[int, tuple[int, str]] = {}  # loc_rows index -> (pairs index, basis)
+    # the blobs read below (README versions, record logs, history scripts), fetched in that order by a
+    # background reader: git decompresses them while Python parses the ones before
+    log_shas = [
+        sha
+        for rec in records.itertuples()
+        if not is_external(rec)
+        for sha in first_log_blobs(reader, upstream.commit, links_of(rec.log_links))
+    ]
+    reader.prefetch(readme_blobs(history, reader) + log_shas + script_blobs(reader, history))
     listings = readme_listings(history, reader, records)
     added = history.first_added("records/")
     log_index = basename_index(reader, upstream.commit, "records")
     prev_files: dict[int, dict[str, Files | None]] = {}
-    reader.load_texts(
-        [sha for rec in records.itertuples() if not is_external(rec)
-         for sha in first_log_blobs(reader, upstream.commit, links_of(rec.log_links))]
-    )  # fmt: skip
     for rec in tqdm(records.itertuples(), total=len(records), desc="records", disable=not progress, leave=False):
         track = int(rec.track)
         listing = listings.get((track, int(rec.row)))

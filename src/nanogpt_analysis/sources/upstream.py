@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -208,9 +209,12 @@ class ObjectReader:
     An object named by its sha never changes, so blob texts are kept by sha (`<full commit sha>:<path>` is
     resolved to the blob's sha through the cached trees first): one reader shared by the steps of a refresh
     reads and decodes each blob (a script version, a 200 KB log) once, however each step names it.
+    `prefetch` reads blobs a step will need in a background thread (its own cat-file process), so git
+    decompresses them while Python parses; `text` waits for a blob that is still on its way.
     """
 
     def __init__(self, git_dir: Path):
+        self.git_dir = git_dir
         try:
             self._proc = subprocess.Popen(
                 ["git", f"--git-dir={git_dir}", "cat-file", "--batch"],
@@ -223,6 +227,10 @@ class ObjectReader:
         self._tree_cache: dict[str, dict[str, TreeEntry] | None] = {}
         self._text_cache: dict[str, str | None] = {}
         self.bytes_read = 0  # blob bytes read from git (each sha once)
+        self._pending: set[str] = set()  # shas a prefetch thread will put in the cache
+        self._cond = threading.Condition()
+        self._helpers: list[tuple[ObjectReader, threading.Thread]] = []
+        self._feeder: threading.Thread | None = None
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -232,8 +240,16 @@ class ObjectReader:
 
     def close(self) -> None:
         """End the reader without ever blocking: after a Ctrl-C git may be stuck writing a blob nobody reads,
-        so both pipes are closed (git then gets EPIPE) and it is killed if it has not exited within 2 s."""
+        so both pipes are closed (git then gets EPIPE) and it is killed if it has not exited within 2 s.
+        While another thread still uses a pipe (a prefetch, a pipelined write) git is killed first: closing a
+        pipe waits for the thread's read or write, which ends only when git does."""
+        for helper, thread in self._helpers:
+            helper.close()
+            thread.join(timeout=2)
+        self._helpers.clear()
         proc = self._proc
+        if self._feeder is not None and self._feeder.is_alive() and proc.poll() is None:
+            proc.kill()
         for pipe in (proc.stdin, proc.stdout):
             try:
                 if pipe is not None:
@@ -269,6 +285,9 @@ class ObjectReader:
         return kind, data
 
     def _read_many(self, specs: list[str]) -> list[tuple[str, bytes] | None]:
+        return list(self._iter_many(specs))
+
+    def _iter_many(self, specs: list[str]) -> Iterator[tuple[str, bytes] | None]:
         """read() of each name, pipelined: a thread writes every request while this one reads the answers,
         so git looks objects up back to back instead of waiting for each round trip."""
         if any("\n" in s for s in specs):
@@ -284,10 +303,44 @@ class ObjectReader:
                 pass  # the reader was closed (Ctrl-C, error): the answers are not wanted any more
 
         feeder = threading.Thread(target=feed, daemon=True)
+        self._feeder = feeder
         feeder.start()
-        out = [self._response() for _ in specs]
+        for _ in specs:
+            yield self._response()
         feeder.join()
-        return out
+
+    def prefetch(self, shas: list[str]) -> None:
+        """Start reading these blobs into the text cache in the background, in this order."""
+        with self._cond:
+            todo = [
+                s
+                for s in dict.fromkeys(shas)
+                if _SHA.fullmatch(s) and s not in self._text_cache and s not in self._pending
+            ]
+            self._pending.update(todo)
+        if not todo:
+            return
+        helper = ObjectReader(self.git_dir)
+
+        def run() -> None:
+            try:
+                for sha, obj in zip(todo, helper._iter_many(todo), strict=False):
+                    text = helper._decode(obj)
+                    with self._cond:
+                        self._text_cache[sha] = text
+                        self.bytes_read += len(obj[1]) if text is not None and obj is not None else 0
+                        self._pending.discard(sha)
+                        self._cond.notify_all()
+            except Exception:  # noqa: BLE001 - a failed prefetch only means the blobs are read on demand
+                pass
+            finally:
+                with self._cond:
+                    self._pending.difference_update(todo)
+                    self._cond.notify_all()
+
+        thread = threading.Thread(target=run, daemon=True)
+        self._helpers.append((helper, thread))
+        thread.start()
 
     def load_trees(self, specs: list[str]) -> None:
         """Read the trees named (e.g. `<commit>^{tree}` of many commits) into the cache in one pipelined pass."""
@@ -297,14 +350,17 @@ class ObjectReader:
 
     def load_texts(self, shas: list[str]) -> None:
         """Read the blobs named by sha into the text cache in one pipelined pass."""
-        todo = list(dict.fromkeys(s for s in shas if _SHA.fullmatch(s) and s not in self._text_cache))
+        todo = list(
+            dict.fromkeys(s for s in shas if _SHA.fullmatch(s) and s not in self._text_cache and s not in self._pending)
+        )
         for sha, obj in zip(todo, self._read_many(todo), strict=True):
             self._text_cache[sha] = self._decode(obj)
 
     def _decode(self, obj: tuple[str, bytes] | None) -> str | None:
         if obj is None or obj[0] != "blob":
             return None
-        self.bytes_read += len(obj[1])
+        with self._cond:  # a prefetch thread adds to the count too
+            self.bytes_read += len(obj[1])
         return obj[1].decode("utf-8", errors="replace")
 
     def text(self, spec: str) -> str | None:
@@ -316,6 +372,9 @@ class ObjectReader:
             ent = self.entry(at.group(1), at.group(2))
             return None if ent is None or ent.is_tree else self.text(ent.sha)
         cacheable = _SHA.fullmatch(spec) is not None
+        if cacheable and spec in self._pending:
+            with self._cond:
+                self._cond.wait_for(lambda: spec not in self._pending)
         if cacheable and spec in self._text_cache:
             return self._text_cache[spec]
         text = self._decode(self.read(spec))
