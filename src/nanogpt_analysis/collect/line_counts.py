@@ -9,6 +9,7 @@ pair (difflib took most of the refresh time on 2,000-line scripts). Counts are t
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -55,7 +56,9 @@ class DiffBatch:
         self.n = len(pairs)
         self.jobs: dict[str, int] = {}
         self.proc: subprocess.Popen | None = None
-        self.root = Path(tempfile.mkdtemp(prefix="nanogpt-diff-"))
+        # in memory (tmpfs) where the system has one: the files live for a second
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+        self.root = Path(tempfile.mkdtemp(prefix="nanogpt-diff-", dir=shm))
         self._out: list[bytes] = []
         self._drain: threading.Thread | None = None
         try:
@@ -74,6 +77,9 @@ class DiffBatch:
         root = self.root
         (root / "a").mkdir()
         (root / "b").mkdir()
+        # a record's files are the next pair's old files: written once, then hard-linked (the list is kept
+        # in the dict so that its id cannot be reused by another list)
+        written: dict[int, tuple[list[str], Path]] = {}
         for i, (old, new) in enumerate(pairs):
             for j, name in enumerate(dict.fromkeys([*old, *new])):
                 a, b = old.get(name, []), new.get(name, [])
@@ -81,9 +87,17 @@ class DiffBatch:
                     continue
                 rel = f"{i}-{j}"  # flat: one folder per side
                 for side, lines in (("a", a), ("b", b)):
+                    path = root / side / rel
+                    if id(lines) in written:
+                        try:
+                            os.link(written[id(lines)][1], path)
+                            continue
+                        except OSError:
+                            pass  # a file system without hard links: write it again
                     body = "\n".join(lines) + "\n" if lines else ""  # every line ends in a newline
-                    with open(root / side / rel, "w", encoding="utf-8", errors="surrogatepass") as f:
+                    with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:
                         f.write(body)
+                    written[id(lines)] = (lines, path)
                 self.jobs[rel] = i
         if not self.jobs:
             return
