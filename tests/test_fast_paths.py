@@ -162,6 +162,10 @@ def test_diff_batch_counts_lines_and_cleans_up() -> None:
         assert batch.counts() == [(2, 1), (0, 2), (0, 0)]
     assert not Path(root).exists()
     assert diff_counts_batch([]) == []
+    # one record's files are the new side of a pair and the old side of the next (written once, linked)
+    mid = {"script": ["a", "b"], "k.py": ["1"]}
+    first, last = {"script": ["a"]}, {"script": ["b", "c"], "k.py": ["1", "2"]}
+    assert diff_counts_batch([(first, mid), (mid, last)]) == [(2, 0), (2, 1)]
 
 
 def test_prefetched_blobs_are_the_blobs_and_close_does_not_wait_for_them(make_repo) -> None:
