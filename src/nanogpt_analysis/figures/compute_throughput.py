@@ -14,8 +14,8 @@ PEAK = GPUS * H100_BF16_DENSE_PEAK
 @figure(
     "compute_throughput.png",
     caption="Effective throughput of each record run: training FLOPs / record time, 6·N·D (filled) and with "
-    "the attention term of a fixed 1024-token window (flops_attn, open), in PFLOP/s; right axis: model FLOP "
-    f"utilisation against {GPUS} x H100 SXM dense BF16 ({H100_BF16_DENSE_PEAK / 1e12:.1f} TFLOP/s each). The "
+    "the attention term of a fixed 1024-token window (flops_attn, open), in PFLOP/s; dotted lines: model FLOP "
+    f"utilisation (MFU) against {GPUS} x H100 SXM dense BF16 ({H100_BF16_DENSE_PEAK / 1e12:.1f} TFLOP/s each). The "
     "record time includes everything the timer covers (compilation excluded by the rules, validation "
     "included), so this is a lower bound of the step throughput.",
     alt="Scatter over date of FLOPs per second for tracks 1 and 2, around 2 to 3.5 PFLOP/s, i.e. 25 to 45 % "
