@@ -36,7 +36,7 @@ def draw(snap: Snapshot):
         ax.plot(ok["when"], ok["throughput_flops_per_s"] / 1e15, "o-", ms=3.5, lw=0.8, color=colour,
                 label=f"track {track.id}: 6·N·D / time")  # fmt: skip
         manifest[f"{track.id}.flops_6nd"] = len(ok)
-        manifest[f"{track.id}.latest_mfu"] = round(float(ok["mfu"].iloc[-1]), 6)
+        manifest[f"{track.id}.latest_mfu"] = float(f"{ok['mfu'].iloc[-1]:.6g}")
         if attn is not None and "flops_attn" in attn:
             a = ok.merge(attn[["track", "row", "flops_attn"]], on=["track", "row"], how="left")
             a = a[a["flops_attn"].notna()]

@@ -3,6 +3,7 @@ there is produced by code. Hand-written text outside the markers is left alone."
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -440,7 +441,7 @@ def compute_block(snap: Snapshot) -> str:
         if rec not in t1.index:
             continue
         r = t1.loc[rec]
-        tok = "—" if r["train_tokens"] != r["train_tokens"] else f"{int(r['train_tokens']):,}"
+        tok = "—" if _num(r["train_tokens"]) is None else f"{int(r['train_tokens']):,}"
         lines.append(
             f"| {rec} | {_int(r['steps'])} | {tok} | {_f(_num(r['flops_6nd']), '.3e')} | "
             f"{_f(_num(r['flops_attn']), '.3e')} | {r['confidence'] or 'empty'} |"
@@ -484,7 +485,12 @@ def compute_block(snap: Snapshot) -> str:
 
 
 def _num(v: Any) -> float | None:
-    return None if v is None or v != v else float(v)
+    """A float, or None for an empty cell (None, NaN or pandas' NA)."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
 
 
 BLOCKS["compute"] = compute_block
