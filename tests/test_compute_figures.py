@@ -88,6 +88,9 @@ def test_decomposition_periods_multiply_to_the_total(root: Path):
     assert latest["token"] * latest["param"] * latest["non_flop"] == pytest.approx(latest["wallclock"])
     assert m["totals"]["1→4"]["wallclock"] == pytest.approx(3.0)
     assert m["totals"]["1→4 Gundlach"] == {"token": 5.2, "non_flop": 0.88, "wallclock": 4.6}
+    # track 2: record 1 alone in 2024 Q2 is no period; 2025 Q1 holds records 2 and 3
+    _, m2 = render(Snapshot(root), "compute_decomposition_medium.png")
+    assert m2["periods"] == 1 and m2["period_wallclock"] == pytest.approx([20000 / 1700])
     snap = Snapshot(root)
     g = snap.table("compute_factors.csv", text_columns=("date", "confidence"))
     g = g[g["track"] == 1].assign(when=lambda d: pd.to_datetime(d["date"]))

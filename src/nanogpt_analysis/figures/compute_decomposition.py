@@ -19,12 +19,14 @@ PARTS = (("token", "fewer tokens", "train_tokens"), ("param", "fewer FLOP parame
 def periods(g: Any) -> list[dict[str, Any]]:
     """Factors over each calendar quarter that has records: the cumulative factors at its last record over
     those at the previous quarter's last record (record 1 for the first), so the quarters multiply to the
-    total. Rows without FLOPs are skipped."""
+    total. Rows without FLOPs are skipped, and so is a first quarter that holds only the first record."""
     ok = g[g["flop_factor_cum"].notna()]
     out: list[dict[str, Any]] = []
     prev = {p: 1.0 for p, _, _ in PARTS} | {"wallclock": 1.0}
     for q, rows in ok.groupby(ok["when"].dt.to_period("Q"), sort=True):
         last = rows.iloc[-1]
+        if len(out) == 0 and len(rows) == 1 and last["record"] == ok.iloc[0]["record"]:
+            continue  # a quarter that holds only the first record has nothing to decompose
         cum = _cum(last)
         out.append({"label": f"{q.year} Q{q.quarter}", "records": len(rows), "last_record": int(last["record"]),
                     **{k: cum[k] / prev[k] for k in cum}})  # fmt: skip
@@ -102,7 +104,8 @@ def draw_decomposition(snap: Snapshot, track: Track):
         a.grid(alpha=0.3, axis="y")
     ax.set_ylabel("factor (log scale; > ×1 = less time / tokens / parameters)")
     handles = [Patch(color=COLOURS[c], label=lab) for _, lab, c in PARTS]
-    handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="//", label="Gundlach: FLOPs, not split"))
+    if any("Gundlach" in n for n, _ in totals):
+        handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="//", label="Gundlach: FLOPs, not split"))
     ax.scatter([], [], marker="D", color="k", label="wall-clock factor (product of the segments)")
     ax.legend(handles=[*handles, *ax.get_legend_handles_labels()[0]], fontsize=7.5, loc="upper right")
     fig.subplots_adjust(wspace=0.25)
