@@ -7,7 +7,15 @@ import pandas as pd
 import pytest
 
 from nanogpt_analysis.collect.compute import build_compute
-from nanogpt_analysis.collect.compute_log import Script, batch_plan, model_shape, module_env, parse_output, split_log
+from nanogpt_analysis.collect.compute_log import (
+    Script,
+    batch_plan,
+    model_shape,
+    module_env,
+    parse_launch,
+    parse_output,
+    split_log,
+)
 from nanogpt_analysis.sources.upstream import ObjectReader, open_upstream
 
 from .conftest import readme
@@ -242,3 +250,146 @@ def test_build_compute_on_a_throwaway_repo(make_repo):
     assert "does not exist" in b["compute_reason"]
     # row 2 falls back to the code at the last script commit on/before its README date
     assert b["steps_confidence"] == "derived" and b["steps"] == 10
+
+
+# argparse era (track 1 records 2 and 3): the set-up sits in the __main__ block, the values in run.sh
+ARGPARSE = """import os
+from dataclasses import dataclass
+
+class MLP(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=False)
+
+class Block(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.attn = CausalSelfAttention(config)
+        self.mlp = MLP(config)
+
+@dataclass
+class GPTConfig:
+    vocab_size: int = 50257
+    n_layer: int = 12
+    n_head: int = 12
+    n_embd: int = 768
+
+class GPT(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.transformer = nn.ModuleDict(dict(
+            wte = nn.Embedding(config.vocab_size, config.n_embd),
+            h = nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+        ))
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+
+class DistributedDataLoader:
+    def __init__(self, filename_pattern, B, T, process_rank, num_processes):
+        self.B = B
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=str, default="d12", help="d12|d24")
+    parser.add_argument("--batch_size", type=int, default=4, help="batch size")
+    parser.add_argument("--accumulation", type=int, default=1)
+    parser.add_argument("--sequence_length", type=int, default=64)
+    parser.add_argument("--num_iterations", type=int, default=10, help="number of iterations to run")
+    parser.add_argument("--learning_rate", type=float, default=1e-4)
+    args = parser.parse_args()
+    B, T = args.batch_size, args.sequence_length
+    ddp_world_size = int(os.environ['WORLD_SIZE'])
+    train_loader = DistributedDataLoader(args.input_bin, B, T, ddp_rank, ddp_world_size)
+    num_vocab = 50257
+    model_config = {
+        "d12": GPTConfig(vocab_size=num_vocab, n_layer=2, n_head=2, n_embd=8),
+        "d24": GPTConfig(vocab_size=num_vocab, n_layer=24, n_head=16, n_embd=1024),
+    }[args.model]
+    model = GPT(model_config)
+    for step in range(args.num_iterations + 1):
+        for _ in range(args.accumulation):
+            pass
+"""
+
+RUN_SH = """# launch
+torchrun --standalone --nproc_per_node=4 train_gpt2.py \\
+    --input_bin "data/fineweb10B/fineweb_train_*.bin" \\
+    --model d12 \\
+    --batch_size 16 --accumulation=3 \\
+    --sequence_length 32 \\
+    --num_iterations 700 \\
+    --learning_rate 0.0018
+"""
+
+
+def argparse_counts(script: str, run_sh: str):
+    sc = Script.from_text(script)
+    launch = parse_launch(run_sh, "train_gpt2.py")
+    env, failed = module_env(sc, launch.nproc or 8, launch)
+    return launch, env, batch_plan(sc, env), model_shape(sc, env)
+
+
+def test_run_sh_rule_steps_tokens_params():
+    launch, env, plan, sh = argparse_counts(ARGPARSE, RUN_SH)
+    assert (launch.nproc, launch.line) == (4, 2)
+    assert launch.args["batch_size"] == "16" and launch.args["accumulation"] == "3"
+    assert env["args"]["learning_rate"] == 0.0018 and env["args"]["model"] == "d12"
+    # 16 sequences x 32 tokens x 4 GPUs x 3 accumulation micro-steps = 6144 tokens a step, 700 steps
+    assert plan.code_steps == 700 and plan.fixed == 6144 and plan.seq_len == 32
+    assert plan.tokens(700) == (700 * 6144, 6144, 6144)
+    assert "args.accumulation" in plan.rule
+    # d12 row of the table: 2 layers, d = 8, MLP 32, tied head, vocab 50257 unpadded
+    blocks = 2 * (4 * 8 * 8 + 2 * 8 * 32)  # 1536
+    assert (sh.n_layers, sh.model_dim, sh.num_heads, sh.mlp_dim, sh.head_tying) == (2, 8, 2, 32, "tied")
+    assert sh.params_flops == blocks + 8 * 50257 and sh.params_total == 50257 * 8 + blocks
+    assert sh.vocab_padded == 50257 and sh.params_padding == 0
+
+
+def test_run_sh_defaults_and_other_table_key():
+    """Arguments run.sh leaves out keep their argparse default; the key picks its own GPTConfig row."""
+    run_sh = "torchrun --nproc_per_node 8 train_gpt2.py --model d24 --batch_size 2 --sequence_length 16\n"
+    launch, env, plan, sh = argparse_counts(ARGPARSE, run_sh)
+    assert launch.nproc == 8 and plan.code_steps == 10  # --num_iterations default
+    assert plan.fixed == 2 * 16 * 8 * 1  # --accumulation default 1
+    assert (sh.n_layers, sh.model_dim, sh.num_heads) == (24, 1024, 16)
+
+
+def test_run_sh_unknown_table_key_is_empty_with_reason():
+    _, _, _, sh = argparse_counts(ARGPARSE, "torchrun --nproc_per_node=8 train_gpt2.py --model d36\n")
+    assert sh.params_flops is None and "'d36'" in sh.reason
+
+
+def test_parse_launch_without_the_script():
+    launch = parse_launch("python other.py --x 1\n", "train_gpt2.py")
+    assert launch.line is None and "no command" in launch.reason
+
+
+def test_build_compute_reads_run_sh_at_the_code_commit(make_repo):
+    """A row without a log whose code is an argparse script: steps, tokens and parameters from the script
+    and run.sh at the loc step's commit (`derived`); without run.sh the cells stay empty with the reason."""
+    r = make_repo()
+    c1 = r.commit(
+        {"train_gpt2.py": ARGPARSE, "run.sh": RUN_SH, "README.md": readme([])}, "a", "2024-06-01T00:00:00+00:00"
+    )
+    c2 = r.commit({"run.sh": None}, "b", "2024-06-02T00:00:00+00:00")
+    up = open_upstream(r.path, None)
+    records = pd.DataFrame(
+        [
+            dict(track=1, row=1, record=3, is_retiming=False, description="x", log_links="", date="2024-06-01"),
+            dict(track=1, row=2, record=4, is_retiming=False, description="y", log_links="", date="2024-06-02"),
+        ]
+    )
+    loc = pd.DataFrame(
+        [
+            dict(track=1, row=1, log_path="", code_commit=c1, code_source="default_branch_at_date", log_reason=""),
+            dict(track=1, row=2, log_path="", code_commit=c2, code_source="default_branch_at_date", log_reason=""),
+        ]
+    )
+    with ObjectReader(up.git_dir) as reader:
+        df, _ = build_compute(up, records, loc, reader)
+    a, b = df.iloc[0], df.iloc[1]
+    assert (a["confidence"], a["steps"], a["train_tokens"], a["world_size"]) == ("derived", 700, 700 * 6144, 4)
+    assert a["flops_6nd"] == 6.0 * (1536 + 8 * 50257) * 700 * 6144
+    assert "run.sh:2" in a["steps_source"] and c1[:10] in a["params_source"]
+    assert b["confidence"] == "" and pd.isna(b["steps"]) and "run.sh does not exist" in b["compute_reason"]

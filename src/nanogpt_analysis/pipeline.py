@@ -116,13 +116,13 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
 
 
 def run_plot(root: Path, force: bool = False) -> dict[str, Path]:
-    from .plots import make_plots
+    from .plots import save_figures
     from .report.datapackage import write_datapackage
     from .report.notes import update_notes
     from .report.page import write_report
 
     snap = Snapshot(root)
-    written = make_plots(root, snap, force=force)
+    written = save_figures(root, snap, force=force)
     notes = update_notes(root, snap)
     if notes is not None:
         written["ai_notes.md"] = notes

@@ -60,7 +60,7 @@ def _previous(out_dir: Path, digest: str) -> dict[str, Any] | None:
     return old if old.get("inputs") == digest else None
 
 
-def make_plots(
+def save_figures(
     root: Path, snap: Snapshot | None = None, workers: int | None = None, force: bool = False
 ) -> dict[str, Path]:
     global _SNAP

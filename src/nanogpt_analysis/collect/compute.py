@@ -35,6 +35,7 @@ from .compute_log import (
     batch_plan,
     model_shape,
     module_env,
+    parse_launch,
     parse_output,
     split_log,
 )
@@ -43,7 +44,8 @@ from .training_code import TRACK_SCRIPTS, find_script
 
 ATTN_CTX = 1024  # tokens of causal context in the attention term (see flops_attn in the schema)
 EXTERNAL = re.compile(r"llm\.c baseline", re.I)
-PR_SOURCES = ("pr_merge_commit", "pr_merge_squash", "pr_merge_tree_match", "pr_head")
+# loc.csv rules whose commit stands for the record's code as it is (default_branch_at_date: records 2 and 3)
+PR_SOURCES = ("pr_merge_commit", "pr_merge_squash", "pr_merge_tree_match", "pr_head", "default_branch_at_date")
 
 
 def _s(v: Any) -> str:
@@ -239,16 +241,35 @@ def _from_code(
         reasons.append(f"code: {why}")
         return
     sc = Script.from_text(text)
-    env, _ = module_env(sc, world)
     src = f"code {commit[:10]}:{script_path} ({rule})"
+    launch = None
+    if sc.cli_args:  # an argparse script: what the run passed is in the run.sh beside it
+        run_path = f"{script_path.rsplit('/', 1)[0]}/run.sh" if "/" in script_path else "run.sh"
+        sh_text, sh_why = blobs.at(commit, run_path)
+        launch = parse_launch(sh_text, script_path) if sh_text is not None else None
+        if launch is None or launch.line is None:
+            reasons.append(f"launch: {sh_why or launch.reason}: the script's arguments are unknown")  # type: ignore[union-attr]
+            return
+        world = launch.nproc or world
+        row["world_size"] = world
+        src = f"code {commit[:10]}:{script_path} + {run_path}:{launch.line} ({rule})"
+    env, _ = module_env(sc, world, launch)
     if have_log and row["steps"] is not None:  # a log with output only: the batch from the record's README
         folder = row["log_path"].rsplit("/", 1)[0]
         readme, _ = blobs.at(upstream.commit, f"{folder}/README.md")
         m = README_BATCH.search(readme or "")
         if m:
             tps = 2 ** int(m.group(1))
+            code_tps = batch_plan(sc, env).fixed
+            agree = (
+                ""
+                if code_tps is None
+                else f"; {src}: {code_tps} per step, " + ("the same" if code_tps == tps else "DIFFERENT")
+            )
+            if code_tps is not None and code_tps != tps:
+                reasons.append(f"tokens: README batch {tps} but the code gives {code_tps} per step")
             row.update(train_tokens=tps * row["steps"], tokens_per_step_first=tps, tokens_per_step_last=tps,
-                       batch_rule=f"README: '{m.group(0)}'", tokens_source=f"README {folder}/README.md",
+                       batch_rule=f"README: '{m.group(0)}'", tokens_source=f"README {folder}/README.md{agree}",
                        tokens_confidence="derived")  # fmt: skip
         else:
             r = fill_tokens(row, sc, env, row["steps"], src, "derived")

@@ -20,6 +20,12 @@ Rules (see README "Compute"):
   stage schedule `TRAINING_STAGES` + `TrainingSchedule` -> stage boundaries `round(cumsum(duration) *
   scheduled)` for all but the last (extension) stage, each step takes its stage's `batch_size`.
   train_tokens = sum over steps 0 … steps-1 (kernel warm-up steps whose state is reset are not counted).
+- argparse-era scripts (track 1 records 2 and 3, code at a commit, no log code): the set-up inside
+  `if __name__ == "__main__":` is read like top-level code; `args` = each `parser.add_argument` default,
+  replaced by the value the launch command in the repository's `run.sh` passes (`parse_launch`; converted
+  with the argument's `type`); world size = run.sh's `--nproc_per_node`; `model = GPT(model_config)` with
+  `model_config = {"d12": GPTConfig(…), …}[args.model]` takes the GPTConfig call of the selected key;
+  accumulation = `args.accumulation` when the script defines that argument.
 - shapes: `GPT(...)` / `GPTConfig(...)` arguments; vocab padded by `next_multiple_of_n(vocab, n)` where the
   code pads; unpadded vocab = the GPT-2 tokenizer's 50257 tokens.
 - params_flops = attention layers * 4 * d * d_attn + MLP layers * 2 * d * d_mlp + d * vocab (unpadded
@@ -36,6 +42,8 @@ import ast
 import math
 import operator
 import re
+import shlex
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -178,6 +186,11 @@ class SafeEval:
 
     def _Set(self, n: ast.Set) -> Any:  # noqa: N802
         return set(self._elts(n.elts))
+
+    def _Dict(self, n: ast.Dict) -> Any:  # noqa: N802
+        if any(k is None for k in n.keys):
+            raise Unevaluable(f"`**` in dict `{_src(n)}`")
+        return {self(k): self(v) for k, v in zip(n.keys, n.values, strict=True)}  # type: ignore[arg-type]
 
     def _elts(self, elts: list[ast.expr]) -> list[Any]:
         out: list[Any] = []
@@ -329,7 +342,10 @@ ASSIGN_HEAD = re.compile(r"^([A-Za-z_][\w, ]*?)\s*(?::[^=]+)?=[^=]")
 WANTED_NAMES = {
     "B", "T", "num_vocab", "train_accumulation_steps", "grad_accum_steps", "train_loader", "model", "micro_bs",
     "TRAINING_STAGES", "training_schedule", "train_steps", "train_batch_size", "batch_size", "data_path",
+    "model_config",
 }  # fmt: skip
+MAIN_GUARD = re.compile(r"""^if __name__\s*==\s*["']__main__["']\s*:[ \t]*(?:#.*)?\n""")
+ADD_ARGUMENT = re.compile(r"^\w+\.add_argument\(")
 
 
 WANTED_CLASS = re.compile(r"^class (Hyperparameters|GPT|GPTConfig|Block|ValueEmbedding|DistributedDataLoader)\b")
@@ -359,13 +375,30 @@ class Script:
     assigns: list[tuple[str, ast.expr]] = field(default_factory=list)  # top-level `name = expr`, in order
     text: str = ""  # source of the model classes and the schedule class (matched by the text rules)
     full_text: str = ""
+    # `parser.add_argument("--name", type=T, default=D)` of an argparse script: name -> (type name, default)
+    cli_args: dict[str, tuple[str, ast.expr | None]] = field(default_factory=dict)
 
     @classmethod
     def from_text(cls, text: str) -> Script:
         sc = cls()
         model_parts: list[str] = []
+        sc._read(text, model_parts)
+        sc.text = "\n".join(model_parts)
+        sc.full_text = text
+        return sc
+
+    def _read(self, text: str, model_parts: list[str]) -> None:
+        """Collect the wanted statements of `text`; the body of an `if __name__ == "__main__":` block (the
+        argparse-era scripts keep their whole set-up there) is read as top-level code."""
+        sc = self
         for chunk in top_level_chunks(text):
             head = next((ln for ln in chunk.split("\n", 4) if not ln.startswith("@")), "")
+            if MAIN_GUARD.match(chunk):
+                self._read(textwrap.dedent(MAIN_GUARD.sub("", chunk, count=1)), model_parts)
+                continue
+            if ADD_ARGUMENT.match(head):
+                self._add_argument(chunk)
+                continue
             if MODEL_CLASS.match(head):
                 model_parts.append(chunk)
             wanted = WANTED_CLASS.match(head)
@@ -389,9 +422,23 @@ class Script:
                         sc.assigns.append((st.target.id, st.value))
             elif head.startswith(("class TrainingSchedule", "class TrainingManager")) or "next_batch" in head:
                 model_parts.append(chunk)  # the stage rule and next_batch calls are matched as text
-        sc.text = "\n".join(model_parts)
-        sc.full_text = text
-        return sc
+
+    def _add_argument(self, chunk: str) -> None:
+        mod = parse_chunk(chunk)
+        call = mod.body[0].value if mod and mod.body and isinstance(mod.body[0], ast.Expr) else None
+        if not isinstance(call, ast.Call) or not call.args or not isinstance(call.args[0], ast.Constant):
+            return
+        flag = str(call.args[0].value)
+        if not flag.startswith("--"):
+            return
+        kw = {k.arg: k.value for k in call.keywords if k.arg}
+        kind = _fname(kw["type"]) if "type" in kw else ""
+        action = kw.get("action")
+        if isinstance(action, ast.Constant) and action.value in ("store_true", "store_false"):
+            kind = action.value
+        dest = kw.get("dest")
+        name = str(dest.value) if isinstance(dest, ast.Constant) else flag[2:].replace("-", "_")
+        self.cli_args[name] = (kind, kw.get("default"))
 
     def last_assign(self, name: str) -> ast.expr | None:
         hits = [v for n, v in self.assigns if n == name]
@@ -425,13 +472,123 @@ def class_fields(cls: ast.ClassDef, env: dict[str, Any]) -> tuple[Namespace, dic
     return ns, unevaluated
 
 
-def module_env(sc: Script, world_size: int) -> tuple[dict[str, Any], dict[str, str]]:
-    """Names the rules may use: top-level constants, `args` (Hyperparameters), world size and accumulation.
-    Returns (env, {name: why it could not be evaluated})."""
+# ------------------------------------------------------------------------------------------------ run.sh
+
+
+@dataclass
+class Launch:
+    """The launch command of an argparse-era script, read from the repository's `run.sh`."""
+
+    nproc: int | None = None  # `--nproc_per_node=N` (processes = GPUs)
+    args: dict[str, str] = field(default_factory=dict)  # `--name value` after the script, as text
+    line: int | None = None  # 1-based line of run.sh where the command starts
+    reason: str = ""
+
+
+NPROC = re.compile(r"^--nproc[_-]per[_-]node(?:=(.+))?$")
+
+
+def parse_launch(text: str, script: str) -> Launch:
+    """The first command of a shell script (run.sh) that runs `script` (e.g. `torchrun --standalone
+    --nproc_per_node=8 train_gpt2.py --model d12 --batch_size 64 …`): the process count and the script's
+    `--name value` / `--name=value` arguments (a flag without a value is "True"). Text only, never run."""
+    name = script.rsplit("/", 1)[-1]
+    for start, line in logical_lines(text):
+        try:
+            words = shlex.split(line, comments=True)
+        except ValueError:
+            continue
+        pos = next((j for j, w in enumerate(words) if w.rsplit("/", 1)[-1] == name), None)
+        if pos is None:
+            continue
+        out = Launch(line=start)
+        pre = words[:pos]
+        for j, w in enumerate(pre):
+            m = NPROC.match(w)
+            if m:
+                v = m.group(1) if m.group(1) is not None else (pre[j + 1] if j + 1 < len(pre) else "")
+                out.nproc = int(v) if v.isdigit() else None
+                if out.nproc is None:
+                    out.reason = f"--nproc_per_node `{v}` is not a number"
+        rest = words[pos + 1 :]
+        j = 0
+        while j < len(rest):
+            w = rest[j]
+            if w.startswith("--"):
+                key, eq, val = w[2:].partition("=")
+                if not eq:
+                    nxt = rest[j + 1] if j + 1 < len(rest) else None
+                    if nxt is not None and not nxt.startswith("--"):
+                        val, j = nxt, j + 1
+                    else:
+                        val = "True"
+                out.args[key.replace("-", "_")] = val
+            j += 1
+        return out
+    return Launch(reason=f"no command in run.sh runs {name}")
+
+
+def logical_lines(text: str) -> list[tuple[int, str]]:
+    """(1-based first line, text) of each shell command line, backslash continuations joined."""
+    out: list[tuple[int, str]] = []
+    pending, start = "", 1
+    for n, physical in enumerate(text.splitlines(), start=1):
+        if not pending:
+            start = n
+        stripped = physical.rstrip()
+        if stripped.endswith("\\"):
+            pending += stripped[:-1] + " "
+            continue
+        out.append((start, pending + physical))
+        pending = ""
+    if pending:
+        out.append((start, pending))
+    return out
+
+
+CLI_TYPES = {"int": int, "float": float, "str": str}
+
+
+def cli_namespace(sc: Script, launch: Launch | None, env: dict[str, Any]) -> tuple[Namespace, dict[str, str]]:
+    """`args` of an argparse script: each `add_argument` default, replaced by the launch command's value
+    converted with the argument's `type` (int, float, str; store_true/false flags)."""
+    ns, bad = Namespace(), {}
+    given = launch.args if launch else {}
+    for name, (kind, default) in sc.cli_args.items():
+        try:
+            if name in given:
+                text = given[name]
+                if kind in ("store_true", "store_false"):
+                    ns[name] = kind == "store_true"
+                elif kind in CLI_TYPES or not kind:
+                    ns[name] = CLI_TYPES.get(kind, str)(text)
+                else:
+                    raise Unevaluable(f"argument type `{kind}` of --{name} is not recognised")
+            elif default is not None:
+                ns[name] = SafeEval(env)(default)
+            elif kind in ("store_true", "store_false"):
+                ns[name] = kind == "store_false"
+            else:
+                ns[name] = None
+        except ValueError:
+            bad[name] = f"run.sh value `{given[name]}` of --{name} is not {kind}"
+        except Unevaluable as exc:
+            bad[name] = str(exc)
+    return ns, bad
+
+
+def module_env(sc: Script, world_size: int, launch: Launch | None = None) -> tuple[dict[str, Any], dict[str, str]]:
+    """Names the rules may use: top-level constants, `args` (Hyperparameters, or argparse defaults with the
+    `launch` command's values), world size and accumulation. Returns (env, {name: why it could not be
+    evaluated})."""
     failed: dict[str, str] = {}
     env: dict[str, Any] = {"world_size": world_size, "ddp_world_size": world_size, "__failed__": failed}
     if "Hyperparameters" in sc.classes:
         env["args"], bad = class_fields(sc.classes["Hyperparameters"], env)
+        failed.update({f"args.{k}": v for k, v in bad.items()})
+    if sc.cli_args:
+        cli, bad = cli_namespace(sc, launch, env)
+        env["args"] = Namespace({**env.get("args", {}), **cli})
         failed.update({f"args.{k}": v for k, v in bad.items()})
     for name, value in sc.assigns:
         if name in ("world_size", "ddp_world_size", "args"):
@@ -604,9 +761,11 @@ def batch_plan(sc: Script, env: dict[str, Any]) -> BatchPlan:
                 raise Unevaluable("DistributedDataLoader(…) parameters are not the recognised (file, [B,] T, …)")
             b = ev(bound["B"]) if "B" in bound else 1
             t = ev(bound["T"])
-            accum = env.get("train_accumulation_steps", 1)
-            plan.fixed, plan.seq_len = b * t * world * accum, t
-            plan.rule = "DistributedDataLoader([B,] T): B * T * world_size * train_accumulation_steps"
+            accum, accum_name = env.get("train_accumulation_steps"), "train_accumulation_steps"
+            if accum is None and isinstance(args.get("accumulation"), int):  # argparse era: `--accumulation`
+                accum, accum_name = args["accumulation"], "args.accumulation"
+            plan.fixed, plan.seq_len = b * t * world * (accum or 1), t
+            plan.rule = f"DistributedDataLoader([B,] T): B * T * world_size * {accum_name}"
         elif ctor == "DistributedDataLoader":
             nb = re.search(r"train_loader\.next_batch\(([^)]*)\)", sc.full_text)
             if not nb:
@@ -735,13 +894,31 @@ ALIASES = {
 }
 
 
-def _model_call(sc: Script) -> ast.Call | None:
+def _model_call(sc: Script, env: dict[str, Any] | None = None) -> ast.Call | None:
     for name, value in reversed(sc.assigns):
         if name == "model":
             for node in ast.walk(value):
                 if isinstance(node, ast.Call) and _src(node.func) in ("GPT", "GPTConfig"):
                     if node.keywords or _src(node.func) == "GPTConfig":
                         return node
+                    if len(node.args) == 1 and isinstance(node.args[0], ast.Name) and env is not None:
+                        return _config_by_name(sc, node.args[0].id, env)
+    return None
+
+
+def _config_by_name(sc: Script, name: str, env: dict[str, Any]) -> ast.Call | None:
+    """`model = GPT(model_config)` with `model_config = GPTConfig(…)` or a table of them chosen by a key,
+    `{"d12": GPTConfig(…), "d24": …}[args.model]`: the GPTConfig call the key selects (the key is evaluated,
+    the table's other entries are never evaluated)."""
+    value = sc.last_assign(name)
+    if isinstance(value, ast.Call) and _src(value.func) == "GPTConfig":
+        return value
+    if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Dict):
+        key = SafeEval(env)(value.slice)
+        for k, v in zip(value.value.keys, value.value.values, strict=True):
+            if isinstance(k, ast.Constant) and k.value == key:
+                return v if isinstance(v, ast.Call) and _src(v.func) == "GPTConfig" else None
+        raise Unevaluable(f"`{_src(value)}`: no entry {key!r} in the configuration table")
     return None
 
 
@@ -756,7 +933,7 @@ def model_shape(sc: Script, env: dict[str, Any]) -> Shape:
 
 
 def _model_shape(sc: Script, env: dict[str, Any], sh: Shape) -> None:
-    call = _model_call(sc)
+    call = _model_call(sc, env)
     if call is None:
         raise Unevaluable("no `model = GPT(…)` statement with keyword arguments")
     ev = SafeEval(env)

@@ -3,6 +3,9 @@
 from . import (  # noqa: F401
     category_attribution,
     change_waterfall,
+    compute_decomposition,
+    compute_over_date,
+    compute_throughput,
     date_lags,
     fan_chart,
     forecast_skill,

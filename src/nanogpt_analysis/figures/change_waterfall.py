@@ -58,6 +58,8 @@ def draw(snap: Snapshot):
     if unc.any():
         ax.bar(x[unc], gain[unc], width=0.85, color="white", edgecolor="k", label="uncategorised")
     ax.axhline(0, color="k", lw=0.6)
+    # headroom above the tallest stack (bars' sticky edges would otherwise put it on the frame)
+    ax.set_ylim(min(neg_base.min(), gain.min(), 0) * 1.1, max(pos_base.max(), gain.max()) * 1.08)
     ax.set_xticks(x[::5], df["record"].to_numpy()[::5])
     ax.set_xlabel("record")
     ax.set_ylabel(f"log gain on {df['gain_basis'].iloc[0]}")

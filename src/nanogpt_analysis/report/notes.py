@@ -3,6 +3,7 @@ there is produced by code. Hand-written text outside the markers is left alone."
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -414,3 +415,82 @@ def _anchor_lines(s: dict[str, Any]) -> list[str]:
 
 
 BLOCKS["per_change"] = per_change_block
+
+
+COMPUTE_RECORDS = (1, 2, 3, 21, 46, 74, 89)  # track 1 records the compute block quotes (Gundlach's cut-off: 74)
+
+
+def compute_block(snap: Snapshot) -> str:
+    """Tokens and FLOPs of chosen track-1 records (data/compute.csv) and the decomposition of the speed-up into
+    token, parameter and non-FLOP factors, 1 → Gundlach's cut-off and 1 → latest, beside his values
+    (metrics.yaml compute.<track>)."""
+    if not snap.has("compute.csv"):
+        return "data/compute.csv is absent: run `nanogpt-analysis refresh`.\n"
+    df = snap.table("compute.csv", text_columns=("confidence", "tokens_source", "steps_source"))
+    df = df[~df["is_retiming"].astype(str).eq("True")]
+    conf = df["confidence"].fillna("").replace("", "empty")
+    lines = []
+    for track in sorted(df["track"].unique()):
+        counts = conf[df["track"] == track].value_counts()
+        lines.append(f"- track {track}: {int((df['track'] == track).sum())} records; confidence "
+                     + ", ".join(f"{k} {int(v)}" for k, v in sorted(counts.items())) + ".")  # fmt: skip
+    lines += ["", "| track-1 record | steps | tokens | FLOPs (6ND) | FLOPs with attention | confidence |",
+              "|---|---|---|---|---|---|"]  # fmt: skip
+    t1 = df[df["track"] == 1].set_index("record")
+    for rec in COMPUTE_RECORDS:
+        if rec not in t1.index:
+            continue
+        r = t1.loc[rec]
+        tok = "—" if _num(r["train_tokens"]) is None else f"{int(r['train_tokens']):,}"
+        lines.append(
+            f"| {rec} | {_int(r['steps'])} | {tok} | {_f(_num(r['flops_6nd']), '.3e')} | "
+            f"{_f(_num(r['flops_attn']), '.3e')} | {r['confidence'] or 'empty'} |"
+        )
+    comp = snap.metrics.get("compute") or {}
+    lines += ["", "| track | from → to | wall-clock | tokens | parameters | FLOPs | non-FLOP | Gundlach (wall / FLOP / "
+              "non-FLOP) |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    for track in sorted(k for k in comp if isinstance(k, int)):
+        sec = comp[track]
+        if "skipped" in sec:
+            lines.append(f"| {track} | skipped: {sec['skipped']} | | | | | | |")
+            continue
+        for key in sorted((k for k in sec if k.startswith("record_")), key=len) + ["latest"]:
+            b = sec.get(key)
+            if not isinstance(b, dict):
+                continue
+            g = b.get("gundlach") or {}
+            his = (
+                f"×{_f(g.get('wallclock_factor'), '.4g')} / ×{_f(g.get('flop_factor'), '.4g')} / "
+                f"×{_f(g.get('non_flop_factor'), '.3g')}"
+                if g
+                else ""
+            )
+            lines.append(
+                f"| {track} | {sec['first_record']} → {b['record']} | ×{_f(b['wallclock_factor'], '.4g')} | "
+                f"×{_f(b['token_factor'], '.4g')} | ×{_f(b['param_factor'], '.4g')} | ×{_f(b['flop_factor'], '.4g')} | "
+                f"×{_f(b['non_flop_factor'], '.3g')} | {his} |"
+            )
+    thr_lines = []
+    for track in sorted(k for k in comp if isinstance(k, int)):
+        thr = comp[track].get("throughput")
+        if thr:
+            thr_lines.append(
+                f"- track {track} throughput (6ND / record time): {_f(thr['first_flops_per_s'] / 1e15, '.3g')} "
+                f"PFLOP/s at record 1, {_f(thr['latest_flops_per_s'] / 1e15, '.3g')} at the latest; MFU "
+                f"{_f(100 * thr['first_mfu'], '.3g')} % → {_f(100 * thr['latest_mfu'], '.3g')} % (max "
+                f"{_f(100 * thr['max_mfu'], '.3g')} %) of {comp[track]['peak']}."
+            )
+    lines += ["", *thr_lines] if thr_lines else []
+    return "\n".join(lines) + "\n"
+
+
+def _num(v: Any) -> float | None:
+    """A float, or None for an empty cell (None, NaN or pandas' NA)."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+BLOCKS["compute"] = compute_block

@@ -387,7 +387,12 @@ table(
         C("params_confidence", "string", "exact = the code printed in this record's log; derived = code/config"),
         C("compute_reason", "string", "why a value is empty or derived (missing blob, unparsed code, …)"),
         C("log_path", "string", "log read (repository path at the upstream commit)"),
-        C("world_size", "integer", "GPUs the log's nvidia-smi table lists (8, the track rule, when none)"),
+        C(
+            "world_size",
+            "integer",
+            "GPUs the log's nvidia-smi table lists; run.sh's --nproc_per_node for an argparse script read at a "
+            "commit; else 8 (the track rule)",
+        ),
         C("steps", "integer", "optimiser steps run (final `step:N/N` of the output)", "steps"),
         C("steps_source", "string", "log / commit:script / README the steps came from"),
         C("tokens_per_step_first", "integer", "global tokens in the first step", "tokens"),
