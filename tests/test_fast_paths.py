@@ -181,3 +181,20 @@ def test_prefetched_blobs_are_the_blobs_and_close_does_not_wait_for_them(make_re
         reader.prefetch([reader.entry(c, name).sha for name in files])  # type: ignore[union-attr]
         procs = [reader._proc] + [h._proc for h, _ in reader._helpers]
     assert len(procs) == 2 and all(p.poll() is not None for p in procs)
+
+
+def test_diff_batch_falls_back_to_the_temp_folder_when_tmpfs_is_full(monkeypatch) -> None:
+    import builtins
+    import errno
+
+    from nanogpt_analysis.collect import line_counts
+
+    def full_shm(path, *args, **kwargs):
+        if str(path).startswith("/dev/shm"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(line_counts, "open", full_shm, raising=False)
+    with DiffBatch([({"script": ["a"]}, {"script": ["b"]})]) as batch:
+        assert not str(batch.root).startswith("/dev/shm")
+        assert batch.counts() == [(1, 1)]

@@ -56,16 +56,25 @@ class DiffBatch:
         self.n = len(pairs)
         self.jobs: dict[str, int] = {}
         self.proc: subprocess.Popen | None = None
-        # in memory (tmpfs) where the system has one: the files live for a second
-        shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
-        self.root = Path(tempfile.mkdtemp(prefix="nanogpt-diff-", dir=shm))
         self._out: list[bytes] = []
         self._drain: threading.Thread | None = None
-        try:
-            self._start(pairs)
-        except BaseException:
-            self.close()
-            raise
+        # in memory (tmpfs) where the system has one, the files live for a second; a full or small tmpfs
+        # (containers) falls back to the usual temp folder
+        shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+        folders = [shm, None] if shm else [None]
+        for k, folder in enumerate(folders):
+            self.root = Path(tempfile.mkdtemp(prefix="nanogpt-diff-", dir=folder))
+            try:
+                self._start(pairs)
+                break
+            except OSError:
+                shutil.rmtree(self.root, ignore_errors=True)
+                self.jobs.clear()
+                if k == len(folders) - 1:
+                    raise
+            except BaseException:
+                self.close()
+                raise
 
     def __enter__(self) -> DiffBatch:
         return self
