@@ -110,7 +110,9 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
         "outputs": {name: file_digest(root / name) for name in sorted(outputs)},
     }
     path = root / "metrics.yaml"
-    atomic_write_text(path, yaml.safe_dump(metrics, sort_keys=False, allow_unicode=True, width=110))
+    # libyaml's emitter: the pure-Python one took ~0.7 s for a metrics.yaml of this size
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    atomic_write_text(path, yaml.dump(metrics, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110))
     written["metrics.yaml"] = path
     return written
 

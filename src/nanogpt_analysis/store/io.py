@@ -17,6 +17,15 @@ from typing import Any
 from ..errors import UserError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
     """Write `data` to `path` so a reader sees the old file or the new one, never a half-written one."""
     path = Path(path)
@@ -25,6 +34,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are meant to be read by others
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         else:
