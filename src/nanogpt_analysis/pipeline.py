@@ -24,23 +24,39 @@ def _anchors(root: Path, anchors_dir: Path | None) -> Path:
     return Path(anchors_dir) if anchors_dir else default_anchors_dir(root)
 
 
-def _analysis_inputs(root: Path, previous_outputs: set[str], anchors_dir: Path | None = None) -> list[Path]:
-    """Every file the analyze step may read: data/ less what it writes itself, and the evidence files."""
+def _analysis_inputs(
+    root: Path, previous_outputs: set[str], anchors_dir: Path | None = None, evidence: bool = True
+) -> list[Path]:
+    """Every file the analyze step may read: data/ less what it writes itself, and (unless `evidence` is
+    False) the evidence files beside the project."""
     # data/datapackage.json is written by the plot step and never read here
     skip = previous_outputs | {"data/datapackage.json"}
     data = [p for p in (root / "data").glob("*") if f"data/{p.name}" not in skip]
-    evidence = [p for d in _evidence_dirs(root, anchors_dir) for p in d.glob("*")]
-    return data + evidence
+    if not evidence:
+        return data
+    return data + [p for d in _evidence_dirs(root, anchors_dir) for p in d.glob("*")]
 
 
 def _unchanged(root: Path, metrics: dict | None, anchors_dir: Path | None) -> dict[str, Path] | None:
-    """The outputs of the previous analyze run when its inputs and outputs are as it left them."""
+    """The outputs of the previous analyze run when its inputs and outputs are as it left them.
+
+    Without the evidence folders (a clone with no ../shared beside it) the evidence cannot be compared: the
+    outputs made from it are kept when the project's own inputs and code are unchanged, and the run says so."""
     from .store.cache import digest, file_digest
 
     cache = (metrics or {}).get("cache") or {}
     outputs: dict[str, str] = cache.get("outputs") or {}
-    if not outputs or cache.get("inputs") != digest(_analysis_inputs(root, set(outputs), anchors_dir), root):
+    if not outputs:
         return None
+    if cache.get("inputs") != digest(_analysis_inputs(root, set(outputs), anchors_dir), root):
+        missing = [d for d in _evidence_dirs(root, anchors_dir) if not d.is_dir()]
+        own = digest(_analysis_inputs(root, set(outputs), anchors_dir, evidence=False), root)
+        if not missing or cache.get("project_inputs") != own:
+            return None
+        print(
+            f"analyze: {', '.join(str(d) for d in missing)} not found; kept the outputs made from the evidence "
+            "recorded in metrics.yaml (pass --anchors DIR, or --force to recompute without it)"
+        )
     for name, sha in outputs.items():
         if not (root / name).is_file() or file_digest(root / name) != sha:
             return None
@@ -107,6 +123,7 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     outputs = {p.relative_to(root).as_posix() for p in written.values()}
     metrics["cache"] = {
         "inputs": digest(_analysis_inputs(root, outputs, anchors_dir), root),
+        "project_inputs": digest(_analysis_inputs(root, outputs, anchors_dir, evidence=False), root),
         "outputs": {name: file_digest(root / name) for name in sorted(outputs)},
     }
     path = root / "metrics.yaml"
