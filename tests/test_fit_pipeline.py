@@ -197,3 +197,19 @@ def test_every_json_output_is_strict_and_integer_columns_are_integers(snapshot_r
         for r in rows:
             for col in ("pr", "loc_training", "loc_added", "record", "row"):
                 assert r.get(col) is None or type(r[col]) is int, (name, col, r[col])
+
+
+def test_committed_outputs_are_current_even_without_the_evidence_folder(tmp_path: Path, capsys) -> None:
+    """A clone with no ../shared beside it keeps the outputs made from the recorded evidence, byte for byte
+    (and says so); this also fails when code changed and the committed outputs were not regenerated."""
+    root = tmp_path / "clone"
+    for name in ("data", "plots", "report"):
+        shutil.copytree(REPO_ROOT / name, root / name)
+    for name in ("metrics.yaml", "ai_notes.md"):
+        shutil.copy(REPO_ROOT / name, root / name)
+    before = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert main(["--root", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "not found; kept the outputs made from the evidence" in out
+    after = {p.relative_to(root): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    assert [str(p) for p in before if before[p] != after.get(p)] == []
