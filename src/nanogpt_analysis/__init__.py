@@ -1,11 +1,24 @@
 """nanogpt-analysis: algorithmic progress of the NanoGPT speedrun versus the effort spent on it."""
 
-from importlib.metadata import PackageNotFoundError, version
+from functools import cache
 
-try:
-    __version__ = version("nanogpt-analysis")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+
+@cache
+def tool_version() -> str:
+    """The installed package's version. Looked up on first use, not at import: importlib.metadata costs
+    ~40 ms, paid by every command otherwise."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("nanogpt-analysis")
+    except PackageNotFoundError:  # running from a source tree that was never installed
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":  # `from nanogpt_analysis import __version__` still works, lazily
+        return tool_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:

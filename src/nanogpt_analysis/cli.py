@@ -7,9 +7,16 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__
+from . import tool_version
 from .errors import UserError
 from .sources.upstream import UPSTREAM_URL
+
+
+class _VersionAction(argparse.Action):
+    """`--version`, looking the version up only when asked (importlib.metadata is slow to import)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
+        parser.exit(message=f"{parser.prog} {tool_version()}\n")
 
 
 def _add_upstream_args(p: argparse.ArgumentParser) -> None:
@@ -53,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--force", action="store_true", help="recompute and redraw even when inputs and code are unchanged"
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the tool's version and exit")
     parser.add_argument(
         "--anchors",
         type=Path,

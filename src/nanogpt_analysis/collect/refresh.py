@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .. import __version__
+from .. import tool_version
 from ..errors import UserError
 from ..sources.upstream import UPSTREAM_URL, ObjectReader, Upstream, git, open_upstream
 from ..store import schema, tables
@@ -127,7 +127,7 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
             opts.repo_first_commit = opts.repo_first_commit or sources.get("upstream", {}).get("first_commit_date")
             sources["stars"] = run_stars_step(records_df, files, opts)
         sources["refreshed_at"] = now_utc()
-        sources["tool_version"] = __version__
+        sources["tool_version"] = tool_version()
         sources["refresh_seconds"] = round(time.perf_counter() - t0, 2)
         files["sources.json"] = tables.dump_json(sources)
         swap.commit({name: text.encode("utf-8") for name, text in files.items()})

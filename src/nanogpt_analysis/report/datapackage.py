@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import tool_version
 from ..config import UPSTREAM_URL
 from ..store.io import write_json
 from ..store.schema import TABLES, Column, Table
@@ -63,7 +63,7 @@ def build_datapackage(data_dir: Path) -> dict[str, Any]:
         "title": "NanoGPT speedrun: records, training code, effort and derived measures",
         "description": "Tables derived by nanogpt-analysis from the modded-nanogpt repository (README record "
         "tables, git history, logs) and public star evidence. Column docs come from store/schema.py.",
-        "version": __version__,
+        "version": tool_version(),
         "licenses": [LICENSE],
         "sources": [
             {"title": f"KellerJordan/modded-nanogpt at {commit} ({up.get('commit_date', '')})", "path": UPSTREAM_URL},

@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import tool_version
 from ..errors import UserError
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
@@ -255,7 +255,7 @@ def _provenance(page: Page) -> str:
         ["upstream commit date", up.get("commit_date", "")],
         ["snapshot refreshed at", src.get("refreshed_at", "")],
         ["tool version of the refresh", src.get("tool_version", "")],
-        ["tool version of this page", __version__],
+        ["tool version of this page", tool_version()],
     ]
     inputs = [p for p in sorted(page.snap.data_dir.glob("*")) if p.is_file() and not p.name.startswith(".")]
     inputs += [p for p in (page.snap.root / "metrics.yaml",) if p.exists()]
