@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..sources.upstream import ObjectReader, Upstream, git
 from ..store import schema, tables
+from ..store.blob_cache import BlobCache, cache_path, fingerprint
 from .compute_log import (
     DEFAULT_WORLD,
     GPT2_VOCAB,
@@ -48,6 +49,11 @@ EXTERNAL = re.compile(r"llm\.c baseline", re.I)
 PR_SOURCES = ("pr_merge_commit", "pr_merge_squash", "pr_merge_tree_match", "pr_head", "default_branch_at_date")
 
 
+# the code whose results the blob cache keeps (a change to any of them invalidates it)
+CACHE_CODE = ("collect/compute.py", "collect/compute_log.py", "collect/training_code.py", "collect/log_code.py",
+              "store/schema.py", "store/blob_cache.py")  # fmt: skip
+
+
 def _s(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
 
@@ -59,6 +65,7 @@ class _Blobs:
         self.reader = reader
         self.cache: dict[str, str | None] = {}
         self.bytes = 0
+        self.last_sha = ""  # the blob the last `at` found: the key of what is derived from its text
 
     def at(self, commit: str, path: str) -> tuple[str | None, str]:
         """(text, why absent)."""
@@ -67,6 +74,7 @@ class _Blobs:
             return None, f"{path} does not exist at {commit[:10]}"
         if entry.is_tree:
             return None, f"{path} is a folder"
+        self.last_sha = entry.sha
         if entry.sha not in self.cache:
             self.cache[entry.sha] = self.reader.text(entry.sha)
             self.bytes += len(self.cache[entry.sha] or "")
@@ -146,8 +154,10 @@ def code_commit_for(upstream: Upstream, rec: Any, loc: dict[str, Any]) -> tuple[
 
 
 def build_compute(
-    upstream: Upstream, records: pd.DataFrame, loc: pd.DataFrame, reader: ObjectReader
+    upstream: Upstream, records: pd.DataFrame, loc: pd.DataFrame, reader: ObjectReader, cache: BlobCache | None = None
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """`cache`: parses of earlier refreshes (store/blob_cache.py); None keeps them for this call only."""
+    cache = cache if cache is not None else BlobCache(None, "")
     blobs = _Blobs(reader)
     loc_by_key = {(int(r["track"]), int(r["row"])): r for r in loc.to_dict("records")}
     rows: list[dict[str, Any]] = []
@@ -164,42 +174,82 @@ def build_compute(
         text, why = blobs.at(upstream.commit, log_path) if log_path else (None, _s(lrow.get("log_reason")) or "no log")
         if log_path and text is None:
             reasons.append(f"log: {why}")
-        row["log_path"] = log_path if text is not None else ""
-        script, output = split_log(text) if text is not None else ("", "")
-        out = parse_output(output) if text is not None else None
-        world = (out.world_size if out else None) or DEFAULT_WORLD
-        row["world_size"] = world
-        if out and out.steps is not None:
-            row.update(steps=out.steps, steps_source=f"log {log_path} ({out.fmt})", steps_confidence="exact")
-        elif out:
-            reasons.append(f"steps: {out.reason}")
-        if EXTERNAL.search(_s(rec.description)):
+        external = bool(EXTERNAL.search(_s(rec.description)))
+        # what the log says (its output, and its code when it has some): a pure function of the log blob,
+        # its path and whether it is an llm.c baseline, so kept in the blob cache by the blob's sha
+        base = dict(row)
+        facts = cache.get(
+            BlobCache.key("log", blobs.last_sha, log_path, external),
+            lambda: _from_log(row, base, text, log_path, external),  # noqa: B023 - called at once
+        ) if text is not None else {"row": {"log_path": "", "world_size": DEFAULT_WORLD}, "reasons": [],
+                                     "checks": [], "script": False}  # fmt: skip
+        row.update(facts["row"])
+        reasons += facts["reasons"]
+        checks += [_check(rec, log_path, what) for what in facts["checks"]]
+        if external:
             _llmc(row, rec, log_path, blobs, upstream, reasons)
-        elif script:
-            sc = Script.from_text(script)
-            env, _ = module_env(sc, world)
-            src = f"log {log_path}"
-            if row["steps"] is not None:
-                r = fill_tokens(row, sc, env, row["steps"], src, "exact")
-                reasons += [r] if r else []
-                plan_steps = batch_plan(sc, env).code_steps
-                if plan_steps is not None and plan_steps != row["steps"]:
-                    checks.append(
-                        _check(rec, log_path, f"code declares {plan_steps} steps, output ends at {row['steps']}")
-                    )
-                if out and out.declared is not None and out.declared != row["steps"]:
-                    checks.append(
-                        _check(rec, log_path, f"last step line says /{out.declared}, run ended at {row['steps']}")
-                    )
-            r = fill_shape(row, sc, env, src, "exact")
-            reasons += [r] if r else []
-        else:
-            _from_code(row, rec, lrow, upstream, blobs, reasons, world, have_log=text is not None)
+        elif not facts["script"]:
+            commit, rule = code_commit_for(upstream, rec, lrow)
+            if not commit:
+                reasons.append("no code commit for this row")
+            else:
+                # a commit fixes every blob under it (script, run.sh) and upstream.commit the record README,
+                # so the result is a pure function of these names and the log facts it starts from
+                base = dict(row)
+                key = BlobCache.key("code", commit, rule, int(rec.track), upstream.commit, row["log_path"],
+                                    row["world_size"], row["steps"], text is not None)  # fmt: skip
+                got = cache.get(key, lambda: _code_facts(row, base, rec, commit, rule, upstream, blobs, text))  # noqa: B023
+                row.update(got["row"])
+                reasons += got["reasons"]
         _finish(row, reasons)
         rows.append(row)
     df = schema.frame("compute.csv", rows)
-    report = {"rows": len(df), "checks": checks, "blob_bytes_read": blobs.bytes}
+    report = {"rows": len(df), "checks": checks, "blob_bytes_read": blobs.bytes, "parses_from_cache": cache.hits}
     return df, report
+
+
+def _changed(base: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in base or base[k] != v or type(base[k]) is not type(v)}
+
+
+def _from_log(row: dict[str, Any], base: dict[str, Any], text: str, log_path: str, external: bool) -> dict[str, Any]:
+    """Fill `row` from a log's output and (unless an llm.c baseline) its embedded code; returns the changed
+    cells, the reasons, the checks' texts and whether the log had code."""
+    reasons: list[str] = []
+    checks: list[str] = []
+    row["log_path"] = log_path
+    script, output = split_log(text)
+    out = parse_output(output)
+    world = out.world_size or DEFAULT_WORLD
+    row["world_size"] = world
+    if out.steps is not None:
+        row.update(steps=out.steps, steps_source=f"log {log_path} ({out.fmt})", steps_confidence="exact")
+    else:
+        reasons.append(f"steps: {out.reason}")
+    if script and not external:
+        sc = Script.from_text(script)
+        env, _ = module_env(sc, world)
+        src = f"log {log_path}"
+        if row["steps"] is not None:
+            r = fill_tokens(row, sc, env, row["steps"], src, "exact")
+            reasons += [r] if r else []
+            plan_steps = batch_plan(sc, env).code_steps
+            if plan_steps is not None and plan_steps != row["steps"]:
+                checks.append(f"code declares {plan_steps} steps, output ends at {row['steps']}")
+            if out.declared is not None and out.declared != row["steps"]:
+                checks.append(f"last step line says /{out.declared}, run ended at {row['steps']}")
+        r = fill_shape(row, sc, env, src, "exact")
+        reasons += [r] if r else []
+    return {"row": _changed(base, row), "reasons": reasons, "checks": checks, "script": bool(script)}
+
+
+def _code_facts(
+    row: dict[str, Any], base: dict[str, Any], rec: Any, commit: str, rule: str, upstream: Upstream, blobs: _Blobs,
+    text: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    reasons: list[str] = []
+    _from_code(row, rec, commit, rule, upstream, blobs, reasons, row["world_size"], have_log=text is not None)
+    return {"row": _changed(base, row), "reasons": reasons}
 
 
 def _check(rec: Any, path: str, what: str) -> dict[str, Any]:
@@ -228,13 +278,9 @@ def _llmc(row: dict[str, Any], rec: Any, log_path: str, blobs: _Blobs, upstream:
 
 
 def _from_code(
-    row: dict[str, Any], rec: Any, lrow: dict[str, Any], upstream: Upstream, blobs: _Blobs, reasons: list[str],
+    row: dict[str, Any], rec: Any, commit: str, rule: str, upstream: Upstream, blobs: _Blobs, reasons: list[str],
     world: int, have_log: bool,
 ) -> None:  # fmt: skip
-    commit, rule = code_commit_for(upstream, rec, lrow)
-    if not commit:
-        reasons.append("no code commit for this row")
-        return
     script_path = find_script(blobs.reader, commit, int(rec.track))
     text, why = blobs.at(commit, script_path) if script_path else (None, "no training script at that commit")
     if text is None:
@@ -309,11 +355,13 @@ def run_compute_step(
             loc = tables.read_table(opts.data_dir / "loc.csv", text_columns=("log_path", "code_commit"))
         except FileNotFoundError:
             loc = pd.DataFrame(columns=["track", "row", "log_path", "code_commit", "code_source", "log_reason"])
+    cache = BlobCache(cache_path(opts.data_dir, "compute"), fingerprint(CACHE_CODE))
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:
-            df, report = build_compute(upstream, records, loc, own)
+            df, report = build_compute(upstream, records, loc, own, cache)
     else:
-        df, report = build_compute(upstream, records, loc, reader)
+        df, report = build_compute(upstream, records, loc, reader, cache)
+    cache.save()
     tables.validate_keyed(df, "compute.csv")
     files["compute.csv"] = tables.to_csv_text(df)
     report["seconds"] = round(time.perf_counter() - t0, 3)

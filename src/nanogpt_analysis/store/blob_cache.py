@@ -1,0 +1,78 @@
+"""Pure per-blob results kept on disk between refreshes: `<project>/.cache/<name>.json`.
+
+A refresh parses the same logs and training scripts every time; git object names (blob and commit shas)
+fix their content, so a result computed from them alone can be re-used by the next refresh, which then
+parses only the blobs that are new. Each cache is stamped with a fingerprint of the code that computes
+its results and the Python version (`ast` output depends on it): a cache written by other code, or a file
+that is corrupt or unreadable, is ignored (recomputed and overwritten), so the cache can never change an
+output. Values must be plain JSON (dicts, lists, str, int, float, bool, None)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+
+def fingerprint(modules: Iterable[str]) -> str:
+    """Digest of the named package modules' source (paths relative to the package) and the Python version."""
+    h = hashlib.blake2b(digest_size=8)
+    for name in sorted(modules):
+        h.update(name.encode() + b"\0" + (PACKAGE / name).read_bytes())
+    h.update(sys.version.encode())
+    return h.hexdigest()
+
+
+def cache_path(data_dir: Path | str, name: str) -> Path:
+    return Path(data_dir).parent / ".cache" / f"{name}.json"
+
+
+class BlobCache:
+    """key -> JSON value, loaded once, saved once (only when something new was computed)."""
+
+    def __init__(self, path: Path | None, stamp: str):
+        self.path = path
+        self.stamp = stamp
+        self.rows: dict[str, Any] = {}
+        self.dirty = False
+        self.hits = 0
+        self.misses = 0
+        if path is not None and path.exists():
+            try:
+                doc = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(doc, dict) and doc.get("fingerprint") == stamp and isinstance(doc.get("rows"), dict):
+                    self.rows = doc["rows"]
+            except (ValueError, OSError, UnicodeDecodeError):
+                self.rows = {}
+
+    @staticmethod
+    def key(*parts: Any) -> str:
+        return "\0".join(str(p) for p in parts)
+
+    def get(self, key: str, compute: Callable[[], Any]) -> Any:
+        """The stored value of `key`, else `compute()` (stored through a JSON round trip, so a fresh value and
+        a cached one are the same)."""
+        if key in self.rows:
+            self.hits += 1
+            return self.rows[key]
+        self.misses += 1
+        fresh = compute()
+        try:
+            value = json.loads(json.dumps(fresh, allow_nan=False))
+        except (TypeError, ValueError):  # not plain strict JSON: used as is, never stored
+            return fresh
+        self.rows[key] = value
+        self.dirty = True
+        return value
+
+    def save(self) -> None:
+        if self.path is not None and self.dirty:
+            from .io import write_json
+
+            write_json(self.path, {"fingerprint": self.stamp, "rows": self.rows}, indent=None)
+            self.dirty = False
