@@ -11,6 +11,7 @@ from tqdm import tqdm
 from ..sources.git_history import History
 from ..sources.upstream import ObjectReader
 from ..store import schema
+from ..store.blob_cache import BlobCache
 from ..timeutil import utc_z
 from .training_code import find_script, training_code_at
 
@@ -26,7 +27,9 @@ def script_blobs(reader: ObjectReader, history: History) -> list[str]:
     return [e.sha for sha, s in scripts if s and (e := reader.entry(sha, s)) is not None]
 
 
-def build_code_history(reader: ObjectReader, history: History, progress: bool = True) -> pd.DataFrame:
+def build_code_history(
+    reader: ObjectReader, history: History, progress: bool = True, cache: BlobCache | None = None
+) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
     last: dict[int, tuple[str, ...]] = {}
     changes = history.first_parent_changes(*CODE_PATHSPEC)
@@ -37,7 +40,8 @@ def build_code_history(reader: ObjectReader, history: History, progress: bool = 
             script = find_script(reader, commit.sha, track)
             if script is None:
                 continue
-            code = training_code_at(reader, commit.sha, script, optional=False)  # optional files: not a column
+            # optional files are not a column here: their search is skipped
+            code = training_code_at(reader, commit.sha, script, optional=False, cache=cache)
             if code is None:
                 continue
             key = tuple(code.files)

@@ -20,6 +20,7 @@ from ..sources.git_history import Commit, History
 from ..sources.github_api import GitHubClient
 from ..sources.pr_threads import PR_THREADS_FILE, PrOpened
 from ..sources.upstream import ObjectReader, TreeEntry
+from ..store.blob_cache import BlobCache
 from ..timeutil import utc_z
 from .code_commit import prs_of, text
 from .readme_table import listed_records
@@ -27,8 +28,11 @@ from .readme_table import listed_records
 UPSTREAM_SLUG = "KellerJordan/modded-nanogpt"
 
 
-def readme_listings(history: History, reader: ObjectReader, records: pd.DataFrame) -> dict[tuple[int, int], Commit]:
-    """(track, row) -> earliest commit (by committer time) whose README lists that record number with that time."""
+def readme_listings(
+    history: History, reader: ObjectReader, records: pd.DataFrame, cache: BlobCache | None = None
+) -> dict[tuple[int, int], Commit]:
+    """(track, row) -> earliest commit (by committer time) whose README lists that record number with that time.
+    `cache`: the records each README blob lists, by blob sha, from earlier refreshes."""
     wanted: dict[tuple[int, int], list[tuple[int, float]]] = {}
     for r in records.itertuples():
         wanted.setdefault((int(r.track), int(r.record)), []).append((int(r.row), float(r.time_s)))
@@ -41,8 +45,7 @@ def readme_listings(history: History, reader: ObjectReader, records: pd.DataFram
         if entry is None:
             continue
         if entry.sha not in by_blob:
-            body = reader.text(entry.sha)
-            by_blob[entry.sha] = listed_records(body) if body is not None else set()
+            by_blob[entry.sha] = _listed(reader, entry.sha, cache)
         listed = by_blob[entry.sha]
         if not listed:
             continue
@@ -53,6 +56,21 @@ def readme_listings(history: History, reader: ObjectReader, records: pd.DataFram
                 if abs(time_s - want_time) < 0.1 and (key not in found or t < found[key][0]):
                     found[key] = (t, commit)
     return {k: v[1] for k, v in found.items()}
+
+
+def _listed(reader: ObjectReader, sha: str, cache: BlobCache | None) -> set[tuple[int, int, float]]:
+    def parse() -> list[list[Any]] | None:
+        body = reader.text(sha)  # an absent blob (None) is not stored: a later clone may have it
+        return None if body is None else sorted([list(t) for t in listed_records(body)])
+
+    if cache is None:
+        got = parse()
+    else:
+        key = BlobCache.key("readme_listed", sha)
+        got = cache.get(key, parse)
+        if got is None:
+            cache.forget(key)
+    return {(int(t), int(n), float(s)) for t, n, s in got or ()}
 
 
 def _readme_entries(history: History, reader: ObjectReader) -> list[TreeEntry | None]:

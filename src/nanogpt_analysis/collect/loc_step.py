@@ -18,6 +18,7 @@ from ..sources.github_api import GitHubClient, GitHubError, RateLimitError
 from ..sources.pr_threads import PrOpened, read_pr_threads
 from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
+from ..store.blob_cache import BlobCache, cache_path, fingerprint
 from ..timeutil import days_between, utc_z
 from .code_commit import LIST_SEP, RecordCode, is_external, links_of, record_code_commit
 from .code_history import CODE_PATHSPEC, build_code_history, script_blobs
@@ -26,8 +27,13 @@ from .line_counts import DiffBatch, Files, compare, repo_files
 from .log_code import basename_index, first_log_blobs, read_log_code, sloc_of
 from .training_code import TRACK_SCRIPTS, find_script, training_code_at
 
+# the code whose per-blob results the loc step's blob cache keeps (a change to any of them invalidates it)
+CACHE_CODE = ("collect/training_code.py", "collect/readme_table.py", "collect/dates.py", "store/blob_cache.py")
 
-def _code_columns(reader: ObjectReader, rc: RecordCode, track: int) -> tuple[dict[str, Any], Files | None]:
+
+def _code_columns(
+    reader: ObjectReader, rc: RecordCode, track: int, cache: BlobCache | None = None
+) -> tuple[dict[str, Any], Files | None]:
     code = None
     reason = rc.reason
     if rc.commit:
@@ -38,7 +44,7 @@ def _code_columns(reader: ObjectReader, rc: RecordCode, track: int) -> tuple[dic
                 f"at {rc.commit[:10]}"
             )
         else:
-            code = training_code_at(reader, rc.commit, script)
+            code = training_code_at(reader, rc.commit, script, cache=cache)
             if code is None:
                 reason = f"blob of {script} at {rc.commit[:10]} is absent from this clone"
             elif code.missing:
@@ -64,16 +70,18 @@ def build_loc_tables(
     pr_threads: dict[int, PrOpened] | None = None,
     pr_threads_name: str = "pr-threads.csv",
     reader: ObjectReader | None = None,
+    cache: BlobCache | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
+    """`cache`: per-blob parses of earlier refreshes (store/blob_cache.py); None: parse every blob."""
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:
-            return build_loc_tables(upstream, records, progress, pr_api, pr_threads, pr_threads_name, own)
+            return build_loc_tables(upstream, records, progress, pr_api, pr_threads, pr_threads_name, own, cache)
     with History(upstream) as history:
         # git answers these while Python parses README versions and records
         history.prefetch("readme_versions", "README.md")
         history.prefetch("first_added", "records/")
         history.prefetch("first_parent_changes", *CODE_PATHSPEC)
-        return _build(upstream, records, progress, pr_api, pr_threads, pr_threads_name, reader, history)
+        return _build(upstream, records, progress, pr_api, pr_threads, pr_threads_name, reader, history, cache)
 
 
 def _build(
@@ -85,6 +93,7 @@ def _build(
     pr_threads_name: str,
     reader: ObjectReader,
     history: History,
+    cache: BlobCache | None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict]:
     loc_rows: list[dict[str, Any]] = []
     date_rows: list[dict[str, Any]] = []
@@ -100,7 +109,7 @@ def _build(
         for sha in first_log_blobs(reader, upstream.commit, links_of(rec.log_links))
     ]
     reader.prefetch(readme_blobs(history, reader) + log_shas + script_blobs(reader, history))
-    listings = readme_listings(history, reader, records)
+    listings = readme_listings(history, reader, records, cache)
     added = history.first_added("records/")
     log_index = basename_index(reader, upstream.commit, "records")
     prev_files: dict[int, dict[str, Files | None]] = {}
@@ -125,7 +134,7 @@ def _build(
             "code_commit_date": utc_z(commit.commit_date) if commit else "",
         }
         counts[loc["code_source"]] = counts.get(loc["code_source"], 0) + 1
-        code_cols, repo = _code_columns(reader, rc, track)
+        code_cols, repo = _code_columns(reader, rc, track, cache)
         loc.update(code_cols)
         log_path, log_code, log_reason = (
             ("", None, "external baseline")
@@ -159,7 +168,7 @@ def _build(
         loc_rows.append(loc)
         date_rows.append(dates_row(history, rec, listing, pr_api, pr_threads, pr_threads_name))
     with DiffBatch(pairs) as batch:  # git diffs the pairs while the code history is read
-        hist = build_code_history(reader, history, progress)
+        hist = build_code_history(reader, history, progress, cache)
         diffs = batch.counts()
     churn: dict[int, int] = {}
     for i, loc in enumerate(loc_rows):
@@ -209,9 +218,12 @@ def run_loc_step(
         finally:
             client.close()
     name = pr_threads_path.name if pr_threads_path is not None else "pr-threads.csv"
+    cache = BlobCache(cache_path(opts.data_dir, "loc"), fingerprint(CACHE_CODE))
     loc_df, dates_df, hist_df, report = build_loc_tables(
-        upstream, records, opts.progress, pr_api, pr_threads, name, reader
+        upstream, records, opts.progress, pr_api, pr_threads, name, reader, cache
     )
+    cache.save()
+    report["parses_from_cache"] = cache.hits
     for fname, df in (("loc.csv", loc_df), ("record_dates.csv", dates_df)):
         tables.validate_keyed(df, fname)
         files[fname] = tables.table_text(fname, df)

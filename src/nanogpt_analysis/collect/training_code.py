@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..sources.upstream import ObjectReader
+from ..store.blob_cache import BlobCache
 
 TRACK_SCRIPTS: dict[int, tuple[str, ...]] = {
     1: ("train_gpt.py", "train_gpt2.py"),  # renamed train_gpt2.py -> train_gpt.py on 2024-12-31
@@ -233,9 +234,30 @@ def find_script(reader: ObjectReader, commit: str, track: int) -> str | None:
     return next((s for s in TRACK_SCRIPTS[track] if s in tree), None)
 
 
-def training_code_at(reader: ObjectReader, commit: str, script: str, optional: bool = True) -> TrainingCode | None:
+def _blob_facts(cache: BlobCache | None, sha: str, text: str) -> tuple[LineCounts, tuple[str, ...]]:
+    """`_analyse_blob`, kept by blob sha in `cache` (store/blob_cache.py) between refreshes when one is given."""
+    if cache is None:
+        return _analyse_blob(text)
+    got = cache.get(BlobCache.key("lines_imports", sha), lambda: _facts_json(_analyse_blob(text)))
+    return LineCounts(*got[0]), tuple(got[1])
+
+
+def _facts_json(facts: tuple[LineCounts, tuple[str, ...]]) -> list:
+    return [[facts[0].physical, facts[0].sloc], list(facts[1])]
+
+
+def _blob_lazy(cache: BlobCache | None, sha: str, text: str) -> tuple[str, ...]:
+    if cache is None:
+        return _lazy_imports(text)
+    return tuple(cache.get(BlobCache.key("lazy_imports", sha), lambda: list(_lazy_imports(text))))
+
+
+def training_code_at(
+    reader: ObjectReader, commit: str, script: str, optional: bool = True, cache: BlobCache | None = None
+) -> TrainingCode | None:
     """The script and its local imports at `commit`; None when the script's blob cannot be read.
-    `optional=False` leaves `optional_files` empty (the lazy imports are then not searched for)."""
+    `optional=False` leaves `optional_files` empty (the lazy imports are then not searched for).
+    `cache`: line counts and imports of blobs seen by earlier refreshes, by blob sha."""
     entry = reader.entry(commit, script)
     if entry is None:
         return None
@@ -248,7 +270,7 @@ def training_code_at(reader: ObjectReader, commit: str, script: str, optional: b
     lazy_found: list[str] = []
     while queue:
         path, sha, body = queue.pop(0)
-        counts, top = _analyse_blob(body)
+        counts, top = _blob_facts(cache, sha, body)
         code.files[path] = counts
         code.blobs[path] = sha
         for name in top:
@@ -260,7 +282,7 @@ def training_code_at(reader: ObjectReader, commit: str, script: str, optional: b
                     code.missing.append(local)
                 else:
                     queue.append((local, ent.sha, body2))
-        for name in _lazy_imports(body) if optional else ():
+        for name in _blob_lazy(cache, sha, body) if optional else ():
             local = _local_module(reader, commit, folder, name)
             if local and local not in lazy_found:
                 lazy_found.append(local)

@@ -70,6 +70,12 @@ class BlobCache:
         self.dirty = True
         return value
 
+    def forget(self, key: str) -> None:
+        """Drop a value that must not be re-used (e.g. computed from an absent blob)."""
+        if key in self.rows:
+            del self.rows[key]
+            self.dirty = True
+
     def save(self) -> None:
         if self.path is not None and self.dirty:
             from .io import write_json
