@@ -18,8 +18,6 @@ parse errors depend on it), so a second refresh re-uses them; a stale or corrupt
 from __future__ import annotations
 
 import hashlib
-import json
-import sys
 import time
 from dataclasses import dataclass
 from io import StringIO
@@ -30,6 +28,7 @@ import pandas as pd
 
 from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
+from ..store.blob_cache import BlobCache, cache_path, fingerprint
 from .code_categories import classify_unit
 from .code_units import Parsed, changed_hyperparameters, compare_units, line_diff, parse_units, unit_line_counts
 from .log_code import extract_log_code
@@ -95,25 +94,19 @@ class CodeSource:
         return self._cache[key]
 
 
-class DiffCache:
+# the code whose results DiffCache keeps (a change to any of them invalidates it)
+CACHE_CODE = ("collect/code_changes.py", "collect/code_units.py", "collect/code_categories.py",
+              "collect/log_code.py", "store/blob_cache.py")  # fmt: skip
+
+
+class DiffCache(BlobCache):
     """Code columns per pair of versions, on disk between refreshes (see the module docstring)."""
 
     def __init__(self, path: Path | None):
-        self.path = path
-        self.fingerprint = _fingerprint()
-        self.rows: dict[str, dict[str, Any]] = {}
-        self.dirty = False
-        self.hits = 0
-        if path is not None and path.exists():
-            try:
-                doc = json.loads(path.read_text(encoding="utf-8"))
-                if doc.get("fingerprint") == self.fingerprint:
-                    self.rows = doc.get("rows", {})
-            except (json.JSONDecodeError, OSError, AttributeError):
-                self.rows = {}
+        super().__init__(path, fingerprint(CACHE_CODE))
 
     @staticmethod
-    def key(old: Version, new: Version) -> str:
+    def pair_key(old: Version, new: Version) -> str:
         h = hashlib.blake2b(digest_size=16)
         for v in (old, new):
             for role, text in sorted(v.files.items()):
@@ -122,29 +115,7 @@ class DiffCache:
         return h.hexdigest()
 
     def diff(self, old: Version, new: Version) -> dict[str, Any]:
-        k = self.key(old, new)
-        if k in self.rows:
-            self.hits += 1
-            return dict(self.rows[k])
-        cols = diff_versions(old, new)
-        self.rows[k] = cols
-        self.dirty = True
-        return cols
-
-    def save(self) -> None:
-        if self.path is not None and self.dirty:
-            from ..store.io import write_json
-
-            write_json(self.path, {"fingerprint": self.fingerprint, "rows": self.rows}, indent=None)
-
-
-def _fingerprint() -> str:
-    h = hashlib.blake2b(digest_size=8)
-    here = Path(__file__).parent
-    for name in ("code_changes.py", "code_units.py", "code_categories.py", "log_code.py"):
-        h.update((here / name).read_bytes())
-    h.update(sys.version.encode())
-    return h.hexdigest()
+        return dict(self.get(self.pair_key(old, new), lambda: diff_versions(old, new)))
 
 
 def diff_versions(old: Version, new: Version) -> dict[str, Any]:
@@ -275,7 +246,7 @@ def run_code_changes_step(
         loc = pd.read_csv(StringIO(files["loc.csv"]), keep_default_na=False, na_values=[""])
     else:
         loc = tables.read_table(data_dir / "loc.csv")
-    cache = DiffCache(Path(data_dir).parent / ".cache" / "code_changes.json")
+    cache = DiffCache(cache_path(data_dir, "code_changes"))
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:
             df = build_code_changes(records, loc, CodeSource(own, upstream.commit), cache)
