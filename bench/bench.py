@@ -3,7 +3,8 @@
     uv run python bench/bench.py --repo /path/to/modded-nanogpt [--runs 5]
 
 Each command runs in a fresh process (as a user runs it) on a copy of the project in a temp folder;
-the median wall time of --runs runs is printed. The refresh runs with --offline so no network wait is timed.
+the median wall time of --runs runs is printed. The refresh runs with --offline so no network wait is timed,
+cold (its blob cache <project>/.cache removed before each run) and warm (kept from the run before).
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def timed(cmd: list[str], runs: int) -> list[float]:
+def timed(cmd: list[str], runs: int, before=None) -> list[float]:
     times = []
     for _ in range(runs):
+        if before is not None:
+            before()
         t0 = time.perf_counter()
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         times.append(time.perf_counter() - t0)
@@ -75,10 +78,16 @@ def main() -> None:
             ]
             if args.ref:
                 cmd += ["--ref", args.ref]
+            # cold: no <project>/.cache (a first refresh parses every blob); warm: the parses of the last one
+            t = timed(cmd, args.runs, before=lambda: shutil.rmtree(proj / ".cache", ignore_errors=True))
+            print(
+                f"refresh from local clone (cold: no blob cache): median {statistics.median(t):.2f} s over "
+                f"{len(t)} runs (min {min(t):.2f}, max {max(t):.2f})"
+            )
             t = timed(cmd, args.runs)
             print(
-                f"refresh from local clone: median {statistics.median(t):.2f} s over {len(t)} runs "
-                f"(min {min(t):.2f}, max {max(t):.2f})"
+                f"refresh from local clone (warm: blob cache of the last refresh): median "
+                f"{statistics.median(t):.2f} s over {len(t)} runs (min {min(t):.2f}, max {max(t):.2f})"
             )
             loc = [*cmd[:4], "loc", "--repo", args.repo, "--offline"] + (["--ref", args.ref] if args.ref else [])
             t = timed(loc, args.runs)
