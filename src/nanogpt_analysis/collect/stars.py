@@ -56,28 +56,35 @@ def merge_points(points: list[StarPoint]) -> tuple[pd.DataFrame, list[dict[str, 
     df["day"] = df["at"].str[:10]
     disagreements: list[dict[str, Any]] = []
     largest: dict[str, Any] = {}
-    for day, g in df.groupby("day", sort=True):
-        by_kind = g.groupby("kind")["stars"].agg(["min", "max"])
-        kinds = sorted(by_kind.index, key=PRECEDENCE.__getitem__)
+    # one grouped min/max for every (day, kind), then plain Python over the days: a groupby per day costs ~1 ms
+    agg = df.groupby(["day", "kind"], sort=True)["stars"].agg(["min", "max"])
+    per_day: dict[str, dict[str, tuple[int, int]]] = {}
+    for (day, kind), lo_k, hi_k in zip(agg.index, agg["min"].tolist(), agg["max"].tolist(), strict=True):
+        per_day.setdefault(day, {})[kind] = (lo_k, hi_k)
+    for day in sorted(per_day):
+        by_kind = per_day[day]
+        kinds = sorted(by_kind, key=PRECEDENCE.__getitem__)
         for i, a in enumerate(kinds):
             for b in kinds[i + 1 :]:
-                lo = min(by_kind.loc[a, "min"], by_kind.loc[b, "min"])
-                hi = max(by_kind.loc[a, "max"], by_kind.loc[b, "max"])
+                lo = min(by_kind[a][0], by_kind[b][0])
+                hi = max(by_kind[a][1], by_kind[b][1])
                 if hi == 0:
                     continue
                 rel = (hi - lo) / hi
                 item = {
                     "day": day,
                     "kinds": [a, b],
-                    "stars": [int(by_kind.loc[a, "max"]), int(by_kind.loc[b, "max"])],
+                    "stars": [int(by_kind[a][1]), int(by_kind[b][1])],
                     "relative_difference": round(float(rel), 4),
                 }
                 if not largest or rel > largest["relative_difference"]:
                     largest = item
                 if rel > DISAGREEMENT_THRESHOLD:
                     disagreements.append(item)
-    best = df.groupby("day")["kind"].transform(lambda k: min(k, key=PRECEDENCE.__getitem__))
-    merged = df[df["kind"] == best].drop(columns="day")
+    # each day keeps the points of its most trusted kind (PRECEDENCE ranks are distinct)
+    rank = df["kind"].map(PRECEDENCE)
+    best = rank.groupby(df["day"]).transform("min")
+    merged = df[rank == best].drop(columns="day")
     merged = merged.sort_values(["at", "kind"]).drop_duplicates(subset=["at"], keep="first")
     return merged.reset_index(drop=True), disagreements, largest
 
