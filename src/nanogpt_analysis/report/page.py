@@ -33,10 +33,10 @@ SECTIONS = (
     ("forecast", "Forecast", "forecast", ()),
 )
 MAKES = {
-    "headline": "the statistics step (issue 10) writes it",
-    "statistics": "the statistics step (issue 10) writes it",
-    "per_change": "the per-change step (issue 11) writes it",
-    "compute": "the compute step (issue 12) writes it",
+    "headline": "the analyze step writes it (trend statistics)",
+    "statistics": "the analyze step writes it (trend statistics)",
+    "per_change": "the analyze step writes it (per-change models)",
+    "compute": "the analyze step writes it from data/compute.csv",
     "fits": "`nanogpt-analysis analyze` writes it",
 }
 CSS = """
