@@ -161,23 +161,12 @@ def diff_versions(old: Version, new: Version) -> dict[str, Any]:
     }
 
 
-EMPTY = {
-    k: None if k in ("lines_added", "lines_removed", "lines_net", "files_touched") else ""
-    for k in (
-        "lines_added",
-        "lines_removed",
-        "lines_net",
-        "files_touched",
-        "files_changed",
-        "definitions_added",
-        "definitions_removed",
-        "definitions_modified",
-        "definitions_literal_only",
-        "unit_categories",
-        "hyperparameters_changed",
-        "parse_error",
-    )
-}
+# the code columns of a row without code: empty integers, empty texts (names and types from the schema)
+CODE_COLUMNS = [c for c in schema.TABLES["code_changes.csv"].columns if c.name in {
+    "lines_added", "lines_removed", "lines_net", "files_touched", "files_changed", "definitions_added",
+    "definitions_removed", "definitions_modified", "definitions_literal_only", "unit_categories",
+    "hyperparameters_changed", "parse_error"}]  # fmt: skip
+EMPTY = {c.name: None if c.type == "integer" else "" for c in CODE_COLUMNS}
 
 
 def build_code_changes(

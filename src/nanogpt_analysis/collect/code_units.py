@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .training_code import _triple_quotes
+
 _STARTS = re.compile(r"^[A-Za-z_@]")
 _CONTINUES = re.compile(r"^(else|elif|except|finally)\b")
 _DEF = re.compile(r"^(async\s+def|def|class)\s")
@@ -90,17 +92,10 @@ def _candidates(text: str):
 
 
 def _triples(text: str) -> list[tuple[int, str]]:
-    """(offset, quote) of every non-overlapping triple quote, in order (str.find is C-fast)."""
-    out: list[tuple[int, str]] = []
-    for q in ('"""', "'''"):
-        i = text.find(q)
-        while i >= 0:
-            out.append((i, q))
-            i = text.find(q, i + 3)
-    out.sort()
+    """(offset, quote) of every non-overlapping triple quote, in order."""
     # a run like '""""' can yield overlapping hits from the two searches only when mixed; drop overlaps
     kept: list[tuple[int, str]] = []
-    for pos, q in out:
+    for pos, q in _triple_quotes(text):
         if not kept or pos >= kept[-1][0] + 3:
             kept.append((pos, q))
     return kept

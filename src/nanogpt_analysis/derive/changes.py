@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..collect.code_changes import CODE_COLUMNS
 from ..config import TRACKS
 from ..store import schema
 from ..timeutil import days_between
@@ -165,20 +166,9 @@ def build_changes(improvements: dict[int, list[dict[str, Any]]], code: pd.DataFr
             for col in schema.TABLES["code_changes.csv"].names:
                 if col in schema.TABLES["changes.csv"].names and col not in row:
                     row[col] = c.get(col) if c else None
-            for col in ("lines_added", "lines_removed", "lines_net", "files_touched"):
-                row[col] = _int(row[col])
-            for col in (
-                "diff_basis",
-                "files_changed",
-                "definitions_added",
-                "definitions_removed",
-                "definitions_modified",
-                "definitions_literal_only",
-                "unit_categories",
-                "hyperparameters_changed",
-                "parse_error",
-            ):
-                row[col] = _text(row[col])
+            for col in CODE_COLUMNS:  # types from the schema: integers as ints, the rest as text
+                row[col.name] = _int(row[col.name]) if col.type == "integer" else _text(row[col.name])
+            row["diff_basis"] = _text(row["diff_basis"])
             a, r = row["lines_added"], row["lines_removed"]
             row["lines_changed"] = a + r if a is not None and r is not None else None
             churn += row["lines_changed"] or 0
