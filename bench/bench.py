@@ -2,6 +2,10 @@
 
     uv run python bench/bench.py --repo /path/to/modded-nanogpt [--runs 5]
 
+Every time is also printed as a ratio to the import floor: a fresh python that imports numpy, pandas,
+matplotlib.pyplot and yaml and does nothing else, timed in the same run, so numbers from machines of
+different speed (or a busy one) can be compared.
+
 Each command runs in a fresh process (as a user runs it) on a copy of the project in a temp folder;
 the median wall time of --runs runs is printed. The refresh runs with --offline so no network wait is timed,
 cold (its blob cache <project>/.cache removed before each run) and warm (kept from the run before).
@@ -32,6 +36,18 @@ def timed(cmd: list[str], runs: int, before=None) -> list[float]:
     return times
 
 
+FLOOR = "import numpy, pandas, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot, yaml"
+
+
+def report(label: str, t: list[float], floor: float) -> None:
+    med = statistics.median(t)
+    print(
+        f"{label}: median {med:.2f} s = {med / floor:.1f}x the import floor, over {len(t)} runs "
+        f"(min {min(t):.2f}, max {max(t):.2f})",
+        flush=True,
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repo", help="local clone of modded-nanogpt for the refresh benchmark")
@@ -39,28 +55,28 @@ def main() -> None:
     ap.add_argument("--stars-dir", default=str(ROOT.parent / "shared" / "stars"))
     ap.add_argument("--prs-dir", default=str(ROOT.parent / "shared" / "prs"))
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument(
+        "--project", default=str(ROOT), help="checkout whose committed outputs are copied (default: this one)"
+    )
     args = ap.parse_args()
+    root = Path(args.project)
     exe = str(Path(sys.executable).with_name("nanogpt-analysis"))
+    floor = statistics.median(timed([sys.executable, "-c", FLOOR], max(args.runs, 5)))
+    print(f"import floor (python importing numpy, pandas, matplotlib.pyplot, yaml): median {floor:.2f} s", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         proj = Path(tmp) / "proj"
         # a checkout as a user has it: the committed snapshot, metrics.yaml, plots/ and notes
         for name in ("data", "plots", "report"):
-            if (ROOT / name).is_dir():
-                shutil.copytree(ROOT / name, proj / name)
+            if (root / name).is_dir():
+                shutil.copytree(root / name, proj / name)
         for name in ("ai_notes.md", "metrics.yaml"):
-            shutil.copy(ROOT / name, proj / name)
-        if (ROOT.parent / "shared").is_dir():
-            shutil.copytree(ROOT.parent / "shared", Path(tmp) / "shared")
+            shutil.copy(root / name, proj / name)
+        if (root.parent / "shared").is_dir():
+            shutil.copytree(root.parent / "shared", Path(tmp) / "shared")
         t = timed([exe, "--root", str(proj)], args.runs)
-        print(
-            f"offline main job (warm: unchanged snapshot, outputs kept): median {statistics.median(t):.2f} s "
-            f"over {len(t)} runs (min {min(t):.2f}, max {max(t):.2f})"
-        )
+        report("offline main job (warm: unchanged snapshot, outputs kept)", t, floor)
         t = timed([exe, "--root", str(proj), "--force"], args.runs)
-        print(
-            f"offline main job (cold: --force recomputes every fit and redraws every figure): median "
-            f"{statistics.median(t):.2f} s over {len(t)} runs (min {min(t):.2f}, max {max(t):.2f})"
-        )
+        report("offline main job (cold: --force recomputes every fit and redraws every figure)", t, floor)
         if args.repo:
             cmd = [
                 exe,
@@ -80,18 +96,12 @@ def main() -> None:
                 cmd += ["--ref", args.ref]
             # cold: no <project>/.cache (a first refresh parses every blob); warm: the parses of the last one
             t = timed(cmd, args.runs, before=lambda: shutil.rmtree(proj / ".cache", ignore_errors=True))
-            print(
-                f"refresh from local clone (cold: no blob cache): median {statistics.median(t):.2f} s over "
-                f"{len(t)} runs (min {min(t):.2f}, max {max(t):.2f})"
-            )
+            report("refresh from local clone (cold: no blob cache)", t, floor)
             t = timed(cmd, args.runs)
-            print(
-                f"refresh from local clone (warm: blob cache of the last refresh): median "
-                f"{statistics.median(t):.2f} s over {len(t)} runs (min {min(t):.2f}, max {max(t):.2f})"
-            )
+            report("refresh from local clone (warm: blob cache of the last refresh)", t, floor)
             loc = [*cmd[:4], "loc", "--repo", args.repo, "--offline"] + (["--ref", args.ref] if args.ref else [])
             t = timed(loc, args.runs)
-            print(f"loc step alone (history mining): median {statistics.median(t):.2f} s over {len(t)} runs")
+            report("loc step alone (history mining)", t, floor)
 
 
 if __name__ == "__main__":
