@@ -50,6 +50,7 @@ from ..sources.pr_heads import PrHead, read_pr_heads
 from ..sources.pr_threads import PR_THREADS_FILE, PrOpened, read_pr_threads
 from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
+from ..store.blob_cache import BlobCache, cache_path, fingerprint
 from ..timeutil import utc_z
 from .code_changes import Version, diff_versions
 from .code_commit import prs_of
@@ -58,6 +59,8 @@ UPSTREAM_SLUG = "KellerJordan/modded-nanogpt"
 SEP = ";"
 T3 = "records/track_3_optimization/"
 T3_BASELINE = T3 + "train_gpt_simple.py"
+# the code whose line counts the cache keeps (a change to any of them invalidates it)
+CACHE_CODE = ("collect/attempts.py", "collect/code_changes.py", "collect/code_units.py", "store/blob_cache.py")
 
 
 GENERIC_NAMES = {"root", "ubuntu", "user", "admin", "runner", "devbox", "localhost", "dev"}
@@ -201,6 +204,7 @@ def build_attempts(
     api: dict[int, ApiPull] | None,
     listed: dict[int, ListedPr] | None,
     threads: dict[int, PrOpened] | None,
+    cache: BlobCache | None = None,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, Any]]:
     heads = read_pr_heads(history)
     api, listed, threads = api or {}, listed or {}, threads or {}
@@ -295,7 +299,13 @@ def build_attempts(
         paths: list[str] = []
         note = "" if h else "no head in the clone"
         if h is not None and h.in_clone:
-            added, removed, paths, note = training_lines(reader, h)
+            if cache is None:
+                added, removed, paths, note = training_lines(reader, h)
+            else:  # commit shas fix the texts: a second refresh re-uses the counts
+                got = cache.get(
+                    BlobCache.key("pr_lines", h.merge_base, h.head_sha), lambda h=h: list(training_lines(reader, h))
+                )
+                added, removed, paths, note = got
         row.update(
             head_sha=(h.head_sha if h else "") or (a.head_sha if a else ""),
             merge_base=h.merge_base if h else "",
@@ -387,8 +397,13 @@ def run_attempts_step(
     if opt_text is None and opt_path.is_file():
         opt_text = opt_path.read_text(encoding="utf-8")
     optimization = pd.read_csv(StringIO(opt_text), dtype={"pr": str}) if opt_text else None
+    cache = BlobCache(cache_path(opts.data_dir, "attempts"), fingerprint(CACHE_CODE))
     with History(upstream) as history:
-        rows, authors, report = build_attempts(upstream, history, reader, records, optimization, api, listed, threads)
+        rows, authors, report = build_attempts(
+            upstream, history, reader, records, optimization, api, listed, threads, cache
+        )
+    cache.save()
+    report["line_counts_from_cache"] = cache.hits
     df = schema.frame("attempts.csv", rows)
     files["attempts.csv"] = tables.table_text("attempts.csv", df)
     files["commit_authors.csv"] = tables.table_text("commit_authors.csv", schema.frame("commit_authors.csv", authors))
