@@ -11,7 +11,8 @@ Sources, each value naming its own in a `*_source` column:
 Rules (README "Attempts" repeats them):
 - opened_at: API `created_at` > the day on a stored thread (all-prs.csv, else pr-threads.csv; written as
   that day 00:00Z) > the author date of the PR's earliest own commit (a lower bound of the work, not the
-  opening). Empty when none.
+  opening) > the author date of the head when every commit of the PR has a copy on the default branch.
+  Empty when none.
 - author, one id per person: a login when any source gives one (API > all-prs.csv); otherwise the
   commit-author name of the PR's first own commit mapped to a login when (a) the name and a known login are
   equal ignoring case and punctuation, or (b) the name is the only commit author on at least one PR of that
@@ -229,8 +230,8 @@ def build_attempts(
             if t:
                 title, title_src = t, src
                 break
-        if not title and own:
-            title, title_src = own[-1].subject, "clone (subject of the head's last own commit)"
+        if not title and h is not None and h.in_clone:
+            title, title_src = history.commits[h.head_sha].subject, "clone (subject of the head commit)"
         row.update(title=title, title_source=title_src)
         # opened_at: API > thread day > first own commit
         opened, o_src = "", ""
@@ -242,6 +243,11 @@ def build_attempts(
             opened, o_src = f"{th.opened_on}T00:00:00Z", f"{PR_THREADS_FILE}: {th.evidence} (day only)"
         elif own:
             opened, o_src = utc_z(own[0].author_date), "clone: author date of the earliest own commit"
+        elif h is not None and h.head_date:
+            opened, o_src = (
+                utc_z(h.head_date),
+                "clone: author date of the head (its commits all have copies on the default branch)",
+            )
         row.update(opened_at=opened, opened_at_source=o_src)
         # author
         login = logins.get(n, "")

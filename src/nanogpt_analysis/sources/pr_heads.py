@@ -4,8 +4,11 @@ For PR N with head H:
 - the base is the default branch just before the PR landed (first parent of the commit that merged it,
   found by sources/git_history.py: merge commit, squash subject or same tree; or of the first
   default-branch commit that has H among its ancestors), else the pinned commit;
-- own commits are those reachable from H and not from the base (their authors and author dates are the
-  PR's work); the merge-base is the newest common ancestor of H and the base;
+- own commits are those reachable from H and not from the base, less copies of default-branch commits
+  (same author, author date and subject: upstream rewrote its history once, and forks of the old line
+  carry the old copies); their authors and author dates are the PR's work. The merge-base is the newest
+  common ancestor of H and the base; for a fork of the old line, the newest copied commit instead (so the
+  diff holds what the PR added, not the rewrite);
 - files touched are the diff of the merge-base's tree against H's (one `git diff-tree --stdin` for all PRs).
 """
 
@@ -27,12 +30,14 @@ class PrHead:
     own: list[Commit] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     landed: str = ""  # default-branch commit that brought the PR's code ("" when none did)
+    head_date: str = ""  # author date of the head commit
     landed_how: str = ""  # pr_merge_commit / pr_merge_squash / pr_merge_tree_match / head_on_default_branch
 
 
 def read_pr_heads(history: History) -> dict[int, PrHead]:
     out: dict[int, PrHead] = {}
     pinned = history.upstream.commit
+    copies = {(c.author, c.author_date, c.subject) for s in history.reachable if (c := history.commits.get(s))}
     for pr, head in sorted(history.pr_heads.items()):
         h = PrHead(pr, head, head in history.commits)
         if h.in_clone:
@@ -44,7 +49,14 @@ def read_pr_heads(history: History) -> dict[int, PrHead]:
                 h.landed, h.landed_how = on_default, "head_on_default_branch"
             parents = history.commits[h.landed].parents if h.landed in history.commits else ()
             h.base = parents[0] if parents else pinned
-            h.own, h.merge_base = history.against(head, h.base)
+            own, h.merge_base = history.against(head, h.base)
+            # upstream rewrote its default branch once: a fork of the old line carries copies of commits the
+            # new line also has (same author, author date and subject); they are not the PR's work
+            h.own = [c for c in own if (c.author, c.author_date, c.subject) not in copies]
+            copied = [c for c in own if (c.author, c.author_date, c.subject) in copies]
+            if copied:  # compare with the newest copied commit: what the PR added on top of the old line
+                h.merge_base = max(copied, key=lambda c: (c.commit_date, c.author_date)).sha
+            h.head_date = history.commits[head].author_date
         out[pr] = h
     pairs = [(h.merge_base, h.head_sha) for h in out.values() if h.merge_base]
     if pairs:
