@@ -642,3 +642,31 @@ table(
     ),
     key=("sha",),
 )
+
+table(
+    "effort_monthly.csv",
+    "effort per calendar month and track from attempts.csv and commit_authors.csv, with what records gained "
+    "(attempts after the snapshot left out; undated attempts in one `undated` row per track)",
+    (
+        C("month", "string", "YYYY-MM (UTC), or `undated`"),
+        C("track", "string", "1, 2, 3, unknown (no track found) or all"),
+        C("month_complete", "boolean", "the month ended before the snapshot's upstream commit"),
+        C("attempts", "integer", "PRs opened in the month", "PRs"),
+        C("attempts_claiming", "integer", "of which claim a record", "PRs"),
+        C("attempts_became_record", "integer", "of which a README record table links", "PRs"),
+        C("attempts_set_record", "integer", "of which are linked from an improvement row (not a re-timing)", "PRs"),
+        C("attempts_ai_credited", "integer", "of which credit an AI system", "PRs"),
+        C("attempts_cumulative", "integer", "attempts up to and including the month", "PRs"),
+        C("coverage", "number", "share of the month's attempts dated by an opening (API or thread), not a commit"),
+        C("active_researchers", "integer", "people who opened a PR (track all: or authored a commit) that month"),
+        C("pr_authors", "integer", "people who opened a PR that month"),
+        C("new_researchers", "integer", "active researchers never active before"),
+        C("cumulative_researchers", "integer", "people active in this or an earlier month"),
+        C("researcher_months", "integer", "running sum of active_researchers", "researcher-months"),
+        C("training_lines", "integer", "training-code lines added + removed in the month's attempts", "lines"),
+        C("records", "integer", "improvements of the track dated in the month (changes.csv; empty for all)"),
+        C("log_gain", "number", "sum of their gain_log (changes.csv): the month's log speed-up"),
+    ),
+    layer="derive",
+    key=("month", "track"),
+)
