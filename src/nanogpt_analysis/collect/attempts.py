@@ -332,6 +332,7 @@ def build_attempts(
         rows.append(row)
     authors = commit_author_rows(history, ids)
     report = {
+        "checks": opening_checks(rows, listed, threads, set(links)),
         "prs": len(rows),
         "by_source": {
             s: sum(s in r["sources"].split(SEP) for r in rows)
@@ -345,6 +346,25 @@ def build_attempts(
         "names_joined_to_logins": {k: v[0] for k, v in sorted(ids.by_name.items()) if key(k) != key(v[0])},
     }
     return rows, authors, report
+
+
+def opening_checks(
+    rows: list[dict[str, Any]], listed: dict[int, ListedPr], threads: dict[int, PrOpened], linked: set[int]
+) -> dict[str, Any]:
+    """Agreement of the opening days with all-prs.csv and pr-threads.csv, and of commits with openings."""
+    by = {r["pr"]: r for r in rows}
+    both = [n for n, li in listed.items() if li.opened_on and by[n]["opened_at"]]
+    agree = sum(by[n]["opened_at"][:10] == listed[n].opened_on for n in both)
+    pairs = [n for n in threads if n in listed and listed[n].opened_on]
+    same = sum(threads[n].opened_on == listed[n].opened_on for n in pairs)
+    dated = [r for r in rows if r["first_commit_at"] and not r["opened_at_source"].startswith("clone")]
+    ok = sum(r["first_commit_at"][:10] <= r["opened_at"][:10] for r in dated)
+    return {
+        "opened_day_equals_all_prs": f"{agree}/{len(both)}",
+        "pr_threads_day_equals_all_prs": f"{same}/{len(pairs)}",
+        "first_commit_on_or_before_opening_day": f"{ok}/{len(dated)}",
+        "readme_linked_equals_became_record": {n for n, r in by.items() if r["became_record"]} == linked,
+    }
 
 
 def _counts(values) -> dict[str, int]:
