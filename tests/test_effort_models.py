@@ -71,3 +71,21 @@ def test_productivity_falls_when_effort_grows_and_gains_do_not() -> None:
     assert len(out["windows"]) == 3
     assert out["change_last_year"]["productivity_per_researcher_ratio"] < 1
     assert out["rolling_trend"]["per_researcher"]["slope_ln_per_year"] < 0
+
+
+def test_effort_text_from_metrics_on_page_and_notes() -> None:
+    from pathlib import Path
+
+    import yaml
+
+    from nanogpt_analysis.report.effort_text import effort_lines
+
+    root = Path(__file__).resolve().parents[1]
+    metrics = yaml.safe_load((root / "metrics.yaml").read_text(encoding="utf-8"))
+    if "effort" not in metrics:
+        return
+    lines = effort_lines(metrics)
+    e = metrics["effort"]
+    assert lines[0].startswith(f"**Attempts.** {e['attempts']['prs']} pull requests")
+    assert any("placebo" in x for x in lines) and lines[-1].startswith("**What each effort measure")
+    assert effort_lines({})[0].startswith("not available")
