@@ -115,7 +115,7 @@ def _models(root: Path, anchors: Path, inputs: dict) -> dict:
     metrics["per_change"] = per_change_metrics(root, inputs["changes"], anchors, inputs["change_notes"], label)
     from .models.effort_attempts import effort_attempts_section
 
-    metrics["effort"] = effort_attempts_section(root, inputs.get("effort_skipped", ""))
+    metrics["effort"] = effort_attempts_section(root, inputs.get("effort_skipped", ""), anchors, label)
     return metrics
 
 

@@ -495,7 +495,60 @@ def attempts_summary(root: Path) -> dict[str, Any]:
     }
 
 
-def effort_attempts_section(root: Path, skipped: str = "") -> dict[str, Any]:
+def metr_contributors(root: Path, anchors: Path | None, label: str) -> dict[str, Any]:
+    """METR's published contributor count beside the counts of people our effort data can make, each with
+    its rule. The credited-handle rules are derive/replication.py's (data/replication.csv); the rest count
+    people who tried, not people credited, up to METR's cut-off date."""
+    from ..sources.anchors import load_claims
+
+    claims = (
+        load_claims(anchors / "published-claims.csv", "metr-2026-04", f"{label}/published-claims.csv")
+        if anchors
+        else {}
+    )
+    claim = claims.get("n_contributors")
+    if not claim:
+        return {"skipped": "no metr-2026-04 n_contributors claim in the anchors"}
+    cut = claim["cutoff_date"]
+    a = tables.read_table(root / "data/attempts.csv", text_columns=("opened_at", "author"))
+    a = a[~a["after_snapshot"].astype(bool) & (a["opened_at"].astype(str).str[:10] <= cut) & a["opened_at"].notna()]
+    c = tables.read_table(root / "data/commit_authors.csv")
+    c = c[c["author_date"].astype(str).str[:10] <= cut]
+    people = set(a["author"].dropna()) - {""}
+    t1 = set(a.loc[a["track"] == 1, "author"].dropna()) - {""}
+    rec = a[a["set_record"].astype(bool) & (a["track"] == 1)]
+    counts = {
+        "people_who_opened_any_pr": len(people),
+        "people_who_opened_a_track1_pr": len(t1),
+        "people_who_opened_a_pr_that_set_a_track1_record": len(set(rec["author"].dropna()) - {""}),
+        "researchers_pr_or_default_branch_commit": len(people | (set(c["person"].dropna()) - {""})),
+    }
+    published = claim["value"]
+    match = [k for k, v in counts.items() if v == published]
+    credited = None
+    rep = root / "data/replication.csv"
+    if rep.is_file():
+        r = tables.read_table(rep)
+        row = r[(r["anchor"] == "metr-2026-04") & (r["claim"] == "n_contributors")]
+        if len(row):
+            credited = {"our_value": _r(row["our_value"].iloc[0]), "method": row["method"].iloc[0],
+                        "alternatives": row["explanation"].iloc[0]}  # fmt: skip
+    return {
+        "published": published,
+        "cutoff_date": cut,
+        "source": claim["source"],
+        "credited_handles": credited,
+        "people_who_tried": counts,
+        "reproduced_by": match or None,
+        "note": "METR does not publish its rule. People who tried (attempts.csv authors, one id per person) count "
+        "effort, not credit; a rule is named here only when it gives the published value exactly, and no search "
+        "over further rule variants was made (that would fit the rule to the number).",
+    }
+
+
+def effort_attempts_section(
+    root: Path, skipped: str = "", anchors: Path | None = None, label: str = ""
+) -> dict[str, Any]:
     if skipped:
         return {"skipped": skipped}
     df = monthly_frame(root)
@@ -511,4 +564,5 @@ def effort_attempts_section(root: Path, skipped: str = "") -> dict[str, Any]:
         "success_rate": success_rate(root, df.index[0], df.index[-1]),
         "returns_to_research": returns_to_research(df),
         "records_among_attempts": records_among_attempts(root),
+        "replication_metr_contributors": metr_contributors(root, anchors, label),
     }

@@ -96,6 +96,22 @@ def effort_lines(metrics: dict[str, Any]) -> list[str]:
         + ". Attempts are not exchangeable draws: each builds on the last record, so records arrive far more "
         "often than a lottery of independent tries would give."
     )
+    m = e.get("replication_metr_contributors") or {}
+    if "people_who_tried" in m:
+        pw, cr = m["people_who_tried"], m.get("credited_handles") or {}
+        lines.append(
+            f"**METR's contributor count** ({_f(m['published'])} credited by {m['cutoff_date']}): our credited-handle "
+            f"rule gives {_f(cr.get('our_value'))}; "
+            + (
+                f"reproduced by {', '.join(m['reproduced_by'])}"
+                if m.get("reproduced_by")
+                else "no stated rule reproduces it"
+            )
+            + f". People who tried by then: {pw['people_who_opened_any_pr']} opened a PR "
+            f"({pw['people_who_opened_a_track1_pr']} on track 1, {pw['people_who_opened_a_pr_that_set_a_track1_record']} "
+            f"with a track-1 record), {pw['researchers_pr_or_default_branch_commit']} with a PR or a default-branch "
+            "commit: credit counts about half the people who worked on the speedrun."
+        )
     by_commit = src.get("clone", 0)
     lines += [
         "**What each effort measure can and cannot show.** Attempts count every try that reached GitHub, failed "
