@@ -108,9 +108,10 @@ def effort_lines(metrics: dict[str, Any]) -> list[str]:
                 else "no stated rule reproduces it"
             )
             + f". People who tried by then: {pw['people_who_opened_any_pr']} opened a PR "
-            f"({pw['people_who_opened_a_track1_pr']} on track 1, "
-            f"{pw['people_who_opened_a_pr_that_set_a_track1_record']} with a track-1 record), {pw['researchers_pr_or_default_branch_commit']} with a PR or a default-branch "
-            "commit: credit counts about half the people who worked on the speedrun."
+            + f"({pw['people_who_opened_a_track1_pr']} on track 1, "
+            + f"{pw['people_who_opened_a_pr_that_set_a_track1_record']} with a track-1 record), "
+            + f"{pw['researchers_pr_or_default_branch_commit']} with a PR or a default-branch "
+            + "commit: credit counts about half the people who worked on the speedrun."
         )
     by_commit = src.get("clone", 0)
     lines += [
