@@ -111,7 +111,8 @@ def effort_lines(metrics: dict[str, Any]) -> list[str]:
             + f"({pw['people_who_opened_a_track1_pr']} on track 1, "
             + f"{pw['people_who_opened_a_pr_that_set_a_track1_record']} with a track-1 record), "
             + f"{pw['researchers_pr_or_default_branch_commit']} with a PR or a default-branch "
-            + "commit: credit counts about half the people who worked on the speedrun."
+            + f"commit: the published count is {m['published'] / pw['people_who_opened_any_pr']:.0%} of the people "
+            + "who opened a PR by then."
         )
     by_commit = src.get("clone", 0)
     lines += [
