@@ -89,3 +89,34 @@ def test_effort_text_from_metrics_on_page_and_notes() -> None:
     assert lines[0].startswith(f"**Attempts.** {e['attempts']['prs']} pull requests")
     assert any("placebo" in x for x in lines) and lines[-1].startswith("**What each effort measure")
     assert effort_lines({})[0].startswith("not available")
+
+
+def _gain_project(tmp_path, gains):
+    from pathlib import Path
+
+    root = Path(tmp_path)
+    (root / "data").mkdir(parents=True)
+    months = [f"{2020 + i // 12}-{i % 12 + 1:02d}" for i in range(len(gains))]
+    cum = np.concatenate([[0.0], np.cumsum(gains)[:-1]])
+    pd.DataFrame(
+        {"track": 1, "date": [m + "-15" for m in months], "gain_log": gains, "cumulative_gain_log": cum}
+    ).to_csv(root / "data/changes.csv", index=False)
+    attempts = np.random.default_rng(9).integers(1, 10, len(gains)).astype(float)
+    df = pd.DataFrame({"attempts": attempts, "years": np.arange(len(gains)) / 12}, index=months)
+    return root, df
+
+
+def test_gain_sizes_permutation_separates_fishing_out_from_noise(tmp_path) -> None:
+    rng = np.random.default_rng(5)
+    # fishing out: each gain shrinks with the gain already won
+    g, cum = [], 0.0
+    for _ in range(80):
+        x = math.exp(-1.5 - 2.0 * cum + rng.normal(0, 0.3))
+        g.append(x)
+        cum += x
+    root, df = _gain_project(tmp_path / "a", np.array(g))
+    out = ea.gain_sizes(root, df)
+    assert out["coefficients"]["cum_log_gain"]["coef"] < -1 and out["cum_log_gain_permutation_p"] <= 0.05
+    # exchangeable gains: the permutation p is not small
+    root, df = _gain_project(tmp_path / "b", np.exp(rng.normal(-3, 0.5, 80)))
+    assert ea.gain_sizes(root, df)["cum_log_gain_permutation_p"] > 0.05

@@ -14,6 +14,8 @@ snapshot's upstream commit; attempts after the snapshot are already left out of 
   cumulative log gain before the month ("fishing out"), with years as a control. The cumulative gain is a
   partial sum of the outcome process, so its coefficient is judged by a parametric bootstrap (counts drawn from
   the fit without it, the regressor path held fixed), not by +-1.96.
+- Sizes of gains: ln(gain) per record on the cumulative gain before it, ln(attempts + 1) and years; the
+  cumulative-gain term is judged by permutation (see gain_sizes).
 - Success rate per attempt: logistic GLM of `set_record` on years, over track-1 attempts.
 - Returns to research r in g = theta E^lambda A^-beta (Jones 1995; Bloom et al. 2020): Poisson pseudo-ML of
   the monthly log gain g on ln E and ln A = cumulative log gain (PPML keeps months with no gain), r = lambda /
@@ -414,6 +416,70 @@ def _perm_beta(sub: pd.DataFrame, X: pd.DataFrame, beta_obs: float) -> Any:
     return _r((hits + 1) / (done + 1), 4) if done else None
 
 
+# --- sizes of gains ----------------------------------------------------------------------------------------
+
+
+def gain_sizes(root: Path, df: pd.DataFrame) -> dict[str, Any]:
+    """ln(gain) of each track-1 improvement on the cumulative log gain before it, ln(attempts + 1) of its month
+    and years. Only improvements are listed (gains > 0): a log-normal gain has support on positive values, so
+    the truncation at zero is part of the model rather than a bias of it. The cumulative gain is the partial
+    sum of the series' own gains (a Dickey-Fuller-type regression), so its coefficient gets a permutation p:
+    the gains shuffled, the cumulative gain rebuilt from each order, refitted."""
+    import statsmodels.api as sm
+
+    ch = tables.read_table(root / "data/changes.csv")
+    ch = ch[(ch["track"] == 1) & ch["date"].notna() & ch["gain_log"].notna()].copy()
+    ch["month"] = ch["date"].astype(str).str[:7]
+    ch = ch[(ch["month"] >= df.index[0]) & (ch["month"] <= df.index[-1])]
+    pos = ch[ch["gain_log"] > 0]
+    if len(pos) < 12:
+        return {"skipped": f"only {len(pos)} positive track-1 gains in the window"}
+    cum = pos["cumulative_gain_log"].to_numpy(float)
+    X = pd.DataFrame(
+        {
+            "const": 1.0,
+            "cum_log_gain": cum,
+            "ln_attempts_plus1": np.log(df.loc[pos["month"], "attempts"].to_numpy(float) + 1),
+            "years": df.loc[pos["month"], "years"].to_numpy(float),
+        }
+    )
+    y = np.log(pos["gain_log"].to_numpy(float))
+    fit = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    # permutation: the same gains in random order, the cumulative gain rebuilt (start value kept)
+    g = pos["gain_log"].to_numpy(float)
+    start = float(cum[0])
+    rng = np.random.default_rng(SEED)
+    Xa = X.to_numpy(float).copy()
+    t_obs = abs(_ols_t(Xa, y, 1))
+    hits = 0
+    for _ in range(N_PERM):
+        gp = g[rng.permutation(len(g))]
+        Xa[:, 1] = start + np.concatenate([[0.0], np.cumsum(gp)[:-1]])
+        hits += abs(_ols_t(Xa, np.log(gp), 1)) >= t_obs
+    ci = fit.conf_int()
+    return {
+        "n_gains": len(pos),
+        "left_out_non_positive": int(len(ch) - len(pos)),
+        "response": "ln(gain_log) of each track-1 improvement in the window",
+        "coefficients": {
+            k: {"coef": _r(fit.params[k]), "se_hac3": _r(fit.bse[k]), "ci95": [_r(ci.loc[k, 0]), _r(ci.loc[k, 1])]}
+            for k in ("cum_log_gain", "ln_attempts_plus1", "years")
+        },
+        "cum_log_gain_permutation_p": _r((hits + 1) / (N_PERM + 1), 4),
+        "inference": "OLS with Newey-West errors (3 lags) for effort and time; the cumulative-gain coefficient by "
+        f"a studentised permutation test ({N_PERM} shuffles of the gains' order, |t| two-sided), not +-1.96",
+    }
+
+
+def _ols_t(X: np.ndarray, y: np.ndarray, j: int) -> float:
+    """Classical t statistic of coefficient j (studentised, so collinear designs do not inflate the draws)."""
+    b, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ b
+    s2 = float(resid @ resid) / max(len(y) - X.shape[1], 1)
+    v = s2 * np.linalg.pinv(X.T @ X)[j, j]
+    return float(b[j] / math.sqrt(v)) if v > 0 else 0.0
+
+
 # --- records among attempts -------------------------------------------------------------------------------
 
 
@@ -562,6 +628,7 @@ def effort_attempts_section(
         "productivity": productivity(monthly_frame(root, from_first_attempt=False)),
         "arrivals": arrivals(df),
         "success_rate": success_rate(root, df.index[0], df.index[-1]),
+        "gain_sizes": gain_sizes(root, df),
         "returns_to_research": returns_to_research(df),
         "records_among_attempts": records_among_attempts(root),
         "replication_metr_contributors": metr_contributors(root, anchors, label),

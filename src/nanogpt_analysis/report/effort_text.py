@@ -59,6 +59,16 @@ def effort_lines(metrics: dict[str, Any]) -> list[str]:
             "more attempts go with more records, and at a given date and effort each unit of gain already "
             "won lowers the rate of new records (fishing out)."
         )
+    gs = e.get("gain_sizes") or {}
+    if "coefficients" in gs:
+        c = gs["coefficients"]
+        lines.append(
+            f"**Sizes of gains** ({gs['n_gains']} track-1 improvements, ln gain): cumulative log gain "
+            f"{_f(c['cum_log_gain']['coef'])} (permutation p {_f(gs['cum_log_gain_permutation_p'])}), ln(attempts + 1) "
+            f"of the month {_f(c['ln_attempts_plus1']['coef'])} (95 % CI {_f(c['ln_attempts_plus1']['ci95'][0])} to "
+            f"{_f(c['ln_attempts_plus1']['ci95'][1])}), years {_f(c['years']['coef'])}: later records are smaller "
+            "the more has been won, at a given date and effort."
+        )
     sr = e["success_rate"]
     lt = sr.get("logit_trend")
     lines.append(
