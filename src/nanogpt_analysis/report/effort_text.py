@@ -55,9 +55,14 @@ def effort_lines(metrics: dict[str, Any]) -> list[str]:
             f"**Record arrivals** ({ar['n_months']} months {ar['span'][0]}..{ar['span'][1]}, Poisson GLM): "
             f"ln(failed attempts + 1) {_f(fa['ln_attempts_plus1']['coef'])} (p {_f(fa['ln_attempts_plus1']['p'])}), "
             f"cumulative log gain {_f(fa['cum_log_gain']['coef'])} (bootstrap p "
-            f"{_f(ar['failed_attempts'].get('cum_log_gain_bootstrap_p'))}), years {_f(fa['years']['coef'])}: "
-            "more attempts go with more records, and at a given date and effort each unit of gain already "
-            "won lowers the rate of new records (fishing out)."
+            f"{_f(ar['failed_attempts'].get('cum_log_gain_bootstrap_p'))}), years {_f(fa['years']['coef'])}"
+            + (
+                ": at a given date and effort, each unit of gain already won lowers the rate of new records "
+                "(fishing out)."
+                if fa["cum_log_gain"]["coef"] < 0
+                and (ar["failed_attempts"].get("cum_log_gain_bootstrap_p") or 1) <= 0.05
+                else "; the fishing-out term is not distinguishable from zero at the 5 % level."
+            )
         )
     gs = e.get("gain_sizes") or {}
     if "coefficients" in gs:
@@ -66,8 +71,12 @@ def effort_lines(metrics: dict[str, Any]) -> list[str]:
             f"**Sizes of gains** ({gs['n_gains']} track-1 improvements, ln gain): cumulative log gain "
             f"{_f(c['cum_log_gain']['coef'])} (permutation p {_f(gs['cum_log_gain_permutation_p'])}), ln(attempts + 1) "
             f"of the month {_f(c['ln_attempts_plus1']['coef'])} (95 % CI {_f(c['ln_attempts_plus1']['ci95'][0])} to "
-            f"{_f(c['ln_attempts_plus1']['ci95'][1])}), years {_f(c['years']['coef'])}: later records are smaller "
-            "the more has been won, at a given date and effort."
+            f"{_f(c['ln_attempts_plus1']['ci95'][1])}), years {_f(c['years']['coef'])}: "
+            + (
+                "later records are smaller the more has been won, at a given date and effort."
+                if c["cum_log_gain"]["coef"] < 0 and (gs["cum_log_gain_permutation_p"] or 1) <= 0.05
+                else "no evidence at the 5 % level that gains shrink with what has been won."
+            )
         )
     sr = e["success_rate"]
     lt = sr.get("logit_trend")
@@ -103,8 +112,12 @@ def effort_lines(metrics: dict[str, Any]) -> list[str]:
             f"(P >= observed {_f(x['p_at_least_observed'])})"
             for x in ra
         )
-        + ". Attempts are not exchangeable draws: each builds on the last record, so records arrive far more "
-        "often than a lottery of independent tries would give."
+        + (
+            ". Attempts are not exchangeable draws: each builds on the last record, so records arrive far more "
+            "often than a lottery of independent tries would give."
+            if ra and all((x["p_at_least_observed"] or 1) < 0.05 for x in ra)
+            else "."
+        )
     )
     m = e.get("replication_metr_contributors") or {}
     if "people_who_tried" in m:
