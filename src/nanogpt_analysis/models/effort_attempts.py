@@ -142,8 +142,8 @@ def productivity(df: pd.DataFrame) -> dict[str, Any]:
         end -= 12
     windows.reverse()
     out: dict[str, Any] = {
-        "measure": "12-month log speed-up of track-1 records / effective researchers (researcher-months / 12); "
-        "and / track-1 attempts",
+        "measure": "12-month log speed-up of track-1 records / effective researchers (researcher-months of all "
+        "tracks / 12: a person's month counts once whatever they worked on); and / track-1 attempts",
         "windows": windows,
     }
     if len(windows) >= 2:
