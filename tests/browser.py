@@ -128,7 +128,10 @@ def _open_tab(port: int) -> str:
         return json.loads(resp.read())["webSocketDebuggerUrl"]
 
 
-def check_page(url: str, screenshot: Path, width: int = 1100, height: int = 1400) -> dict[str, Any]:
+def check_page(
+    url: str, screenshot: Path, width: int = 1100, height: int = 1400, extra: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Page checks in Chromium; `extra` maps result keys to further JavaScript expressions to evaluate."""
     import websocket
 
     profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
@@ -142,6 +145,8 @@ def check_page(url: str, screenshot: Path, width: int = 1100, height: int = 1400
         cdp.wait_for("Page.loadEventFired")
         res = cdp.call("Runtime.evaluate", expression=CHECKS_JS, awaitPromise=True, returnByValue=True)
         result = res["result"]["value"]
+        for key, expression in (extra or {}).items():
+            result[key] = cdp.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
         shot = base64.b64decode(cdp.call("Page.captureScreenshot", format="png")["data"])
         screenshot.write_bytes(shot)
         cdp.call("Emulation.setDeviceMetricsOverride", width=375, height=800, deviceScaleFactor=2, mobile=True)

@@ -103,7 +103,15 @@ def served(project: Path):
 def test_page_in_headless_chromium(served: str, tmp_path: Path) -> None:
     """Fails (never skips) when Chromium is missing: .ci/run installs Debian's chromium."""
     shot = tmp_path / "report-screenshot.png"
-    seen = browser.check_page(served, shot)
+    effort = {  # the Effort section (issue 17): heading, its figures loaded, its generated text
+        "effort_heading": "document.querySelector('#attempts h2')?.textContent",
+        "effort_images": "[...document.querySelectorAll('#attempts img')].filter(i => i.naturalWidth > 0).length",
+        "effort_text": "document.querySelector('#attempts .effort-text')?.textContent",
+    }
+    seen = browser.check_page(served, shot, extra=effort)
+    assert seen["effort_heading"].startswith("Effort")
+    assert seen["effort_images"] == sum(s.section == "attempts" for s in FIGURES.values()) == 4
+    assert "not available: metrics.yaml has no 'effort' section" in seen["effort_text"]
     assert seen["images"] == len(FIGURES) and seen["badImgs"] == []
     assert seen["imgsWithoutAlt"] == 0
     assert seen["links"] > 5 and seen["badLinks"] == []

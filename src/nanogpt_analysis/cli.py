@@ -38,7 +38,11 @@ def _add_star_args(p: argparse.ArgumentParser) -> None:
 
 
 def _add_pr_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--prs-dir", type=Path, help="folder holding pr-threads.csv (days the linked PRs were opened)")
+    p.add_argument(
+        "--prs-dir",
+        type=Path,
+        help="folder holding pr-threads.csv (days the linked PRs were opened) and all-prs.csv (every PR seen)",
+    )
     p.add_argument("--pr-threads", type=Path, help="pr-threads.csv: offline source of pr_created_at")
 
 
@@ -198,3 +202,8 @@ def _pr_files(args: argparse.Namespace, opts) -> None:
     if value is not None and not Path(value).is_file():
         raise UserError(f"{value}: no such file (the PR-thread file, {PR_THREADS_FILE}).")
     opts.pr_threads = value
+    from .sources.all_prs import ALL_PRS_FILE
+
+    # all-prs.csv (every PR seen on stored threads) is optional beside pr-threads.csv
+    if args.prs_dir is not None and (args.prs_dir / ALL_PRS_FILE).is_file():
+        opts.all_prs = args.prs_dir / ALL_PRS_FILE

@@ -83,6 +83,14 @@ def _derive(root: Path, anchors: Path) -> tuple[dict[str, Path], dict]:
     if factors is not None:
         written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
     inputs = {"notes": notes, "changes": changes, "change_notes": change_notes, "factors": (factors, factors_why)}
+    from .derive.effort_monthly import write_effort_monthly  # reads changes.csv: after the changes step
+
+    effort_monthly, effort_why = write_effort_monthly(root)
+    if effort_monthly is not None:
+        written["effort_monthly.csv"] = effort_monthly
+    else:
+        print(f"effort_monthly skipped: {effort_why}")
+    inputs["effort_skipped"] = effort_why
     return written, inputs
 
 
@@ -105,6 +113,9 @@ def _models(root: Path, anchors: Path, inputs: dict) -> dict:
     factors, why = inputs["factors"]
     metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
     metrics["per_change"] = per_change_metrics(root, inputs["changes"], anchors, inputs["change_notes"], label)
+    from .models.effort_attempts import effort_attempts_section
+
+    metrics["effort"] = effort_attempts_section(root, inputs.get("effort_skipped", ""), anchors, label)
     return metrics
 
 

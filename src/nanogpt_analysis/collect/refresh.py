@@ -35,6 +35,7 @@ class RefreshOptions:
     stars_observations: Path | None = None
     stars_daily: Path | None = None
     pr_threads: Path | None = None
+    all_prs: Path | None = None  # every PR seen on stored threads (all-prs.csv), for attempts.csv
     repo_first_commit: str | None = None  # UTC; star points before it are impossible
     offline: bool = False
     api_url: str = "https://api.github.com"
@@ -119,6 +120,9 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
             from .code_changes import run_code_changes_step  # per-change code diffs, from loc.csv just built
 
             sources["code_changes"] = run_code_changes_step(upstream, records_df, files, opts.data_dir, reader)
+            from .attempts import run_attempts_step  # every pull request, merged or not (issue 17)
+
+            sources["attempts"] = run_attempts_step(upstream, records_df, files, opts, reader)
         if "stars" in opts.steps:
             from .stars import run_stars_step
 

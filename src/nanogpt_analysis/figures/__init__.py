@@ -1,6 +1,7 @@
 """One module per figure; importing this package registers them all (see registry.py)."""
 
 from . import (  # noqa: F401
+    attempts_monthly,
     category_attribution,
     change_waterfall,
     compute_decomposition,
@@ -13,10 +14,13 @@ from . import (  # noqa: F401
     gain_vs_lines,
     record_series,
     regimes,
+    research_productivity,
+    researchers_monthly,
     residuals,
     retimed_gains,
     rolling_rate,
     stars_history,
+    success_rate,
     time_vs_effort,
     training_loc_history,
 )

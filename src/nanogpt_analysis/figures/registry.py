@@ -21,7 +21,7 @@ class FigureSpec:
     draw: Draw  # returns (figure, manifest), or None when its inputs are absent (the manifest says why)
     caption: str
     alt: str
-    section: str = "effort"  # report section: headline, series, effort, changes, compute, forecast, data
+    section: str = "effort"  # report section: headline, series, effort, attempts, changes, compute, forecast, data
 
 
 FIGURES: dict[str, FigureSpec] = {}

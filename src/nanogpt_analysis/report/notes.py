@@ -494,3 +494,12 @@ def _num(v: Any) -> float | None:
 
 
 BLOCKS["compute"] = compute_block
+
+
+def effort_notes_block(snap: Snapshot) -> str:
+    from .effort_text import effort_block
+
+    return effort_block(snap.metrics_or_none() or {})
+
+
+BLOCKS["effort"] = effort_notes_block

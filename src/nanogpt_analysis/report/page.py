@@ -28,6 +28,7 @@ SECTIONS = (
     ("headline", "Headline per track", "headline", ("headline",)),
     ("series", "Record series and segmented fit", "series", ("statistics",)),
     ("effort", "Time versus effort", "effort", ("fits",)),
+    ("attempts", "Effort: every attempt and every researcher", "attempts", ("effort",)),
     ("changes", "What each change bought", "changes", ("per_change",)),
     ("compute", "Compute decomposition", "compute", ("compute",)),
     ("forecast", "Forecast", "forecast", ()),
@@ -38,6 +39,7 @@ MAKES = {
     "per_change": "the analyze step writes it (per-change models)",
     "compute": "the analyze step writes it from data/compute.csv",
     "fits": "`nanogpt-analysis analyze` writes it",
+    "effort": "the analyze step writes it from data/attempts.csv (refresh with --prs-dir)",
 }
 CSS = """
 body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0 auto;max-width:60rem;padding:0 1rem;
@@ -140,6 +142,11 @@ def _section(page: Page, sid: str, title: str, fig_section: str, keys: tuple[str
     parts = [f'<section id="{sid}"><h2>{escape(title)}</h2>']
     if sid == "headline":
         parts.append(_headline(page))
+    if sid == "attempts":
+        from .effort_text import effort_lines
+
+        metrics = page.snap.metrics_or_none() or {}
+        parts += [f'<p class="effort-text">{_inline_md(line)}</p>' for line in effort_lines(metrics)]
     figs = [s for s in FIGURES.values() if s.section == fig_section]
     parts += [_figure(page, s) for s in figs]
     if not figs and sid != "headline":

@@ -97,6 +97,7 @@ class History:
         self._merges = self._index_merges()
         self._bits: dict[str, int] | None = None
         self._order: list[str] = []
+        self._index_of: dict[str, int] = {}
 
     def _index_merges(self) -> dict[int, PrMerge]:
         head_to_pr = {sha: n for n, sha in self.pr_heads.items()}
@@ -278,3 +279,36 @@ class History:
             if lines and lines[0] in self.commits:
                 result.append((self.commits[lines[0]], lines[1:]))
         return result
+
+    # --- pull-request heads against the default branch (data/attempts.csv) ---------------------------------
+
+    def landed_at(self, sha: str) -> str | None:
+        """The first default-branch (first-parent) commit that has `sha` among its ancestors, None when the
+        pinned commit does not reach it. First-parent ancestry only grows along the chain: a bisection."""
+        self._ancestor_bits(self.upstream.commit)  # numbers every commit once
+        if len(self._index_of) != len(self._order):
+            self._index_of = {s: i for i, s in enumerate(self._order)}
+        index = self._index_of
+        if sha not in index:
+            return None
+        bit = 1 << index[sha]
+        fp = self.first_parent
+        if not fp or not self._ancestor_bits(fp[-1]) & bit:
+            return None
+        lo, hi = 0, len(fp) - 1
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self._ancestor_bits(fp[mid]) & bit:
+                hi = mid
+            else:
+                lo = mid + 1
+        return fp[lo]
+
+    def against(self, head: str, base: str) -> tuple[list[Commit], str]:
+        """Commits reachable from `head` and not from `base`, oldest (author date) first, and a merge-base of
+        the two: the common ancestor numbered last (parents are numbered before children, so no other
+        common ancestor descends from it); "" when they share none."""
+        hb, bb = self._ancestor_bits(head), self._ancestor_bits(base)
+        own = sorted((self.commits[s] for s in self._shas(hb & ~bb)), key=lambda c: c.author_date)
+        common = hb & bb
+        return own, (self._order[common.bit_length() - 1] if common else "")

@@ -581,3 +581,92 @@ table(
     layer="derive",
     key=("track", "row"),
 )
+
+
+# --- issue 17: effort apart from success (attempts, researchers) -------------------------------------------
+
+table(
+    "attempts.csv",
+    "one row per pull request any source names (clone heads, GitHub API, all-prs.csv, pr-threads.csv, README "
+    "links), merged or not; each value names its source (rules: README 'Attempts' and collect/attempts.py)",
+    (
+        C("pr", "integer", "pull request number"),
+        C("sources", "list", "sources naming the PR: clone, github_api, all-prs.csv, pr-threads.csv, README link"),
+        C("title", "string", "PR title"),
+        C("title_source", "string", "where the title came from"),
+        C("opened_at", "datetime", "when the PR was opened (API > thread day at 00:00Z > first own commit)"),
+        C("opened_at_source", "string", "which rule gave opened_at; empty when undated"),
+        C("author", "string", "one id per person: a login, else `git:<commit-author name>` (identity rule)"),
+        C("author_source", "string", "how the author was found (and which identity rule joined a name)"),
+        C("commit_authors", "list", "author names of the PR's own commits (as git records them)"),
+        C("state", "string", "merged / closed / open / unknown"),
+        C("state_source", "string", "API > all-prs.csv > pr-threads.csv > clone"),
+        C("code_on_default_branch", "boolean", "the head's code reached the default branch (empty: no head)"),
+        C("landed_how", "string", "pr_merge_commit / pr_merge_squash / pr_merge_tree_match / head_on_default_branch"),
+        C("landed_commit", "string", "default-branch commit that brought the code"),
+        C("landed_at", "datetime", "its committer date"),
+        C("track", "integer", "track by the files touched, else all-prs.csv, else the title; empty when unclear"),
+        C("track_source", "string", "which rule gave the track"),
+        C("claims_record", "boolean", "the PR claims a record (all-prs.csv; README-linked PRs count as claiming)"),
+        C("claims_record_source", "string", "where claims_record came from"),
+        C("became_record", "boolean", "a README record table links this PR"),
+        C("records", "list", "'track:record' of each README row linking it"),
+        C("set_record", "boolean", "one of those rows is an improvement (not a re-timing; track 3: a `(!)` record)"),
+        C("ai_credited", "boolean", "the thread credits an AI system with part of the work (all-prs.csv)"),
+        C("ai_credited_source", "string", "where ai_credited came from"),
+        C("head_sha", "string", "refs/pull/N/head in the clone, else the API's head sha"),
+        C("merge_base", "string", "newest common ancestor of the head and the default branch before the PR landed"),
+        C("commits", "integer", "own commits: on the head, not on the default branch before it landed"),
+        C("first_commit_at", "datetime", "author date of the earliest own commit"),
+        C("last_commit_at", "datetime", "author date of the latest own commit"),
+        C("files_touched", "integer", "files that differ between the merge-base and the head"),
+        C("training_files", "list", "training-code files among them (rule in collect/attempts.py)"),
+        C("training_lines_added", "integer", "training-code lines added against the merge-base", "lines"),
+        C("training_lines_removed", "integer", "training-code lines removed against the merge-base", "lines"),
+        C("lines_note", "string", "why the line counts are empty, or which file a new script was compared with"),
+        C("after_snapshot", "boolean", "opened after the pinned upstream commit: kept, left out of every window"),
+        C("after_snapshot_reason", "string", "why after_snapshot is true"),
+    ),
+    key=("pr",),
+)
+
+table(
+    "commit_authors.csv",
+    "every non-merge commit reachable from the pinned commit, with its author mapped to a person (identity rule)",
+    (
+        C("sha", "string", "commit"),
+        C("author_date", "datetime", "author date"),
+        C("author_name", "string", "author name as git records it"),
+        C("person", "string", "the person id attempts.csv uses (a login, else `git:<name>`)"),
+        C("person_rule", "string", "which identity rule gave the id"),
+    ),
+    key=("sha",),
+)
+
+table(
+    "effort_monthly.csv",
+    "effort per calendar month and track from attempts.csv and commit_authors.csv, with what records gained "
+    "(attempts after the snapshot left out; undated attempts in one `undated` row per track)",
+    (
+        C("month", "string", "YYYY-MM (UTC), or `undated`"),
+        C("track", "string", "1, 2, 3, unknown (no track found) or all"),
+        C("month_complete", "boolean", "the month ended before the snapshot's upstream commit"),
+        C("attempts", "integer", "PRs opened in the month", "PRs"),
+        C("attempts_claiming", "integer", "of which claim a record", "PRs"),
+        C("attempts_became_record", "integer", "of which a README record table links", "PRs"),
+        C("attempts_set_record", "integer", "of which are linked from an improvement row (not a re-timing)", "PRs"),
+        C("attempts_ai_credited", "integer", "of which credit an AI system", "PRs"),
+        C("attempts_cumulative", "integer", "attempts up to and including the month", "PRs"),
+        C("coverage", "number", "share of the month's attempts dated by an opening (API or thread), not a commit"),
+        C("active_researchers", "integer", "people who opened a PR (track all: or authored a commit) that month"),
+        C("pr_authors", "integer", "people who opened a PR that month"),
+        C("new_researchers", "integer", "active researchers never active before"),
+        C("cumulative_researchers", "integer", "people active in this or an earlier month"),
+        C("researcher_months", "integer", "running sum of active_researchers", "researcher-months"),
+        C("training_lines", "integer", "training-code lines added + removed in the month's attempts", "lines"),
+        C("records", "integer", "improvements of the track dated in the month (changes.csv; empty for all)"),
+        C("log_gain", "number", "sum of their gain_log (changes.csv): the month's log speed-up"),
+    ),
+    layer="derive",
+    key=("month", "track"),
+)
