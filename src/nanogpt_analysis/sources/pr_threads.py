@@ -24,6 +24,7 @@ class PrOpened:
     pr: int
     opened_on: str  # ISO day, as the stored thread shows it
     evidence: str  # e.g. "description date"
+    title: str = ""  # the thread's title when the file has a `title` column
 
 
 def read_pr_threads(path: Path) -> dict[int, PrOpened]:
@@ -51,5 +52,6 @@ def read_pr_threads(path: Path) -> dict[int, PrOpened]:
             continue
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
             raise UserError(f"{path} line {line}: opened_on {day!r} is not YYYY-MM-DD")
-        out[int(pr_text)] = PrOpened(int(pr_text), day, (row.get("opened_evidence") or "").strip() or "unstated")
+        evidence = (row.get("opened_evidence") or "").strip() or "unstated"
+        out[int(pr_text)] = PrOpened(int(pr_text), day, evidence, (row.get("title") or "").strip())
     return out
