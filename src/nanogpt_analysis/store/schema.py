@@ -504,11 +504,18 @@ table(
     "what each improvement changed in the training code since the previous improvement of its track",
     (
         *KEY_COLUMNS,
-        C("previous_row", "integer", "README row of the previous improvement of the track"),
+        C("previous_row", "integer", "README row of the predecessor (the previous improvement, or its re-timing)"),
         C("previous_record", "integer", "its record number"),
         _CODE_COLUMNS[0],
         C("code_ref", "string", "this side of the diff: log path (basis log) or code commit (basis repo)"),
         C("previous_code_ref", "string", "the previous improvement's log path or code commit"),
+        C(
+            "diff_rule",
+            "string",
+            "which predecessor code the diff uses (collect/code_changes.py): 'previous_improvement', "
+            "'retimed_predecessor' or 'pr_base'; '; submission_log' when this side is not the linked log "
+            "(a baseline run) but the folder's log with new code",
+        ),
         *_CODE_COLUMNS[1:],
         C("reason", "string", "why the code columns are empty or partial"),
     ),
