@@ -264,13 +264,20 @@ def _llmc(row: dict[str, Any], rec: Any, log_path: str, blobs: _Blobs, upstream:
     folder = log_path.rsplit("/", 1)[0] if "/" in log_path else ""
     readme, _ = blobs.at(upstream.commit, f"{folder}/README.md") if folder else (None, "")
     m = README_TOKENS.search(readme or "")
-    if m:
+    # tokens = logged steps x the standard batch; the README's rounded total ('10.26B') is only a check
+    if row["steps"] is not None:
+        tokens = row["steps"] * cfg["tokens_per_step"]
+        check = ""
+        if m:
+            stated = float(m.group(1)) * (1e9 if m.group(2).upper() == "B" else 1e6)
+            check = f"; README {folder}/README.md says '{m.group(0)}' ({(stated / tokens - 1) * 100:+.2f} %)"
+        row.update(train_tokens=tokens, tokens_confidence="derived",
+                   tokens_source=f"steps x {cfg['tokens_per_step']} tokens per step of the standard {cfg['name']}"
+                   f"{check}")  # fmt: skip
+    elif m:
         scale = 1e9 if m.group(2).upper() == "B" else 1e6
         row.update(train_tokens=int(round(float(m.group(1)) * scale)), tokens_source=f"README {folder}/README.md "
-                   f"('{m.group(0)}')", tokens_confidence="derived")  # fmt: skip
-    elif row["steps"] is not None:
-        row.update(train_tokens=row["steps"] * cfg["tokens_per_step"], tokens_confidence="derived",
-                   tokens_source=f"steps x {cfg['tokens_per_step']} tokens per step of the standard {cfg['name']}")  # fmt: skip  # noqa: E501
+                   f"('{m.group(0)}'; no steps in the log)", tokens_confidence="derived")  # fmt: skip
     else:
         reasons.append("tokens: no token count in the record README and no steps")
     row.update(tokens_per_step_first=cfg["tokens_per_step"], tokens_per_step_last=cfg["tokens_per_step"],
