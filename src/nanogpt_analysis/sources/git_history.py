@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..timeutil import utc_z
 from .upstream import GitJobs, Upstream
 
 SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
@@ -181,7 +182,8 @@ class History:
         merge = self.pr_merge(pr)
         base = self.commits[merge.commit].parents[0] if merge else self.upstream.commit
         own_bits = self._ancestor_bits(head) & ~self._ancestor_bits(base)
-        return sorted((self.commits[s] for s in self._shas(own_bits)), key=lambda c: c.author_date)
+        # by the instant, not the text: ISO strings with different UTC offsets do not sort as text (PR #253)
+        return sorted((self.commits[s] for s in self._shas(own_bits)), key=lambda c: utc_z(c.author_date))
 
     def _first_added_args(self, prefix: str) -> tuple[str, ...]:
         return (

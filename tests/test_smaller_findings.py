@@ -1,0 +1,55 @@
+"""Smaller findings of issue 18, each with a test that failed before its fix."""
+
+from __future__ import annotations
+
+from nanogpt_analysis.sources.git_history import History
+from nanogpt_analysis.sources.upstream import open_upstream
+
+
+def test_pr_commits_sort_by_instant_not_text(make_repo) -> None:
+    # PR #253 (track-1 #80): one commit's author date has a -07:00 offset, the other +00:00; as text the
+    # later one (10:28-07:00 = 17:28Z) sorted first, swapping pr_first_commit_at and pr_last_commit_at
+    r = make_repo()
+    r.commit({"README.md": "## World record history\n", "train_gpt.py": "x = 1\n"}, "base", "2024-06-01T00:00:00Z")
+    r.git("checkout", "-q", "-b", "feature")
+    f1 = r.commit({"b.txt": "1\n"}, "f1", "2024-06-02T18:00:00Z", author_date="2024-06-02T16:59:21+00:00")
+    f2 = r.commit({"b.txt": "2\n"}, "f2", "2024-06-02T18:00:00Z", author_date="2024-06-02T10:28:07-07:00")
+    r.git("update-ref", "refs/pull/7/head", f2)
+    r.git("checkout", "-q", "master")
+    who = {"GIT_AUTHOR_NAME": "M", "GIT_AUTHOR_EMAIL": "m@x", "GIT_COMMITTER_NAME": "M", "GIT_COMMITTER_EMAIL": "m@x"}
+    r.git("merge", "-q", "--no-ff", "-m", "Merge pull request #7 from x/feature", "feature", env=who)
+    with History(open_upstream(r.path, None)) as h:
+        assert [c.sha for c in h.pr_own_commits(7)] == [f1, f2]
+
+
+def _table() -> list[dict]:
+    return [
+        {"record": 1, "time_s": 2700.0, "is_retiming": False, "description": "llm.c baseline"},
+        {"record": 2, "time_s": 200.0, "is_retiming": False, "description": "Muon"},
+        {"record": 2, "time_s": 220.0, "is_retiming": True, "description": "re-timed", "notes": "new timing rules"},
+        {"record": 3, "time_s": 150.0, "is_retiming": False, "description": "Upgraded PyTorch 2.10"},
+    ]
+
+
+def test_the_llmc_baseline_gets_no_timing_rule_ratio() -> None:
+    from nanogpt_analysis.derive.normalise import normalise
+
+    out = normalise(_table(), {})
+    assert out[0]["time_norm_s"] == 2700.0  # the speedrun's timing rules never applied to llm.c
+    assert abs(out[1]["time_norm_s"] - 220.0) < 1e-9  # the speedrun's own record does get the ratio
+
+
+def test_a_software_upgrades_step_cut_is_not_chained_out_as_software() -> None:
+    from nanogpt_analysis.derive.normalise import chain_out_software
+
+    # track-1 #66: torch 2.10 and 1575 -> 1555 steps; only the per-step speed-up is software
+    rows = [
+        {"time_norm_s": 100.0, "change_type": "algorithmic", "steps": 1575},
+        {"time_norm_s": 95.0, "change_type": "software_upgrade", "steps": 1555},
+        {"time_norm_s": 90.0, "change_type": "algorithmic", "steps": 1555},
+    ]
+    got = chain_out_software(rows)
+    per_step = (100.0 / 95.0) * (1555 / 1575)
+    assert abs(got[1] - 95.0 * per_step) < 1e-9 and abs(got[2] - 90.0 * per_step) < 1e-9
+    # without steps the whole gain is chained out, as before
+    assert abs(chain_out_software([{**r, "steps": None} for r in rows])[1] - 100.0) < 1e-9
