@@ -151,3 +151,22 @@ def test_no_false_step_contradictions():
 
     checks = json.loads((ROOT / "data" / "sources.json").read_text(encoding="utf-8"))["compute"]["checks"]
     assert not [c for c in checks if c["track"] == 1 and 35 <= c["record"] <= 40]
+
+
+# records 51/52: no token table; the input lookup reads the head's matrix
+LOOKUP_TIED = """
+class GPT(nn.Module):
+    def __init__(self, vocab_size, num_layers, num_heads, model_dim):
+        super().__init__()
+        self.value_embeds = nn.ModuleList([nn.Embedding(vocab_size, model_dim) for _ in range(2)])
+        self.lm_head = CastedLinear(model_dim, vocab_size)
+
+    def forward(self, input_seq):
+        x = F.embedding(input_seq, self.lm_head.weight)
+"""
+
+
+def test_head_tied_by_lookup():
+    _, _, sh = shape(LOOKUP_TIED)
+    assert sh.reason == "" and sh.head_tying == "tied"
+    assert sh.params_lm_head == 256 * 8 and sh.params_embedding == 2 * 256 * 8  # the shared table once

@@ -993,14 +993,21 @@ def _model_shape(sc: Script, env: dict[str, Any], sh: Shape) -> None:
         sh.head_tying = "split"
     else:
         sh.head_tying = "untied"
-    emb = _embeddings(sc, env, sh, cfg)
+    # tied by lookup: the input embedding reads the head's matrix (`F.embedding(idx, self.lm_head.weight)`,
+    # track-1 #51/#52); the one shared table is then the head's, counted once as params_lm_head
+    lookup_tied = bool(re.search(r"F\.embedding\([^,()]+,\s*self\.lm_head\.weight", txt))
+    if lookup_tied:
+        sh.head_tying = "tied"
+    emb = _embeddings(sc, env, sh, cfg, allow_none=lookup_tied)
     sh.params_embedding = sum(n for _, n in emb)
     sh.params_value_embedding = sum(n for kind, n in emb if kind == "value")
     sh.value_embeds = sh.params_value_embedding // (sh.vocab_padded * d)
-    sh.params_lm_head = 0 if sh.head_tying == "tied" else d * sh.vocab_padded
+    has_token = any(kind == "token" for kind, _ in emb)
+    head_counted = sh.head_tying != "tied" or not has_token
+    sh.params_lm_head = d * sh.vocab_padded if head_counted else 0
     blocks = sh.attn_layers * 4 * d * d_attn + sh.mlp_layers * 2 * d * sh.mlp_dim
     vocab_rows = sum(n for kind, n in emb if kind in ("token", "value")) // (sh.vocab_padded * d)
-    vocab_tables = vocab_rows + (sh.head_tying != "tied")
+    vocab_tables = vocab_rows + head_counted
     sh.params_padding = (sh.vocab_padded - sh.vocab) * d * vocab_tables
     sh.params_total = sh.params_embedding + blocks + sh.params_lm_head
     sh.params_flops = blocks + d * sh.vocab
@@ -1136,7 +1143,9 @@ def _block_has(body: list[ast.stmt], env: dict[str, Any], kind: str, loose: bool
     return result  # type: ignore[return-value]
 
 
-def _embeddings(sc: Script, env: dict[str, Any], sh: Shape, cfg: Namespace) -> list[tuple[str, int]]:
+def _embeddings(
+    sc: Script, env: dict[str, Any], sh: Shape, cfg: Namespace, allow_none: bool = False
+) -> list[tuple[str, int]]:
     """(kind, parameters) of every embedding table: token, value or other (e.g. bigram hash)."""
     d = sh.model_dim
     names = {
@@ -1173,7 +1182,7 @@ def _embeddings(sc: Script, env: dict[str, Any], sh: Shape, cfg: Namespace) -> l
             except Unevaluable:
                 if not helper or "embed" in _src(node).lower():
                     raise
-    if not out:
+    if not out and not allow_none:
         raise Unevaluable("no embedding table (nn.Embedding) found in the model classes")
     return out
 
