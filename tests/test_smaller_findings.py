@@ -53,3 +53,30 @@ def test_a_software_upgrades_step_cut_is_not_chained_out_as_software() -> None:
     assert abs(got[1] - 95.0 * per_step) < 1e-9 and abs(got[2] - 90.0 * per_step) < 1e-9
     # without steps the whole gain is chained out, as before
     assert abs(chain_out_software([{**r, "steps": None} for r in rows])[1] - 100.0) < 1e-9
+
+
+def test_log_added_follows_renames_from_outside_records(make_repo) -> None:
+    # medium #7: the log was created under records-medium/ and moved into records/ a month later
+    r = make_repo()
+    r.commit({"README.md": "## World record history\n", "train_gpt.py": "x = 1\n"}, "base", "2025-04-01T00:00:00Z")
+    first = r.commit({"records-medium/r7/log.txt": "run\n"}, "create", "2025-04-25T08:00:00Z")
+    r.commit({"x.txt": "1\n"}, "other", "2025-05-01T00:00:00Z")
+    r.git("rm", "-q", "records-medium/r7/log.txt")
+    r.commit({"records/r7/log.txt": "run\n"}, "move", "2025-05-25T22:00:00Z")
+    with History(open_upstream(r.path, None)) as h:
+        assert h.first_added("records/") == {"records/r7/log.txt": first}
+
+
+def test_identical_copies_renamed_together_pair_by_folder() -> None:
+    from nanogpt_analysis.sources.git_history import _repair_identical_renames
+
+    # medium #8: git paired the identical log copies crosswise in the October reorganisation
+    crossed = [
+        ("records/2025-06-15_Leaderboard/075.txt", "records/t2/2025-04-22_Record8/075.txt"),
+        ("records/2025-04-22_Record8/075.txt", "records/t1/2025-06-15_Leaderboard/075.txt"),
+        ("records/a/other.txt", "records/t2/a/other.txt"),
+    ]
+    got = dict((new, old) for old, new in _repair_identical_renames(crossed))
+    assert got["records/t2/2025-04-22_Record8/075.txt"] == "records/2025-04-22_Record8/075.txt"
+    assert got["records/t1/2025-06-15_Leaderboard/075.txt"] == "records/2025-06-15_Leaderboard/075.txt"
+    assert got["records/t2/a/other.txt"] == "records/a/other.txt"
