@@ -80,3 +80,19 @@ def test_identical_copies_renamed_together_pair_by_folder() -> None:
     assert got["records/t2/2025-04-22_Record8/075.txt"] == "records/2025-04-22_Record8/075.txt"
     assert got["records/t1/2025-06-15_Leaderboard/075.txt"] == "records/2025-06-15_Leaderboard/075.txt"
     assert got["records/t2/a/other.txt"] == "records/a/other.txt"
+
+
+def test_log_added_for_a_folder_link_is_the_commit_that_added_a_log() -> None:
+    from types import SimpleNamespace
+
+    from nanogpt_analysis.collect.code_commit import record_code_commit
+
+    # track-1 #14: the README links the folder; its script was committed first, the log later
+    history = SimpleNamespace(
+        commits={"s": SimpleNamespace(commit_date="2024-12-04T22:53:12+00:00"),
+                 "l": SimpleNamespace(commit_date="2024-12-05T01:00:00+00:00")}
+    )  # fmt: skip
+    added = {"records/t1/2024-12-04_VE/train_gpt2.py": "s", "records/t1/2024-12-04_VE/0000.txt": "l"}
+    rec = SimpleNamespace(pr="", log_links="records/t1/2024-12-04_VE", date=None, track=1, description="x")
+    got = record_code_commit(history, rec, added, None)  # type: ignore[arg-type]
+    assert (got.commit, got.source) == ("l", "log_added")
