@@ -96,3 +96,16 @@ def test_log_added_for_a_folder_link_is_the_commit_that_added_a_log() -> None:
     rec = SimpleNamespace(pr="", log_links="records/t1/2024-12-04_VE", date=None, track=1, description="x")
     got = record_code_commit(history, rec, added, None)  # type: ignore[arg-type]
     assert (got.commit, got.source) == ("l", "log_added")
+
+
+def test_first_medium_readme_versions_are_read() -> None:
+    from nanogpt_analysis.collect.readme_table import listed_records
+
+    # medium #1: the first versions titled the section "GPT-2-Medium" and typed "29.3 minutes minutes"
+    text = (
+        "## Track 2: Speedrunning GPT-2-Medium\n\n| # | Record time | Description | Date | Log | Contributors |\n"
+        "| - | - | - | - | - | - |\n"
+        "1 | 5.8 hours | [llm.c baseline (350M parameters)](u) | 05/28/24 | [log](l) | @karpathy\n"
+        "2 | 29.3 minutes minutes | [First record](u) | 01/18/25 | [log](l) | @kellerjordan0\n"
+    )
+    assert {(t, n) for t, n, _ in listed_records(text)} == {(2, 1), (2, 2)}
