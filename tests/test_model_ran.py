@@ -170,3 +170,32 @@ def test_head_tied_by_lookup():
     _, _, sh = shape(LOOKUP_TIED)
     assert sh.reason == "" and sh.head_tying == "tied"
     assert sh.params_lm_head == 256 * 8 and sh.params_embedding == 2 * 256 * 8  # the shared table once
+
+
+def test_a_log_that_is_not_the_timed_run_is_flagged(make_repo):
+    import pandas as pd
+
+    from nanogpt_analysis.collect.compute import build_compute
+    from nanogpt_analysis.sources.upstream import ObjectReader, open_upstream
+
+    from .conftest import readme
+
+    # medium #17: the only linked log ran 1496 s, the README lists 1378.8 s
+    def run(ms: int) -> str:
+        return "step:10/10 val_loss:2.91 train_time:%dms step_avg:1ms\n" % ms  # noqa: UP031
+
+    r = make_repo()
+    r.commit({"records/a/log.txt": run(1496063), "records/b/log.txt": run(1380000), "README.md": readme([]),
+              "train_gpt.py": "x = 1\n"},
+             "a", "2024-06-01T00:00:00+00:00")  # fmt: skip
+    records = pd.DataFrame(
+        [dict(track=2, row=k, record=k, is_retiming=False, description="x", log_links=f"records/{p}/log.txt",
+              date="2024-06-01", time_s=1378.8) for k, p in ((1, "a"), (2, "b"))]
+    )  # fmt: skip
+    loc = pd.DataFrame(columns=["track", "row", "log_path", "code_commit", "code_source", "log_reason"])
+    up = open_upstream(r.path, None)
+    with ObjectReader(up.git_dir) as reader:
+        df, report = build_compute(up, records, loc, reader)
+    assert df.iloc[0]["log_time_s"] == 1496.063 and "+8.5 %" in df.iloc[0]["log_flag"]
+    assert not isinstance(df.iloc[1]["log_flag"], str) or not df.iloc[1]["log_flag"]
+    assert any("log_flag" in c["resolution"] for c in report["checks"])

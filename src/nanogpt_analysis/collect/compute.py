@@ -185,6 +185,13 @@ def build_compute(
                                      "checks": [], "script": False}  # fmt: skip
         row.update(facts["row"])
         reasons += facts["reasons"]
+        t_log, t_readme = row.get("log_time_s"), getattr(rec, "time_s", None)
+        if t_log and t_readme and t_readme == t_readme and abs(t_log / t_readme - 1) > LOG_TIME_TOLERANCE:
+            row["log_flag"] = (
+                f"the log's train_time {t_log:.1f} s is {(t_log / t_readme - 1) * 100:+.1f} % off the README's "
+                f"{t_readme:.1f} s: the linked log may not be the timed record run"
+            )
+            checks.append({**_check(rec, log_path, row["log_flag"]), "resolution": "flagged in log_flag"})
         checks += [_check(rec, log_path, what) for what in facts["checks"]]
         if external:
             _llmc(row, rec, log_path, blobs, upstream, reasons)
@@ -222,6 +229,8 @@ def _from_log(row: dict[str, Any], base: dict[str, Any], text: str, log_path: st
     out = parse_output(output)
     world = out.world_size or DEFAULT_WORLD
     row["world_size"] = world
+    times = LOG_TRAIN_TIME.findall(output)
+    row["log_time_s"] = round(float(times[-1]) / 1000, 3) if times else None
     if out.steps is not None:
         row.update(steps=out.steps, steps_source=f"log {log_path} ({out.fmt})", steps_confidence="exact")
     else:
@@ -250,6 +259,12 @@ def _code_facts(
     reasons: list[str] = []
     _from_code(row, rec, commit, rule, upstream, blobs, reasons, row["world_size"], have_log=text is not None)
     return {"row": _changed(base, row), "reasons": reasons}
+
+
+LOG_TRAIN_TIME = re.compile(r"train_time:(\d+(?:\.\d+)?)ms")
+# README times are means over runs or re-timed on other machines: a few % off one log is usual (track-1
+# #68-#73 differ by 3-5 %); beyond this the log is likely another run (medium #17: +8.5 %, 5960 steps)
+LOG_TIME_TOLERANCE = 0.08
 
 
 def _check(rec: Any, path: str, what: str) -> dict[str, Any]:

@@ -388,6 +388,13 @@ table(
         C("params_confidence", "string", "exact = the code printed in this record's log; derived = code/config"),
         C("compute_reason", "string", "why a value is empty or derived (missing blob, unparsed code, …)"),
         C("log_path", "string", "log read (repository path at the upstream commit)"),
+        C("log_time_s", "number", "the log's last `train_time` (the run it records)", "s"),
+        C(
+            "log_flag",
+            "string",
+            "set when the log's train_time and the README time differ by more than 8 %: the linked log may not "
+            "be the timed record run (medium #17)",
+        ),
         C(
             "world_size",
             "integer",
