@@ -16,8 +16,8 @@ tests/fixtures/categories_track1.csv):
    `unit_categories`; kernel-module units count as systems).
 5. The text says the maths is unchanged ("same math", "equivalent"): systems, the named family secondary.
 6. Speed, not sample efficiency: when the text says optimizer or data but the record trained on no fewer
-   tokens than its predecessor (compute.csv `train_tokens`, steps x batch), the gain came from faster steps,
-   so the primary is systems and the text's family is secondary.
+   tokens than its predecessor (compute.csv `train_tokens`, steps x batch, both runs' steps from their
+   logs), the gain came from faster steps, so the primary is systems and the text's family is secondary.
 On a steps track (track 3: architecture, data and batch are fixed by its rules, wall-clock does not
 count) only STEPS_TRACK_CATEGORIES can be primary: the first clause naming one of them, else optimizer.
 Secondary categories also take every code category holding at least CODE_SECONDARY_SHARE of the semantic

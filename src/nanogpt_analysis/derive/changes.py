@@ -248,7 +248,7 @@ def record_folders(records: pd.DataFrame, track: int) -> dict[str, int]:
 def change_context(data_dir) -> dict[tuple[int, int], dict[str, Any]]:
     """Per (track, row): the PR title and the source of pr_created_at (record_dates.csv), and the training
     tokens over those of the README row above it (compute.csv: the predecessor as timed, a re-timing
-    included). Missing tables give missing values."""
+    included; both with steps from their logs). Missing tables give missing values."""
     from ..store import tables
 
     out: dict[tuple[int, int], dict[str, Any]] = defaultdict(dict)
@@ -270,7 +270,8 @@ def change_context(data_dir) -> dict[tuple[int, int], dict[str, Any]]:
         for _, g in compute.sort_values(["track", "row"]).groupby("track"):
             prev = None
             for r in g.to_dict("records"):
-                tok = _num(r.get("train_tokens"))
+                # only logged runs on both sides: a step count read from code is what was planned, not run
+                tok = _num(r.get("train_tokens")) if _text(r.get("steps_confidence")) == "exact" else None
                 if prev and tok:
                     out[(int(r["track"]), int(r["row"]))]["tokens_ratio"] = tok / prev
                 prev = tok
