@@ -81,7 +81,7 @@ def test_pr_base_when_the_pr_started_from_older_code(make_repo) -> None:
     tip = c1
     dates = pd.DataFrame([{"track": 1, "row": 2, "pr_head": c2}])
     bases = pr_base_commits(r.path / ".git", dates, tip)
-    assert bases == {(1, 2): c0}
+    assert bases == {(1, 2): (c0, c0, c2)}  # started at c0, and contains no later default-branch commit
     records = _records([(1, 1, False), (2, 2, False)])
     files = "train_gpt.py:1"
     loc = _loc(
@@ -126,13 +126,17 @@ def test_named_upstream_cases_in_the_snapshot() -> None:
     assert int(r22["lines_added"]) < 80 and int(r22["lines_removed"]) < 10
     # #46: the moved `for step` loop is not new code (was +111/-91)
     assert int(rows[46]["lines_added"]) + int(rows[46]["lines_removed"]) < 120
-    # #48: the linked log is a baseline run with #47's code; the submission log is diffed
-    assert "submission_log" in rows[48]["diff_rule"] and "NorMuon Fixes" in rows[48]["code_ref"]
+    # #48: the linked log is a baseline run with #47's code: never the new side (the PR's own change is
+    # smaller than the submission log's diff, so pr_base is chosen)
+    assert "82edf6be" not in rows[48]["code_ref"] and rows[48]["diff_rule"] in (
+        "pr_base",
+        "previous_improvement; submission_log",
+    )
     # #85: the folder README names this_pr_v3 as submitted
     assert "/this_pr_v3/" in rows[85]["code_ref"]
-    # #87: the merged change (repo basis; #86 has no log code), not the larger PR its log ran
+    # #87: the merged change or the PR's own (repo basis), not the larger PR its log ran
     assert rows[87]["diff_basis"] == "repo"
-    # PRs that started from older code: every listed case has a stated rule
+    # PRs that started from older code: their own change, not the previous record's later changes undone
     for rec in (70, 72, 74, 77, 83, 89):
-        assert rows[rec]["diff_rule"] in ("pr_base", "previous_improvement"), rec
-    assert rows[74]["diff_rule"] == "pr_base" and rows[77]["diff_rule"] == "pr_base"
+        assert rows[rec]["diff_rule"] == "pr_base", rec
+    assert "build_prefix_table" not in rows[89]["definitions_removed"]  # #89 does not "remove" #88's code

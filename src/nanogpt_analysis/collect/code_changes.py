@@ -2,9 +2,11 @@
 improvement of its track (re-timing rows are not improvements and are skipped).
 
 Predecessor (column `diff_rule`), the code the gain is measured against, first rule that applies:
-- `pr_base`: the record's PR started from a commit (parent of its first own commit) whose training code is
-  closer to the PR's merged code than the previous record's code is (fewer changed lines, repo basis on
-  both sides): the PR was built on older code, so the previous record's later changes are not its change;
+- `pr_base`: the PR's own change — from the commit it started from (parent of its first own commit) or the
+  newest default-branch commit it contains (merge base of its head with the pin), to its head or its merged
+  code, repo basis on both sides, the smallest of these — when that changes fewer lines than the diff from
+  the previous record: the PR was built on older code, so the previous record's later changes are not its
+  change (track-1 #89 was built without #88: against #88 its diff removes #88's prefix-token code);
 - `retimed_predecessor`: the previous improvement was re-timed above this row (README re-timing rows,
   e.g. track-1 #21 StableTorch before #22): the re-timing's code, the one the gain is measured against;
 - `previous_improvement`: otherwise.
@@ -208,10 +210,10 @@ def build_code_changes(
     loc: pd.DataFrame,
     src: CodeSource,
     cache: DiffCache | None = None,
-    pr_bases: dict[tuple[int, int], str] | None = None,
+    pr_bases: dict[tuple[int, int], tuple[str, str, str]] | None = None,
 ) -> pd.DataFrame:
     """One row per improvement (non-re-timing README row) of each track in loc.csv. `pr_bases`: per
-    (track, row) the commit the record's PR started from (see pr_base_commits)."""
+    (track, row) the commit the record's PR started from and its head (see pr_base_commits)."""
     improvements = records[~records["is_retiming"].astype(bool)][["track", "row", "record"]]
     merged = improvements.merge(loc, on=["track", "row", "record"], how="left")
     all_rows = records[["track", "row", "record"]].merge(loc, on=["track", "row", "record"], how="left")
@@ -284,49 +286,62 @@ def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: C
         row["reason"] = PARSE_REASON
 
 
-def _try_pr_base(row: dict[str, Any], base_commit: str, cur: dict[str, Any], src: CodeSource, cache: DiffCache) -> None:
-    """Switch to the PR's own base when its code is closer to the merged code (see the module docstring)."""
-    b = src.repo(cur)
-    if b is None:
+def _try_pr_base(
+    row: dict[str, Any], base: tuple[str, ...], cur: dict[str, Any], src: CodeSource, cache: DiffCache
+) -> None:
+    """Switch to the PR's own change when it is smaller than the diff chosen so far: from the commit the PR
+    started from, or the newest default-branch commit it contains (its merge base with the pin), to its
+    head or its merged code (see the module docstring)."""
+    *starts, head = base
+    paths = {"training_files": cur.get("training_files"), "script": cur.get("script")}
+    olds = [v for v in (src.repo({"code_commit": c, **paths}) for c in dict.fromkeys(starts) if c) if v is not None]
+    news = [v for v in (src.repo({"code_commit": head, **paths}) if head else None, src.repo(cur)) if v is not None]
+    best: tuple[int, Version, Version, dict[str, Any]] | None = None
+    seen: set[str] = set()
+    for a in olds:
+        for b in news:
+            key = DiffCache.pair_key(a, b)
+            if a.files == b.files or key in seen:
+                continue
+            seen.add(key)
+            d = cache.diff(a, b)
+            n = (d["lines_added"] or 0) + (d["lines_removed"] or 0)
+            if best is None or n < best[0]:
+                best = (n, a, b, d)
+    if best is None:
         return
-    a = src.repo({"code_commit": base_commit, "training_files": cur.get("training_files"), "script": cur.get("script")})
-    if a is None or a.files == b.files:
-        return
-    d = cache.diff(a, b)
-    n_base = (d["lines_added"] or 0) + (d["lines_removed"] or 0)
     n_now = (row["lines_added"] or 0) + (row["lines_removed"] or 0) if row["diff_basis"] else None
-    if n_now is None or n_base < n_now:
+    if n_now is None or best[0] < n_now:
+        _, a, b, d = best
         row.update(diff_basis="repo", code_ref=b.ref, previous_code_ref=a.ref, diff_rule="pr_base", **d)
-        row["reason"] = (
-            "a version does not parse: definitions unknown, line counts still given" if d["parse_error"] else ""
-        )
+        row["reason"] = PARSE_REASON if d["parse_error"] else ""
 
 
-def pr_base_commits(reader_git_dir: Any, dates: pd.DataFrame, upstream_commit: str) -> dict[tuple[int, int], str]:
-    """Per (track, row) with a PR head: the first parent of the PR's earliest own commit (own: reachable from
-    the head, not from the pinned upstream commit), i.e. the code the PR started from."""
+def pr_base_commits(
+    reader_git_dir: Any, dates: pd.DataFrame, upstream_commit: str
+) -> dict[tuple[int, int], tuple[str, str, str]]:
+    """Per (track, row) with a PR head: (the first parent of the PR's earliest own commit, the merge base of
+    the head with the pinned commit, the head); own: reachable from the head, not from the pinned commit.
+    The first is the code the PR started from, the second the newest default-branch code it contains."""
     import subprocess
+    from concurrent.futures import ThreadPoolExecutor
 
-    out: dict[tuple[int, int], str] = {}
-    for r in dates.to_dict("records"):
-        head = _s(r.get("pr_head"))
-        if not head:
-            continue
-        res = subprocess.run(
-            ["git", "--git-dir", str(reader_git_dir), "rev-list", "--reverse", "--topo-order", head,
-             f"^{upstream_commit}"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        own = res.stdout.split()
-        if res.returncode != 0 or not own:
-            continue
-        par = subprocess.run(
-            ["git", "--git-dir", str(reader_git_dir), "rev-parse", "--verify", "-q", f"{own[0]}^1"],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if par.returncode == 0 and par.stdout.strip():
-            out[(int(r["track"]), int(r["row"]))] = par.stdout.strip()
-    return out
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "--git-dir", str(reader_git_dir), *args], capture_output=True, text=True,
+                              check=False)  # fmt: skip
+
+    def one(head: str) -> tuple[str, str] | None:
+        res = git("rev-list", "--reverse", "--topo-order", "--parents", head, f"^{upstream_commit}")
+        first = res.stdout.split("\n", 1)[0].split()  # the earliest own commit, then its parents
+        if res.returncode != 0 or len(first) < 2:
+            return None
+        return first[1], git("merge-base", head, upstream_commit).stdout.strip()
+
+    keys = [(int(r["track"]), int(r["row"]), _s(r.get("pr_head"))) for r in dates.to_dict("records")]
+    keys = [k for k in keys if k[2]]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # git processes, not Python, do the work
+        found = list(pool.map(one, [k[2] for k in keys]))
+    return {(t, row): (got[0], got[1], head) for (t, row, head), got in zip(keys, found, strict=True) if got}
 
 
 def _no_code(rec: dict[str, Any]) -> str:
