@@ -199,3 +199,10 @@ def test_a_log_that_is_not_the_timed_run_is_flagged(make_repo):
     assert df.iloc[0]["log_time_s"] == 1496.063 and "+8.5 %" in df.iloc[0]["log_flag"]
     assert not isinstance(df.iloc[1]["log_flag"], str) or not df.iloc[1]["log_flag"]
     assert any("log_flag" in c["resolution"] for c in report["checks"])
+
+
+def test_a_head_split_later_stays_split():
+    # records 53-60: tied by lookup at first, `split_embed` unties it at 2/3 of training
+    body = LOOKUP_TIED + "        self.split_embed = False\n"
+    _, _, sh = shape(body)
+    assert sh.head_tying == "split"

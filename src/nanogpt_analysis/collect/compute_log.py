@@ -995,8 +995,9 @@ def _model_shape(sc: Script, env: dict[str, Any], sh: Shape) -> None:
         sh.head_tying = "untied"
     # tied by lookup: the input embedding reads the head's matrix (`F.embedding(idx, self.lm_head.weight)`,
     # track-1 #51/#52); the one shared table is then the head's, counted once as params_lm_head
+    # (a head split from the embedding later in training, `split_embed` from #53, stays `split`)
     lookup_tied = bool(re.search(r"F\.embedding\([^,()]+,\s*self\.lm_head\.weight", txt))
-    if lookup_tied:
+    if lookup_tied and sh.head_tying == "untied":
         sh.head_tying = "tied"
     emb = _embeddings(sc, env, sh, cfg, allow_none=lookup_tied)
     sh.params_embedding = sum(n for _, n in emb)
