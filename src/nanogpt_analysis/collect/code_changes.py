@@ -1,6 +1,21 @@
 """data/code_changes.csv: what each improvement changed in the training code, against the previous
 improvement of its track (re-timing rows are not improvements and are skipped).
 
+Predecessor (column `diff_rule`), the code the gain is measured against, first rule that applies:
+- `pr_base`: the PR's own change — from the commit it started from (parent of its first own commit) or the
+  newest default-branch commit it contains (merge base of its head with the pin), to its head or its merged
+  code, repo basis on both sides, the smallest of these — when that changes fewer lines than the diff from
+  the previous record: the PR was built on older code, so the previous record's later changes are not its
+  change (track-1 #89 was built without #88: against #88 its diff removes #88's prefix-token code);
+- `retimed_predecessor`: the previous improvement was re-timed above this row (README re-timing rows,
+  e.g. track-1 #21 StableTorch before #22): the re-timing's code, the one the gain is measured against;
+- `previous_improvement`: otherwise.
+This record's side: its log (the folder's submitted version when its README names one, collect/log_code.py),
+but `submission_log` when the linked log holds the predecessor's code unchanged (a baseline run, #48: the
+first other log of the folder with different code is the submission). When either side has no log code
+the merged (repo) code is used on both sides (track-1 #87: its log ran more than the default branch merged,
+and #86 has no log code, so the merged change is what is compared).
+
 Basis, one per row and never mixed within a diff:
 - `log`: both this record's and the previous improvement's logs embed the code that ran
   (data/loc.csv `log_path`, extracted with collect/log_code.py);
@@ -72,6 +87,27 @@ class CodeSource:
                 else:
                     self._cache[key] = Version(path, {k: "\n".join(v) for k, v in code.files.items()})
         return self._cache[key]
+
+    def submission_log(self, loc: dict[str, Any], baseline: Version) -> Version | None:
+        """The first other log in the folder of this row's log whose code differs from `baseline` (the
+        linked log then was a baseline run with the predecessor's code)."""
+        path = _s(loc.get("log_path"))
+        folder = path.rpartition("/")[0]
+        if not folder:
+            return None
+        entry = self.reader.entry(self.commit, folder)
+        if entry is None or not entry.is_tree:
+            return None
+        for p, sha in self.reader.walk_blobs(entry.sha, folder + "/"):
+            if p == path or not p.lower().endswith((".txt", ".log")):
+                continue
+            text = self.reader.text(sha)
+            code, _ = extract_log_code(text) if text is not None else (None, "")
+            if code is not None:
+                v = Version(p, {k: "\n".join(x) for k, x in code.files.items()})
+                if v.files != baseline.files:
+                    return v
+        return None
 
     def repo(self, loc: dict[str, Any]) -> Version | None:
         commit, files = _s(loc.get("code_commit")), _s(loc.get("training_files"))
@@ -170,14 +206,21 @@ EMPTY = {c.name: None if c.type == "integer" else "" for c in CODE_COLUMNS}
 
 
 def build_code_changes(
-    records: pd.DataFrame, loc: pd.DataFrame, src: CodeSource, cache: DiffCache | None = None
+    records: pd.DataFrame,
+    loc: pd.DataFrame,
+    src: CodeSource,
+    cache: DiffCache | None = None,
+    pr_bases: dict[tuple[int, int], tuple[str, str, str]] | None = None,
 ) -> pd.DataFrame:
-    """One row per improvement (non-re-timing README row) of each track in loc.csv."""
+    """One row per improvement (non-re-timing README row) of each track in loc.csv. `pr_bases`: per
+    (track, row) the commit the record's PR started from and its head (see pr_base_commits)."""
     improvements = records[~records["is_retiming"].astype(bool)][["track", "row", "record"]]
     merged = improvements.merge(loc, on=["track", "row", "record"], how="left")
+    all_rows = records[["track", "row", "record"]].merge(loc, on=["track", "row", "record"], how="left")
     rows: list[dict[str, Any]] = []
-    for _, group in merged.groupby("track", sort=True):
+    for track, group in merged.groupby("track", sort=True):
         prev: dict[str, Any] | None = None
+        track_rows = all_rows[all_rows["track"] == track].sort_values("row").to_dict("records")
         for cur in group.sort_values("row").to_dict("records"):
             row: dict[str, Any] = {
                 "track": int(cur["track"]),
@@ -188,17 +231,34 @@ def build_code_changes(
                 "diff_basis": "",
                 "code_ref": "",
                 "previous_code_ref": "",
+                "diff_rule": "",
                 **EMPTY,
                 "reason": "",
             }
             if prev is None:
                 row["reason"] = "first improvement of the track: nothing to compare with"
             else:
-                row.update(previous_row=int(prev["row"]), previous_record=int(prev["record"]))
-                _fill(row, prev, cur, src, cache or DiffCache(None))
+                base, rule = _predecessor(prev, cur, track_rows)
+                row.update(previous_row=int(base["row"]), previous_record=int(base["record"]), diff_rule=rule)
+                _fill(row, base, cur, src, cache or DiffCache(None))
+                pr_base = (pr_bases or {}).get((int(cur["track"]), int(cur["row"])))
+                if pr_base:
+                    _try_pr_base(row, pr_base, cur, src, cache or DiffCache(None))
             rows.append(row)
             prev = cur
     return schema.frame("code_changes.csv", rows)
+
+
+PARSE_REASON = "a version does not parse: definitions unknown, line counts still given"
+
+
+def _predecessor(prev: dict[str, Any], cur: dict[str, Any], track_rows: list[dict[str, Any]]) -> tuple[dict, str]:
+    """The README row whose code this improvement is measured against: the latest row above it that
+    times the previous improvement's record (its re-timing, when there is one)."""
+    above = [r for r in track_rows if int(prev["row"]) <= int(r["row"]) < int(cur["row"])]
+    same = [r for r in above if int(r["record"]) == int(prev["record"])]
+    last = same[-1] if same else prev
+    return (last, "retimed_predecessor") if int(last["row"]) != int(prev["row"]) else (prev, "previous_improvement")
 
 
 def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: CodeSource, cache: DiffCache) -> None:
@@ -208,6 +268,11 @@ def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: C
         if a is not None and b is not None:
             pair = (basis, a, b)
             break
+    if pair is not None and pair[0] == "log" and pair[1].files == pair[2].files:
+        other = src.submission_log(cur, pair[1])
+        if other is not None:
+            pair = ("log", pair[1], other)
+            row["diff_rule"] += "; submission_log"
     if pair is None:
         why = []
         for label, rec in (("previous record", prev), ("this record", cur)):
@@ -218,7 +283,65 @@ def _fill(row: dict[str, Any], prev: dict[str, Any], cur: dict[str, Any], src: C
     basis, a, b = pair
     row.update(diff_basis=basis, code_ref=b.ref, previous_code_ref=a.ref, **cache.diff(a, b))
     if row["parse_error"]:
-        row["reason"] = "a version does not parse: definitions unknown, line counts still given"
+        row["reason"] = PARSE_REASON
+
+
+def _try_pr_base(
+    row: dict[str, Any], base: tuple[str, ...], cur: dict[str, Any], src: CodeSource, cache: DiffCache
+) -> None:
+    """Switch to the PR's own change when it is smaller than the diff chosen so far: from the commit the PR
+    started from, or the newest default-branch commit it contains (its merge base with the pin), to its
+    head or its merged code (see the module docstring)."""
+    *starts, head = base
+    paths = {"training_files": cur.get("training_files"), "script": cur.get("script")}
+    olds = [v for v in (src.repo({"code_commit": c, **paths}) for c in dict.fromkeys(starts) if c) if v is not None]
+    news = [v for v in (src.repo({"code_commit": head, **paths}) if head else None, src.repo(cur)) if v is not None]
+    best: tuple[int, Version, Version, dict[str, Any]] | None = None
+    seen: set[str] = set()
+    for a in olds:
+        for b in news:
+            key = DiffCache.pair_key(a, b)
+            if a.files == b.files or key in seen:
+                continue
+            seen.add(key)
+            d = cache.diff(a, b)
+            n = (d["lines_added"] or 0) + (d["lines_removed"] or 0)
+            if best is None or n < best[0]:
+                best = (n, a, b, d)
+    if best is None:
+        return
+    n_now = (row["lines_added"] or 0) + (row["lines_removed"] or 0) if row["diff_basis"] else None
+    if n_now is None or best[0] < n_now:
+        _, a, b, d = best
+        row.update(diff_basis="repo", code_ref=b.ref, previous_code_ref=a.ref, diff_rule="pr_base", **d)
+        row["reason"] = PARSE_REASON if d["parse_error"] else ""
+
+
+def pr_base_commits(
+    reader_git_dir: Any, dates: pd.DataFrame, upstream_commit: str
+) -> dict[tuple[int, int], tuple[str, str, str]]:
+    """Per (track, row) with a PR head: (the first parent of the PR's earliest own commit, the merge base of
+    the head with the pinned commit, the head); own: reachable from the head, not from the pinned commit.
+    The first is the code the PR started from, the second the newest default-branch code it contains."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    def git(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "--git-dir", str(reader_git_dir), *args], capture_output=True, text=True,
+                              check=False)  # fmt: skip
+
+    def one(head: str) -> tuple[str, str] | None:
+        res = git("rev-list", "--reverse", "--topo-order", "--parents", head, f"^{upstream_commit}")
+        first = res.stdout.split("\n", 1)[0].split()  # the earliest own commit, then its parents
+        if res.returncode != 0 or len(first) < 2:
+            return None
+        return first[1], git("merge-base", head, upstream_commit).stdout.strip()
+
+    keys = [(int(r["track"]), int(r["row"]), _s(r.get("pr_head"))) for r in dates.to_dict("records")]
+    keys = [k for k in keys if k[2]]
+    with ThreadPoolExecutor(max_workers=4) as pool:  # git processes, not Python, do the work
+        found = list(pool.map(one, [k[2] for k in keys]))
+    return {(t, row): (got[0], got[1], head) for (t, row, head), got in zip(keys, found, strict=True) if got}
 
 
 def _no_code(rec: dict[str, Any]) -> str:
@@ -236,11 +359,16 @@ def run_code_changes_step(
     else:
         loc = tables.read_table(data_dir / "loc.csv")
     cache = DiffCache(cache_path(data_dir, "code_changes"))
+    if "record_dates.csv" in files:
+        dates = pd.read_csv(StringIO(files["record_dates.csv"]), keep_default_na=False, na_values=[""])
+    else:
+        dates = tables.read_table(data_dir / "record_dates.csv")
+    bases = pr_base_commits(upstream.git_dir, dates, upstream.commit)
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:
-            df = build_code_changes(records, loc, CodeSource(own, upstream.commit), cache)
+            df = build_code_changes(records, loc, CodeSource(own, upstream.commit), cache, bases)
     else:
-        df = build_code_changes(records, loc, CodeSource(reader, upstream.commit), cache)
+        df = build_code_changes(records, loc, CodeSource(reader, upstream.commit), cache, bases)
     cache.save()
     tables.validate_keyed(df, "code_changes.csv")
     files["code_changes.csv"] = tables.to_csv_text(df)

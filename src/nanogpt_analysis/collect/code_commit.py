@@ -13,7 +13,8 @@
      Records 2 and 3 are the reason: their logs were filed months later, in Oct–Nov 2024, so "log added"
      counted code months younger than the record. Logs added within days are the record's own commit
      (the usual case: a record is committed the day after its run), so d/e keep them;
-  d. the first commit that added the record's log file or folder, following renames (`log_added`);
+  d. the first commit that added the record's log file, or for a folder link the first that added a log
+     (.txt/.log) in it (a script alone is not the log), following renames (`log_added`);
   e. the commit that added the README row (`readme_row_added`).
 An external baseline (a row whose description says "llm.c baseline") ran code that is not in the
 repository; its counts stay empty with that reason.
@@ -30,7 +31,7 @@ import pandas as pd
 
 from ..sources.git_history import Commit, History
 from ..timeutil import end_of_readme_day
-from .log_code import normalise_link
+from .log_code import LOG_SUFFIXES, normalise_link
 
 EXTERNAL_BASELINE = re.compile(r"llm\.c baseline", re.I)
 LIST_SEP = ";"
@@ -68,7 +69,10 @@ def _later_rule(history: History, rec: Any, added: dict[str, str], listing: Comm
         if path is None:
             notes.append(why)
             continue
-        hits = [sha for p, sha in added.items() if p == path or p.startswith(path + "/")]
+        inside = [(p, sha) for p, sha in added.items() if p == path or p.startswith(path + "/")]
+        # a folder link: the commit that added a log in it, not one that added only its script (track-1 #14)
+        logs = [sha for p, sha in inside if p.lower().endswith(LOG_SUFFIXES)]
+        hits = logs or [sha for _, sha in inside]
         if hits:
             first = min(hits, key=lambda s: history.commits[s].commit_date if s in history.commits else "9")
             return RecordCode(first, "log_added"), notes

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import keyword
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -298,6 +299,93 @@ def _normal(lines: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+class _Canonical(ast.NodeTransformer):
+    """Names bound inside a function (arguments, assigned locals, loop and comprehension variables)
+    become `_v0`, `_v1`, ... in order of first binding, and docstrings go: a renamed local or an edited
+    docstring is then no change."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, str] = {}
+
+    def _bind(self, name: str) -> None:
+        self.names.setdefault(name, f"_v{len(self.names)}")
+
+    def visit_FunctionDef(self, node):  # noqa: N802 (ast visitor name)
+        saved = dict(self.names)
+        a = node.args
+        for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]:
+            if arg is not None:
+                self._bind(arg.arg)
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
+                self._bind(sub.id)
+        _drop_docstring(node)
+        self.generic_visit(node)
+        self.names = saved
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
+
+    def visit_ClassDef(self, node):  # noqa: N802
+        _drop_docstring(node)
+        self.generic_visit(node)
+        return node
+
+    def visit_arg(self, node):
+        node.arg = self.names.get(node.arg, node.arg)
+        node.annotation = None
+        return node
+
+    def visit_Name(self, node):  # noqa: N802
+        node.id = self.names.get(node.id, node.id)
+        return node
+
+
+def _drop_docstring(node) -> None:
+    b = node.body
+    if b and isinstance(b[0], ast.Expr) and isinstance(b[0].value, ast.Constant) and isinstance(b[0].value.value, str):
+        node.body = b[1:] or [ast.Pass()]
+
+
+@lru_cache(maxsize=8192)
+def semantic_key(lines: tuple[str, ...]) -> str | None:
+    """The unit's normalised syntax tree (layout, comments, docstrings and renames of a function's locals
+    do not count), or None when the unit does not parse on its own."""
+    try:
+        tree = ast.parse("\n".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    tree = _Canonical().visit(tree)
+    return ast.dump(tree, annotate_fields=False, include_attributes=False)
+
+
+_STRINGS = re.compile(r"(\"\"\"|\'\'\')[\s\S]*?\1|\"(?:\\.|[^\"\\\n])*\"|\'(?:\\.|[^\'\\\n])*\'")
+_LINE_COMMENT = re.compile(r"#[^\n]*")
+_IDENT = re.compile(r"\b[A-Za-z_]\w*\b")
+_LAYOUT = re.compile(r"->|[\s(),:\\]+")  # `:` and `->` also go: annotations do not count either
+_KEYWORDS = frozenset(keyword.kwlist)
+
+
+@lru_cache(maxsize=8192)
+def _skeleton(lines: tuple[str, ...]) -> str:
+    """The unit without strings, comments, names (keywords kept), blanks, brackets, commas and colons: a cheap
+    necessary condition for equal normalised trees (two texts with different skeletons differ in an
+    operator, a number or a keyword), checked before parsing."""
+    text = _LINE_COMMENT.sub("", _STRINGS.sub("", "\n".join(lines)))
+    text = _IDENT.sub(lambda m: m.group(0) if m.group(0) in _KEYWORDS else "", text)
+    return _LAYOUT.sub("", text)
+
+
+def same_semantics(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two versions of a unit differ only in layout, comments, docstrings or local names."""
+    if _normal(a) == _normal(b):
+        return True
+    if _skeleton(a) != _skeleton(b):
+        return False
+    ka = semantic_key(a)
+    return ka is not None and ka == semantic_key(b)
+
+
 def _literals_only(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     """Whether two normalised units differ only in numeric literals (line by line, so only the lines
     that differ are masked)."""
@@ -332,24 +420,52 @@ def pair_units(old: Parsed, new: Parsed) -> list[tuple[str, Unit | None, Unit | 
             if twin is not None:
                 olds.remove(twin)
                 news.remove(u)
-        for k in range(max(len(olds), len(news))):
-            o = olds[k] if k < len(olds) else None
-            u = news[k] if k < len(news) else None
+        for o, u in _pair_by_similarity(olds, news):
             out.append(((u or o).name, o, u))  # type: ignore[union-attr]
     return out
 
 
+def _similarity(a: Unit, b: Unit) -> float:
+    sm = difflib.SequenceMatcher(None, _normal(a.lines), _normal(b.lines), autojunk=False)
+    return sm.ratio()
+
+
+def _pair_by_similarity(olds: list[Unit], news: list[Unit]) -> list[tuple[Unit | None, Unit | None]]:
+    """Same-name units left after identical twins: one on each side pair (the common case); otherwise
+    they pair greedily by text similarity (ties by position), so a moved loop pairs with its own
+    old text, not with whichever loop now holds its ordinal place."""
+    if not olds or not news or (len(olds) == 1 and len(news) == 1):
+        n = max(len(olds), len(news))
+        return [(olds[k] if k < len(olds) else None, news[k] if k < len(news) else None) for k in range(n)]
+    scored = sorted(
+        ((-_similarity(o, u), abs(i - j), i, j) for i, o in enumerate(olds) for j, u in enumerate(news)),
+    )
+    used_o: set[int] = set()
+    used_n: set[int] = set()
+    pairs: list[tuple[int, int]] = []
+    for _, _, i, j in scored:
+        if i not in used_o and j not in used_n:
+            used_o.add(i)
+            used_n.add(j)
+            pairs.append((i, j))
+    out: list[tuple[Unit | None, Unit | None]] = [(olds[i], news[j]) for i, j in sorted(pairs, key=lambda p: p[1])]
+    out += [(o, None) for i, o in enumerate(olds) if i not in used_o]
+    out += [(None, u) for j, u in enumerate(news) if j not in used_n]
+    return out
+
+
 def compare_units(old: Parsed, new: Parsed) -> list[UnitChange]:
-    """Changed units (see pair_units). A unit whose text differs only in comments or layout is no
-    change; one whose text differs only in numeric literals is `literals`. Lines of a modified unit are
-    its line diff; an added or removed unit counts all its lines; a unit moved unchanged counts 0."""
+    """Changed units (see pair_units). A unit whose text differs only in comments, layout, docstrings
+    or the names of a function's locals (same_semantics) is no change; one whose text differs only in
+    numeric literals is `literals`. Lines of a modified unit are its line diff; an added or removed
+    unit counts all its lines; a unit moved unchanged counts 0."""
     out: list[UnitChange] = []
     for name, o, u in pair_units(old, new):
         if o is None and u is not None:
             out.append(UnitChange(name, "added", len(u.lines), u.text))
         elif u is None and o is not None:
             out.append(UnitChange(name, "removed", len(o.lines), o.text))
-        elif o is not None and u is not None and _normal(o.lines) != _normal(u.lines):
+        elif o is not None and u is not None and not same_semantics(o.lines, u.lines):
             a, r = unit_diff(o.lines, u.lines)
             kind = "literals" if _literals_only(_normal(o.lines), _normal(u.lines)) else "modified"
             out.append(UnitChange(name, kind, max(a + r, 1), u.text, o.lines, u.lines))

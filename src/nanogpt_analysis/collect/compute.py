@@ -185,6 +185,13 @@ def build_compute(
                                      "checks": [], "script": False}  # fmt: skip
         row.update(facts["row"])
         reasons += facts["reasons"]
+        t_log, t_readme = row.get("log_time_s"), getattr(rec, "time_s", None)
+        if t_log and t_readme and t_readme == t_readme and abs(t_log / t_readme - 1) > LOG_TIME_TOLERANCE:
+            row["log_flag"] = (
+                f"the log's train_time {t_log:.1f} s is {(t_log / t_readme - 1) * 100:+.1f} % off the README's "
+                f"{t_readme:.1f} s: the linked log may not be the timed record run"
+            )
+            checks.append({**_check(rec, log_path, row["log_flag"]), "resolution": "flagged in log_flag"})
         checks += [_check(rec, log_path, what) for what in facts["checks"]]
         if external:
             _llmc(row, rec, log_path, blobs, upstream, reasons)
@@ -222,6 +229,8 @@ def _from_log(row: dict[str, Any], base: dict[str, Any], text: str, log_path: st
     out = parse_output(output)
     world = out.world_size or DEFAULT_WORLD
     row["world_size"] = world
+    times = LOG_TRAIN_TIME.findall(output)
+    row["log_time_s"] = round(float(times[-1]) / 1000, 3) if times else None
     if out.steps is not None:
         row.update(steps=out.steps, steps_source=f"log {log_path} ({out.fmt})", steps_confidence="exact")
     else:
@@ -252,6 +261,12 @@ def _code_facts(
     return {"row": _changed(base, row), "reasons": reasons}
 
 
+LOG_TRAIN_TIME = re.compile(r"train_time:(\d+(?:\.\d+)?)ms")
+# README times are means over runs or re-timed on other machines: a few % off one log is usual (track-1
+# #68-#73 differ by 3-5 %); beyond this the log is likely another run (medium #17: +8.5 %, 5960 steps)
+LOG_TIME_TOLERANCE = 0.08
+
+
 def _check(rec: Any, path: str, what: str) -> dict[str, Any]:
     return {"track": int(rec.track), "row": int(rec.row), "record": int(rec.record), "log": path, "check": what,
             "resolution": "the output's final step is used"}  # fmt: skip
@@ -264,13 +279,20 @@ def _llmc(row: dict[str, Any], rec: Any, log_path: str, blobs: _Blobs, upstream:
     folder = log_path.rsplit("/", 1)[0] if "/" in log_path else ""
     readme, _ = blobs.at(upstream.commit, f"{folder}/README.md") if folder else (None, "")
     m = README_TOKENS.search(readme or "")
-    if m:
+    # tokens = logged steps x the standard batch; the README's rounded total ('10.26B') is only a check
+    if row["steps"] is not None:
+        tokens = row["steps"] * cfg["tokens_per_step"]
+        check = ""
+        if m:
+            stated = float(m.group(1)) * (1e9 if m.group(2).upper() == "B" else 1e6)
+            check = f"; README {folder}/README.md says '{m.group(0)}' ({(stated / tokens - 1) * 100:+.2f} %)"
+        row.update(train_tokens=tokens, tokens_confidence="derived",
+                   tokens_source=f"steps x {cfg['tokens_per_step']} tokens per step of the standard {cfg['name']}"
+                   f"{check}")  # fmt: skip
+    elif m:
         scale = 1e9 if m.group(2).upper() == "B" else 1e6
         row.update(train_tokens=int(round(float(m.group(1)) * scale)), tokens_source=f"README {folder}/README.md "
-                   f"('{m.group(0)}')", tokens_confidence="derived")  # fmt: skip
-    elif row["steps"] is not None:
-        row.update(train_tokens=row["steps"] * cfg["tokens_per_step"], tokens_confidence="derived",
-                   tokens_source=f"steps x {cfg['tokens_per_step']} tokens per step of the standard {cfg['name']}")  # fmt: skip  # noqa: E501
+                   f"('{m.group(0)}'; no steps in the log)", tokens_confidence="derived")  # fmt: skip
     else:
         reasons.append("tokens: no token count in the record README and no steps")
     row.update(tokens_per_step_first=cfg["tokens_per_step"], tokens_per_step_last=cfg["tokens_per_step"],

@@ -352,6 +352,7 @@ WANTED_CLASS = re.compile(r"^class (Hyperparameters|GPT|GPTConfig|Block|ValueEmb
 MODEL_CLASS = re.compile(r"^class (GPT|GPTConfig|Block|MLP|CausalSelfAttention|\w*Attention|ValueEmbedding)\b")
 INIT_DEF = re.compile(r"^    def __init__\(", re.M)
 NEXT_MEMBER = re.compile(r"^    (?:def |@|async )", re.M)
+SELF_CALL = re.compile(r"\bself\.(\w+)\(")
 
 
 def _init_only(chunk: str) -> str:
@@ -363,7 +364,19 @@ def _init_only(chunk: str) -> str:
     header = chunk[: chunk.index("\n") + 1] if chunk.startswith("class") else chunk[: chunk.index("class")]
     if not chunk.startswith("class"):
         header = chunk[: chunk.index("\n", chunk.index("class")) + 1]
-    return header + chunk[m.start() : end.start() if end else len(chunk)]
+    init = chunk[m.start() : end.start() if end else len(chunk)]
+    # methods that __init__ calls to build the model (`self.init_attn(...)`, track-1 #85 on), transitively
+    kept, todo, seen = [init], [init], set()
+    while todo:
+        for name in SELF_CALL.findall(todo.pop()):
+            d = re.search(rf"^    def {name}\(", chunk, re.M)
+            if name in seen or d is None:
+                continue
+            seen.add(name)
+            e = NEXT_MEMBER.search(chunk, d.end())
+            kept.append(chunk[d.start() : e.start() if e else len(chunk)])
+            todo.append(kept[-1])
+    return header + "".join(k if k.endswith("\n") else k + "\n" for k in kept)
 
 
 @dataclass
@@ -719,7 +732,8 @@ def _find_train_loader(sc: Script) -> ast.Call | None:
 
 
 def _code_steps(sc: Script, env: dict[str, Any]) -> int | None:
-    for expr in ("args.num_iterations", "train_steps"):
+    # the loop's own bound first: `train_steps = args.num_iterations + args.iteration_extension` (#35-#40)
+    for expr in ("train_steps", "args.num_iterations"):
         try:
             v = SafeEval(env)(ast.parse(expr, mode="eval").body)
             if isinstance(v, int):
@@ -979,14 +993,22 @@ def _model_shape(sc: Script, env: dict[str, Any], sh: Shape) -> None:
         sh.head_tying = "split"
     else:
         sh.head_tying = "untied"
-    emb = _embeddings(sc, env, sh, cfg)
+    # tied by lookup: the input embedding reads the head's matrix (`F.embedding(idx, self.lm_head.weight)`,
+    # track-1 #51/#52); the one shared table is then the head's, counted once as params_lm_head
+    # (a head split from the embedding later in training, `split_embed` from #53, stays `split`)
+    lookup_tied = bool(re.search(r"F\.embedding\([^,()]+,\s*self\.lm_head\.weight", txt))
+    if lookup_tied and sh.head_tying == "untied":
+        sh.head_tying = "tied"
+    emb = _embeddings(sc, env, sh, cfg, allow_none=lookup_tied)
     sh.params_embedding = sum(n for _, n in emb)
     sh.params_value_embedding = sum(n for kind, n in emb if kind == "value")
     sh.value_embeds = sh.params_value_embedding // (sh.vocab_padded * d)
-    sh.params_lm_head = 0 if sh.head_tying == "tied" else d * sh.vocab_padded
+    has_token = any(kind == "token" for kind, _ in emb)
+    head_counted = sh.head_tying != "tied" or not has_token
+    sh.params_lm_head = d * sh.vocab_padded if head_counted else 0
     blocks = sh.attn_layers * 4 * d * d_attn + sh.mlp_layers * 2 * d * sh.mlp_dim
     vocab_rows = sum(n for kind, n in emb if kind in ("token", "value")) // (sh.vocab_padded * d)
-    vocab_tables = vocab_rows + (sh.head_tying != "tied")
+    vocab_tables = vocab_rows + head_counted
     sh.params_padding = (sh.vocab_padded - sh.vocab) * d * vocab_tables
     sh.params_total = sh.params_embedding + blocks + sh.params_lm_head
     sh.params_flops = blocks + d * sh.vocab
@@ -1000,13 +1022,19 @@ def _layers_with(sc: Script, env: dict[str, Any], n_layers: int, kind: str) -> i
     """How many layers have attention (`kind` = attn) or an MLP, by the code's own rule."""
     local = {**env, "num_layers": n_layers}
     init = _init_of(sc.classes.get("GPT"))
-    if init is not None:
-        for node in _nodes(init, ast.Assign):
+    self_ns = Namespace()
+    for method in _init_methods(sc.classes.get("GPT")):
+        for node in _nodes(method, ast.Assign):
             if len(node.targets) == 1:
                 t = _fname(node.targets[0])
                 if t in (f"num_{kind}_layers", f"self.{kind}_layer_indices"):
                     v = SafeEval(local)(node.value)
                     return int(v) if isinstance(v, int) else len([i for i in v if 0 <= i < n_layers])
+                if t.startswith("self.") and "." not in t[5:]:
+                    v = _try_eval(node.value, {**local, "self": self_ns})
+                    if not isinstance(v, _Unknown):
+                        self_ns[t[5:]] = v  # e.g. self.paired_head_layers = [0, 2, 5, 9] (track-1 #58)
+    local["self"] = self_ns
     block = _init_of(sc.classes.get("Block"))
     if block is None:
         return n_layers
@@ -1059,6 +1087,24 @@ def _nodes(root: ast.AST, kind: type) -> list[Any]:
     return hit[1].get(kind, [])
 
 
+def _init_methods(cls: ast.ClassDef | None) -> list[ast.FunctionDef]:
+    """`__init__` and the methods it calls as `self.<name>(...)` (e.g. `self.init_attn(...)`, track-1 #85 on),
+    transitively: the code that builds the model's tables."""
+    init = _init_of(cls)
+    if cls is None or init is None:
+        return []
+    methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
+    out, todo = [init], [init]
+    while todo:
+        fn = todo.pop()
+        for c in _nodes(fn, ast.Call):
+            name = _fname(c.func)
+            if name.startswith("self.") and name[5:] in methods and methods[name[5:]] not in out:
+                out.append(methods[name[5:]])
+                todo.append(methods[name[5:]])
+    return out
+
+
 def _init_of(cls: ast.ClassDef | None) -> ast.FunctionDef | None:
     if cls is None:
         return None
@@ -1072,8 +1118,13 @@ def _try_eval(node: ast.expr, env: dict[str, Any]) -> Any:
         return _Unknown()
 
 
-def _block_has(body: list[ast.stmt], env: dict[str, Any], kind: str) -> bool:
-    """Does `self.<kind> = <module>` end up a module (not None) for this layer?"""
+def _block_has(body: list[ast.stmt], env: dict[str, Any], kind: str, loose: bool = False) -> bool:
+    """Does `self.<kind> = <module>` end up a module (not None) for this layer? `loose`: does any statement
+    assign it at all (conditions not evaluated)."""
+    if loose:
+        return any(
+            isinstance(n, ast.Assign) and _fname(n.targets[0]) == f"self.{kind}" for st in body for n in ast.walk(st)
+        )
     result = None
     for st in body:
         if isinstance(st, ast.If):
@@ -1082,6 +1133,8 @@ def _block_has(body: list[ast.stmt], env: dict[str, Any], kind: str) -> bool:
             except Unevaluable:
                 continue
             r = _block_has(branch, env, kind)
+            if r is None and result is None and _block_has(st.body + st.orelse, {}, kind, loose=True):
+                r = False  # only the branch not taken builds it (`if layer_idx != 7: self.attn = ...`, #17)
             result = r if r is not None else result
         elif isinstance(st, ast.Assign) and _fname(st.targets[0]) == f"self.{kind}":
             v = st.value
@@ -1091,7 +1144,9 @@ def _block_has(body: list[ast.stmt], env: dict[str, Any], kind: str) -> bool:
     return result  # type: ignore[return-value]
 
 
-def _embeddings(sc: Script, env: dict[str, Any], sh: Shape, cfg: Namespace) -> list[tuple[str, int]]:
+def _embeddings(
+    sc: Script, env: dict[str, Any], sh: Shape, cfg: Namespace, allow_none: bool = False
+) -> list[tuple[str, int]]:
     """(kind, parameters) of every embedding table: token, value or other (e.g. bigram hash)."""
     d = sh.model_dim
     names = {
@@ -1104,8 +1159,9 @@ def _embeddings(sc: Script, env: dict[str, Any], sh: Shape, cfg: Namespace) -> l
     names["self"] = self_ns
     out: list[tuple[str, int]] = []
     gpt_init = _init_of(sc.classes.get("GPT"))
-    for cname in ("GPT", "ValueEmbedding"):
-        cls = _init_of(sc.classes.get(cname))
+    for cname, cls in [("GPT", m) for m in _init_methods(sc.classes.get("GPT"))] + [
+        ("ValueEmbedding", _init_of(sc.classes.get("ValueEmbedding")))
+    ]:
         if cls is None:
             continue
         if cname == "ValueEmbedding":  # bind its parameters from the GPT's call (defaults otherwise)
@@ -1116,14 +1172,18 @@ def _embeddings(sc: Script, env: dict[str, Any], sh: Shape, cfg: Namespace) -> l
                     bound.update(zip(params, c.args, strict=False))
                     bound.update({k.arg: k.value for k in c.keywords if k.arg})
             names = {**names, **{k: _try_eval(v, names) for k, v in bound.items()}}
+        helper = cls.name != "__init__"  # a method __init__ calls: only its tables count, not its other code
         for node in _nodes(cls, ast.Assign):
-            if True:
-                target = _fname(node.targets[0])
+            target = _fname(node.targets[0])
+            try:
                 for call, mult, label in _embedding_calls(node.value, names):
                     kind = _embed_kind(f"{target}.{label}" if label else target, cname, call, sh, names)
                     if kind != "skip":
                         out.append((kind, _embedding_size(call, names) * mult))
-    if not out:
+            except Unevaluable:
+                if not helper or "embed" in _src(node).lower():
+                    raise
+    if not out and not allow_none:
         raise Unevaluable("no embedding table (nn.Embedding) found in the model classes")
     return out
 

@@ -85,7 +85,7 @@ def readme_blobs(history: History, reader: ObjectReader) -> list[str]:
 
 
 def fetch_pr_dates(client: GitHubClient) -> dict[int, dict[str, str]]:
-    """PR number -> {created_at, merged_at} from the pull-request listing (entries of the wrong shape skipped)."""
+    """PR number -> {created_at, merged_at, title} from the pull-request listing (wrong shapes skipped)."""
     out: dict[int, dict[str, str]] = {}
     for _, items in client.paginate(f"/repos/{UPSTREAM_SLUG}/pulls", {"state": "all"}):
         for pr in items:
@@ -95,6 +95,7 @@ def fetch_pr_dates(client: GitHubClient) -> dict[int, dict[str, str]]:
             out[pr["number"]] = {
                 "created_at": created if isinstance(created, str) else "",
                 "merged_at": merged if isinstance(merged, str) else "",
+                "title": pr["title"] if isinstance(pr.get("title"), str) else "",
             }
     return out
 
@@ -125,6 +126,7 @@ def dates_row(
         "merged_at_source": "",
         "pr_created_at": "",
         "pr_created_at_source": "",
+        "pr_title": "",
         "readme_listed_at": utc_z(listing.commit_date) if listing else "",
         "readme_listed_commit": listing.sha if listing else "",
         "dates_reason": "",
@@ -158,6 +160,7 @@ def dates_row(
             if api["created_at"]:
                 row.update(pr_created_at=utc_z(api["created_at"]), pr_created_at_source="github_api")
         thread = (pr_threads or {}).get(pr)
+        row["pr_title"] = str((api or {}).get("title") or "") or (thread.title if thread is not None else "")
         if not row["pr_created_at"] and thread is not None:
             # the stored thread shows a day only: written as that day at 00:00 UTC, and said so
             row.update(

@@ -155,6 +155,25 @@ def first_log_blobs(reader: ObjectReader, commit: str, links: list[str]) -> list
     return out
 
 
+_SUBMITTED = re.compile(
+    r"submitted(?: version)?(?: is| was|:)?\s*`([^`/]+)/?`|`([^`/]+)/?`[^.\n]{0,40}\bsubmitted\b", re.I
+)
+
+
+def submitted_version(reader: ObjectReader, blobs: list[tuple[str, str]]) -> str:
+    """The sub-folder a record folder's README names as the submitted version, or ''."""
+    readme = next((s for p, s in blobs if p.lower() == "readme.md"), None)
+    text = reader.text(readme) if readme else None
+    if not text:
+        return ""
+    folders = {p.split("/", 1)[0] for p, _ in blobs if "/" in p}
+    for m in _SUBMITTED.finditer(text):
+        name = m.group(1) or m.group(2)
+        if name in folders:
+            return name
+    return ""
+
+
 def read_log_code(
     reader: ObjectReader, commit: str, links: list[str], index: dict[str, list[tuple[str, str]]] | None = None
 ) -> tuple[str, LogCode | None, str]:
@@ -182,9 +201,12 @@ def read_log_code(
             continue
         candidates = [(path, entry.sha)]
         if entry.is_tree:
-            candidates = [
-                (f"{path}/{p}", s) for p, s in reader.walk_blobs(entry.sha) if p.lower().endswith(LOG_SUFFIXES)
-            ]
+            blobs = reader.walk_blobs(entry.sha)
+            candidates = [(f"{path}/{p}", s) for p, s in blobs if p.lower().endswith(LOG_SUFFIXES)]
+            chosen = submitted_version(reader, blobs)
+            if chosen:
+                # the folder's README names the submitted version (track-1 #85: v1, v2, v3; v3 submitted)
+                candidates.sort(key=lambda c: not c[0].startswith(f"{path}/{chosen}/"))
             if not candidates:
                 reasons.append(f"folder {path} holds no .txt/.log file")
         for cpath, sha in candidates:

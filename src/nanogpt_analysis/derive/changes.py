@@ -5,13 +5,14 @@ Gain: ln(T*_{i-1} / T*_i) between consecutive improvements of a track, on `time_
 improvement rows carry it (the normalised series), else on `time_s`; the optimization track uses steps.
 A slower record (negative gain, e.g. after a timing-rule change on raw times) is kept as it is.
 
-Categories, first rule that applies:
-1. `software upgrade`: the row's `change_type` says so, or its README description names a torch/CUDA
-   version change (SOFTWARE_UPGRADE), and at most SOFTWARE_UPGRADE_MAX_LINES lines of code moved;
-2. `code`: the line shares of the changed units' categories (code_changes.csv `unit_categories`, rule in
+`category` (primary) and `category_secondary`: the rule in derive/change_category.py (README
+description, PR title, semantic code change, tokens trained). The line-share weights (`weight_*`,
+`categories`, `category_line_share`) are kept apart, first rule that applies:
+1. `software upgrade`: the row's `change_type` says so (the one software-upgrade list, normalise.py);
+2. the line shares of the changed units' categories (code_changes.csv `unit_categories`, rule in
    collect/code_categories.py);
-3. `description`: no code diff: keyword counts in the README description (DESCRIPTION_RULES);
-4. `none`.
+3. no code diff: keyword counts in the README description (DESCRIPTION_RULES);
+4. none.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ..collect.code_changes import CODE_COLUMNS
 from ..config import TRACKS
 from ..store import schema
 from ..timeutil import days_between
+from .change_category import categorise_change
 
 SOFTWARE_UPGRADE = re.compile(
     r"\b(?:upgrade|update|bump)\w*\b.*\b(?:torch|pytorch|cuda|triton)\b|\btorch\s*(?:==|version|\d+\.\d+)", re.I
@@ -99,11 +101,14 @@ def description_weights(description: str) -> dict[str, float]:
 
 
 def categorise(row: dict[str, Any]) -> tuple[str, dict[str, float]]:
-    """(category_basis, weights) for one change row (see the module docstring)."""
+    """(basis, weights) of the line-share weights of one change row (see the module docstring). A software
+    upgrade is the row's `change_type` (one list, derive/normalise.py); without one, a description naming
+    a torch version change with at most SOFTWARE_UPGRADE_MAX_LINES lines moved."""
     lines = row.get("lines_changed")
-    upgrade = "software" in _text(row.get("change_type")).lower() or bool(
-        SOFTWARE_UPGRADE.search(_text(row.get("description")))
-    )
+    change_type = _text(row.get("change_type")).lower()
+    if "software" in change_type:
+        return "software upgrade", {"software upgrade": 1.0}
+    upgrade = not change_type and bool(SOFTWARE_UPGRADE.search(_text(row.get("description"))))
     if upgrade and (lines is None or lines <= SOFTWARE_UPGRADE_MAX_LINES):
         return "software upgrade", {"software upgrade": 1.0}
     w = unit_weights(_text(row.get("unit_categories")))
@@ -124,8 +129,14 @@ def _series(track: int, rows: list[dict[str, Any]]) -> tuple[str, str]:
     return "time_s", "time_s"
 
 
-def build_changes(improvements: dict[int, list[dict[str, Any]]], code: pd.DataFrame | None) -> pd.DataFrame:
-    """changes.csv rows for every track with improvement rows; `code` is code_changes.csv or None."""
+def build_changes(
+    improvements: dict[int, list[dict[str, Any]]],
+    code: pd.DataFrame | None,
+    context: dict[tuple[int, int], dict[str, Any]] | None = None,
+) -> pd.DataFrame:
+    """changes.csv rows for every track with improvement rows; `code` is code_changes.csv or None;
+    `context` per (track, row): pr_title, pr_created_at_source, tokens_ratio (see change_context)."""
+    context = context or {}
     code_by_key: dict[tuple[int, int], dict[str, Any]] = {}
     if code is not None:
         code_by_key = {(int(r["track"]), int(r["row"])): r for r in code.to_dict("records")}
@@ -176,10 +187,23 @@ def build_changes(improvements: dict[int, list[dict[str, Any]]], code: pd.DataFr
             row["code_reason"] = _text(c.get("reason")) if c else _no_code_row(code)
             _people(row, cur)
             row["description"] = cur.get("description") or ""
-            cat_basis, w = categorise(row)
-            row["category_basis"] = cat_basis
+            ctx = context.get((track, int(cur["row"])), {})
+            if ctx.get("pr_created_at_source") and row["pr_opened_source"] != "first_commit":
+                row["pr_opened_source"] = ctx["pr_created_at_source"]
+            _, w = categorise(row)
             row["categories"] = ";".join(f"{k}:{w[k]:.4f}" for k in CATEGORY_ORDER if k in w)
-            row["category"] = max(CATEGORY_ORDER, key=lambda k: w.get(k, 0.0)) if w else ""
+            row["category_line_share"] = max(CATEGORY_ORDER, key=lambda k: w.get(k, 0.0)) if w else ""
+            row["pr_title"] = _text(ctx.get("pr_title"))
+            cat = categorise_change(
+                row["description"],
+                row["pr_title"],
+                unit_weights(row["unit_categories"]),
+                ctx.get("tokens_ratio"),
+                steps_track=TRACKS[track].response == "steps",
+            )
+            row["category"] = cat.primary
+            row["category_secondary"] = ";".join(cat.secondary)
+            row["category_basis"] = cat.basis
             for cat, col in schema.CATEGORY_WEIGHT_COLUMNS.items():
                 row[col] = round(w.get(cat, 0.0), 6) if w else None
             out.append(row)
@@ -194,7 +218,7 @@ def _no_code_row(code: pd.DataFrame | None) -> str:
 
 def _people(row: dict[str, Any], cur: dict[str, Any]) -> None:
     row["pr"] = _int(cur.get("pr"))
-    opened, source = cur.get("pr_created_at"), "github_api"
+    opened, source = cur.get("pr_created_at"), "pr_created_at"  # the real source comes from change_context
     if not opened:
         opened, source = cur.get("pr_first_commit_at"), "first_commit"
     row["pr_opened_at"] = opened or None
@@ -221,6 +245,39 @@ def record_folders(records: pd.DataFrame, track: int) -> dict[str, int]:
     return out
 
 
+def change_context(data_dir) -> dict[tuple[int, int], dict[str, Any]]:
+    """Per (track, row): the PR title and the source of pr_created_at (record_dates.csv), and the training
+    tokens over those of the README row above it (compute.csv: the predecessor as timed, a re-timing
+    included; both with steps from their logs). Missing tables give missing values."""
+    from ..store import tables
+
+    out: dict[tuple[int, int], dict[str, Any]] = defaultdict(dict)
+    try:
+        dates = tables.read_table(data_dir / "record_dates.csv")
+    except FileNotFoundError:
+        dates = None
+    if dates is not None:
+        for r in dates.to_dict("records"):
+            key = (int(r["track"]), int(r["row"]))
+            out[key]["pr_title"] = _text(r.get("pr_title"))
+            src = _text(r.get("pr_created_at_source"))
+            out[key]["pr_created_at_source"] = "" if src.startswith("unavailable") else src
+    try:
+        compute = tables.read_table(data_dir / "compute.csv")
+    except FileNotFoundError:
+        compute = None
+    if compute is not None:
+        for _, g in compute.sort_values(["track", "row"]).groupby("track"):
+            prev = None
+            for r in g.to_dict("records"):
+                # only logged runs on both sides: a step count read from code is what was planned, not run
+                tok = _num(r.get("train_tokens")) if _text(r.get("steps_confidence")) == "exact" else None
+                if prev and tok:
+                    out[(int(r["track"]), int(r["row"]))]["tokens_ratio"] = tok / prev
+                prev = tok
+    return dict(out)
+
+
 def write_changes(data_dir, improvements: dict[int, list[dict[str, Any]]]) -> tuple[Any, pd.DataFrame, list[str]]:
     """Write data/changes.csv; (path, table, notes). code_changes.csv is optional (columns stay empty)."""
     from ..store import tables
@@ -232,7 +289,7 @@ def write_changes(data_dir, improvements: dict[int, list[dict[str, Any]]]) -> tu
     except FileNotFoundError:
         code = None
         notes.append("data/code_changes.csv missing (run `nanogpt-analysis refresh`): code columns are empty")
-    df = build_changes(improvements, code)
+    df = build_changes(improvements, code, change_context(data_dir))
     path = atomic_write_text(data_dir / "changes.csv", tables.to_csv_text(df))
     return path, df, notes
 

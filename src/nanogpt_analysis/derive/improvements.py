@@ -20,7 +20,7 @@ from ..config import TRACKS
 from ..errors import UserError
 from ..store import schema, tables
 from ..store.io import write_json
-from .normalise import normalise
+from .normalise import chain_out_software, normalise
 
 TEXT = ("pr", "log_links", "contributors", "contributor_groups", "notes", "date", "description")
 
@@ -99,6 +99,10 @@ def _timed_rows(data_dir: Path, track: int, notes: list[str]) -> pd.DataFrame:
             notes.append(f"data/{fname} missing: its columns are empty")
             continue
         df = df.merge(t.rename(columns=renames)[key + columns], on=key, how="left")
+    if "run_steps" in df:  # a software upgrade's step cut is not software (normalise.chain_out_software)
+        steps = df["run_steps"].where(df["run_steps"].notna(), None)
+        rows = [{**r, "steps": s} for r, s in zip(df.to_dict("records"), steps, strict=True)]
+        df["time_norm_nosw_s"] = chain_out_software(rows)
     df["time_min"] = (df["time_s"] / 60).round(6)
     if "loc_training" in df:
         # repository code where the code commit has it, else the code printed in the log (the code that ran)

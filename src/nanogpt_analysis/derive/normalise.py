@@ -11,8 +11,13 @@ Method (README "Normalised times"):
 - `time_norm_overhead_s` (sensitivity): for a re-timing whose text names the timing rules and whose README
   section states the extra runtime, that fixed overhead is added instead of multiplying by the ratio.
 - `change_type` = `software_upgrade` when the description is only a torch/PyTorch version change, else
-  `algorithmic`; `time_norm_nosw_s` chains the gains of software upgrades out: every later time is
-  multiplied by the upgrade's gain ratio (T before / T after, on the normalised series).
+  `algorithmic` (the one list of software upgrades; derive/change_category.py uses it too);
+  `time_norm_nosw_s` chains the gains of software upgrades out: every later time is multiplied by the
+  upgrade's gain ratio (T before / T after, on the normalised series). When the steps of both rows are
+  known, a change of the step count in the same row is not software (track-1 #66 "Torch 2.10" also cut 20
+  steps): only the per-step part, (T before / T after) x (steps after / steps before), is chained out.
+- The external baseline (an llm.c run, `llm.c` in its description) never ran under the speedrun's timing
+  rules: the ratio of a timing-rule re-timing is not applied to it (a software re-timing still is).
 """
 
 from __future__ import annotations
@@ -39,6 +44,28 @@ def is_software_upgrade(description: str) -> bool:
     return bool(words) and "torch" in " ".join(words) and set(words) <= UPGRADE_WORDS
 
 
+def is_external_baseline(description: str) -> bool:
+    """The llm.c baseline rows: code outside the speedrun, timed before any of its rules."""
+    return bool(re.search(r"\bllm\.c\b", description or "", re.I))
+
+
+def chain_out_software(rows: list[dict]) -> list[float]:
+    """time_norm_nosw_s for rows in table order (keys time_norm_s, change_type, optional steps): every later
+    time is multiplied by each software upgrade's per-step gain (see the module docstring)."""
+    out, factor, prev = [], 1.0, None
+    for r in rows:
+        t = float(r["time_norm_s"])
+        if r.get("change_type") == "software_upgrade" and prev is not None:
+            ratio = prev[0] / t
+            s0, s1 = prev[1], r.get("steps")
+            if s0 and s1 and s0 == s0 and s1 == s1:  # both known (not NaN)
+                ratio *= float(s1) / float(s0)
+            factor *= ratio
+        prev = (t, r.get("steps"))
+        out.append(t * factor)
+    return out
+
+
 def retimings(table_rows: list[dict], overheads: dict[int, float]) -> list[Retiming]:
     """Re-timing events of one track from its README rows in table order (dicts with record, time_s,
     is_retiming, notes); `overheads` maps a record number to the README's stated extra runtime (s)."""
@@ -62,7 +89,8 @@ def normalise(table_rows: list[dict], overheads: dict[int, float]) -> list[dict]
         if r["is_retiming"]:
             continue
         t = float(r["time_s"])
-        later = [e for e in events if e.position > pos]
+        baseline = is_external_baseline(str(r.get("description") or ""))
+        later = [e for e in events if e.position > pos and not (baseline and e.is_rule_change)]
         norm, over = t, t
         for e in later:
             norm *= e.ratio
@@ -77,10 +105,6 @@ def normalise(table_rows: list[dict], overheads: dict[int, float]) -> list[dict]
                 else "algorithmic",
             }
         )
-    factor, prev = 1.0, None
-    for o in out:
-        if o["change_type"] == "software_upgrade" and prev is not None:
-            factor *= prev / o["time_norm_s"]
-        prev = o["time_norm_s"]
-        o["time_norm_nosw_s"] = o["time_norm_s"] * factor
+    for o, v in zip(out, chain_out_software(out), strict=True):
+        o["time_norm_nosw_s"] = v
     return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..timeutil import utc_z
 from .upstream import GitJobs, Upstream
 
 SQUASH_SUBJECT = re.compile(r"\(#(\d+)\)\s*$")
@@ -182,7 +183,8 @@ class History:
         merge = self.pr_merge(pr)
         base = self.commits[merge.commit].parents[0] if merge else self.upstream.commit
         own_bits = self._ancestor_bits(head) & ~self._ancestor_bits(base)
-        return sorted((self.commits[s] for s in self._shas(own_bits)), key=lambda c: c.author_date)
+        # by the instant, not the text: ISO strings with different UTC offsets do not sort as text (PR #253)
+        return sorted((self.commits[s] for s in self._shas(own_bits)), key=lambda c: utc_z(c.author_date))
 
     def _first_added_args(self, prefix: str) -> tuple[str, ...]:
         return (
@@ -193,12 +195,12 @@ class History:
             "--name-status",
             "--format=%x1e%H",
             self.upstream.commit,
-            "--",
-            prefix,
         )
 
     def first_added(self, prefix: str) -> dict[str, str]:
-        """path -> first commit (any branch reachable from the pinned commit) that added it, following renames."""
+        """path -> first commit (any branch reachable from the pinned commit) that added it, following renames.
+        The log is not limited to `prefix`: a file renamed into it from elsewhere (medium #7's log came from
+        `records-medium/`) keeps the commit that first added it there; only paths under `prefix` are returned."""
         out = self._jobs.result(*self._first_added_args(prefix))
         first: dict[str, str] = {}
         for block in out.split("\x1e"):
@@ -206,13 +208,16 @@ class History:
             if not lines:
                 continue
             sha = lines[0].strip()
+            renames = []
             for ln in lines[1:]:
                 f = ln.split("\t")
                 if f[0] == "A" and len(f) == 2:
                     first.setdefault(f[1], sha)
                 elif f[0].startswith("R") and len(f) == 3:
-                    first.setdefault(f[2], first.get(f[1], sha))
-        return first
+                    renames.append((f[1], f[2]))
+            for old, new in _repair_identical_renames(renames):
+                first.setdefault(new, first.get(old, sha))
+        return {p: c for p, c in first.items() if p.startswith(prefix)}
 
     def default_branch_at(self, when_utc: float) -> Commit | None:
         """The default branch as it stood at `when_utc` (seconds since the epoch): the newest first-parent
@@ -309,6 +314,32 @@ class History:
         the two: the common ancestor numbered last (parents are numbered before children, so no other
         common ancestor descends from it); "" when they share none."""
         hb, bb = self._ancestor_bits(head), self._ancestor_bits(base)
-        own = sorted((self.commits[s] for s in self._shas(hb & ~bb)), key=lambda c: c.author_date)
+        own = sorted((self.commits[s] for s in self._shas(hb & ~bb)), key=lambda c: utc_z(c.author_date))
         common = hb & bb
         return own, (self._order[common.bit_length() - 1] if common else "")
+
+
+def _repair_identical_renames(renames: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Git pairs renamed files by content, so identical copies of one log moved in one commit (medium #8's
+    log and its copy in the optimization-leaderboard folder) can be paired crosswise. Among renames sharing
+    a file name, sources are re-paired with targets by the similarity of their folder names."""
+    import difflib
+
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for old, new in renames:
+        groups.setdefault(new.rsplit("/", 1)[-1], []).append((old, new))
+    out: list[tuple[str, str]] = []
+    for group in groups.values():
+        if len(group) == 1:
+            out += group
+            continue
+        olds = [o for o, _ in group]
+        for _, new in group:
+            folder = new.rsplit("/", 2)[-2] if new.count("/") >= 1 else ""
+            best = max(
+                olds,
+                key=lambda o: difflib.SequenceMatcher(None, o.rsplit("/", 2)[-2] if "/" in o else "", folder).ratio(),
+            )
+            olds.remove(best)
+            out.append((best, new))
+    return out

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..timeutil import utc_z
 from .git_history import Commit, History
 from .upstream import GitError, run_git
 
@@ -55,7 +56,7 @@ def read_pr_heads(history: History) -> dict[int, PrHead]:
             h.own = [c for c in own if (c.author, c.author_date, c.subject) not in copies]
             copied = [c for c in own if (c.author, c.author_date, c.subject) in copies]
             if copied:  # compare with the newest copied commit: what the PR added on top of the old line
-                h.merge_base = max(copied, key=lambda c: (c.commit_date, c.author_date)).sha
+                h.merge_base = max(copied, key=lambda c: (utc_z(c.commit_date), utc_z(c.author_date))).sha
             h.head_date = history.commits[head].author_date
         out[pr] = h
     pairs = [(h.merge_base, h.head_sha) for h in out.values() if h.merge_base]

@@ -25,6 +25,7 @@ class PrOpened:
     opened_on: str  # ISO day, as the stored thread shows it
     evidence: str  # e.g. "description date"
     state: str = ""  # open / closed / merged as the stored thread shows it ("" when the file has no state)
+    title: str = ""  # the thread's title when the file has a `title` column
 
 
 def read_pr_threads(path: Path) -> dict[int, PrOpened]:
@@ -52,6 +53,8 @@ def read_pr_threads(path: Path) -> dict[int, PrOpened]:
             continue
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
             raise UserError(f"{path} line {line}: opened_on {day!r} is not YYYY-MM-DD")
+        evidence = (row.get("opened_evidence") or "").strip() or "unstated"
         state = (row.get("state") or "").strip()
-        out[int(pr_text)] = PrOpened(int(pr_text), day, (row.get("opened_evidence") or "").strip() or "unstated", state)
+        title = (row.get("title") or "").strip()
+        out[int(pr_text)] = PrOpened(int(pr_text), day, evidence, state=state, title=title)
     return out

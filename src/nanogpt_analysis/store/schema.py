@@ -209,6 +209,7 @@ table(
             "string",
             "`github_api`, or `pr-threads.csv: <evidence> (day only)`, or `unavailable: <why>`",
         ),
+        C("pr_title", "string", "the PR's title (GitHub API, else the PR-thread file), read by the category rule"),
         C(
             "readme_listed_at",
             "datetime",
@@ -387,6 +388,13 @@ table(
         C("params_confidence", "string", "exact = the code printed in this record's log; derived = code/config"),
         C("compute_reason", "string", "why a value is empty or derived (missing blob, unparsed code, …)"),
         C("log_path", "string", "log read (repository path at the upstream commit)"),
+        C("log_time_s", "number", "the log's last `train_time` (the run it records)", "s"),
+        C(
+            "log_flag",
+            "string",
+            "set when the log's train_time and the README time differ by more than 8 %: the linked log may not "
+            "be the timed record run (medium #17)",
+        ),
         C(
             "world_size",
             "integer",
@@ -503,11 +511,18 @@ table(
     "what each improvement changed in the training code since the previous improvement of its track",
     (
         *KEY_COLUMNS,
-        C("previous_row", "integer", "README row of the previous improvement of the track"),
+        C("previous_row", "integer", "README row of the predecessor (the previous improvement, or its re-timing)"),
         C("previous_record", "integer", "its record number"),
         _CODE_COLUMNS[0],
         C("code_ref", "string", "this side of the diff: log path (basis log) or code commit (basis repo)"),
         C("previous_code_ref", "string", "the previous improvement's log path or code commit"),
+        C(
+            "diff_rule",
+            "string",
+            "which predecessor code the diff uses (collect/code_changes.py): 'previous_improvement', "
+            "'retimed_predecessor' or 'pr_base'; '; submission_log' when this side is not the linked log "
+            "(a baseline run) but the folder's log with new code",
+        ),
         *_CODE_COLUMNS[1:],
         C("reason", "string", "why the code columns are empty or partial"),
     ),
@@ -561,7 +576,12 @@ table(
         C("code_reason", "string", "why the code columns are empty (from code_changes.csv, or the table is absent)"),
         C("pr", "integer", "pull request number"),
         C("pr_opened_at", "datetime", "when the PR was opened: GitHub API creation time, else its first own commit"),
-        C("pr_opened_source", "string", "'github_api' or 'first_commit'"),
+        C(
+            "pr_opened_source",
+            "string",
+            "where pr_opened_at came from: record_dates.csv pr_created_at_source ('github_api' or "
+            "'pr-threads.csv: ...'), or 'first_commit'",
+        ),
         C("merged_at", "datetime", "when the PR landed on the default branch"),
         C("pr_open_to_merge_days", "number", "pr_opened_at -> merged_at", "days"),
         C("contributors", "list", "contributor handles as printed"),
@@ -571,11 +591,20 @@ table(
         C(
             "category_basis",
             "string",
-            "'code' (unit_categories), 'software upgrade' (README names a torch version "
-            "change and at most 20 lines moved), 'description' (no code diff: README keywords) or 'none'",
+            "what decided `category` (rule: derive/change_category.py, README 'Categories of a change'): "
+            "'software_upgrade', 'description', 'pr_title', 'code' or 'none'; '+same_maths' / '+tokens' when "
+            "the text says the maths is unchanged / the record trained on no fewer tokens (then systems)",
         ),
         C("categories", "list", "'category:weight' (weights are line shares, they sum to 1)"),
-        C("category", "string", "the category with the largest weight (one label per record, as Gundlach's)"),
+        C(
+            "category",
+            "string",
+            "primary category (one label per record, as Gundlach's) from the README description, the PR title "
+            "and the semantic code change; the line shares are in the weight_* columns",
+        ),
+        C("category_secondary", "list", "other categories the text names or that hold >= 25 % of the changed lines"),
+        C("category_line_share", "string", "the category with the largest line share (the weight_* columns)"),
+        C("pr_title", "string", "title of the PR (record_dates.csv), read by the category rule"),
         *(C(col, "number", f"weight of {cat}") for cat, col in CATEGORY_WEIGHT_COLUMNS.items()),
     ),
     layer="derive",
