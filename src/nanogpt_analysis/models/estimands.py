@@ -134,6 +134,49 @@ def rate_from_slope(b: float, ci: list[float], span: float) -> dict[str, Any]:
     return {"unit": "halving_days", "value": LN2 / -b if b < 0 else None, "ci95": _halving_ci(ci)}
 
 
+def _halving(f: float | None) -> float | None:
+    """Halving time in days of a factor-per-year f (None when f <= 1: no halving)."""
+    if f is None or not isinstance(f, float | int) or f <= 1 or not math.isfinite(f):
+        return None
+    return DAYS_PER_YEAR * LN2 / math.log(f)
+
+
+def halving_view(entry: Any, span: float) -> Any:
+    """The same entry with every per-year factor turned into a halving time in days when the window spans
+    under 180 days (no rate is annualised from a short span): `speedup_per_year*` keys become `halving_days*`
+    and 95 % intervals (`ci95*` lists, or dicts of them) are converted and reordered."""
+    if span >= MIN_SPAN_ANNUAL:
+        return entry
+
+    def conv_ci(v: Any) -> Any:
+        if isinstance(v, list) and len(v) == 2 and all(isinstance(x, float | int) or x is None for x in v):
+            return [_halving(v[1]), _halving(v[0])]
+        if isinstance(v, dict):
+            return {k: conv_ci(x) for k, x in v.items()}
+        return v
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, dict):
+            out = {}
+            for k, x in v.items():
+                if k.startswith("speedup_per_year"):
+                    nk = k.replace("speedup_per_year", "halving_days")
+                    out[nk] = conv_ci(x) if "ci95" in k else _halving(x) if not isinstance(x, list | dict) else x
+                elif k.startswith("ci95") or k in ("low", "high"):
+                    out[k] = conv_ci(x)
+                else:
+                    out[k] = walk(x)
+            return out
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        return v
+
+    out = walk(entry)
+    if isinstance(out, dict):
+        out["not_annualised"] = f"span {span:g} days < {MIN_SPAN_ANNUAL:g}: halving times in days, not rates per year"
+    return out
+
+
 def _halving_ci(ci: list[float]) -> list[float | None]:
     # a slope interval reaching 0 or above: the halving time has no finite upper end
     lo = LN2 / -ci[0] if ci[0] < 0 else None

@@ -22,13 +22,17 @@ def _rate(window: dict[str, Any]) -> dict[str, Any]:
         return {"skipped": window.get("skipped", "no trend fit")}
     t = window["trend"]
     return {
+        **({"not_annualised": window["not_annualised"]} if "not_annualised" in window else {}),
         "records": window["records"],
         "dates": window["dates"],
         "n": window["n"],
-        "speedup_per_year": t["speedup_per_year"],
+        **{k: t[k] for k in ("speedup_per_year", "halving_days") if k in t},  # halving: a window under 180 days
         "ci95_hac_lag12": t["ci95"].get(HEADLINE_HAC),
         "ci95_ols": t["ci95"]["ols"],
-        "ci95_block_bootstrap_10": t["ci95"].get("block_bootstrap_10"),
+        "ci95_residual_block_bootstrap_10": t["ci95"].get("residual_block_bootstrap_10"),
+        "ci95_sieve_bootstrap": t["ci95"].get("sieve_bootstrap"),
+        "ci95_fixed_b_andrews": t["ci95"].get("fixed_b_andrews"),
+        "hac_andrews_lag": t.get("hac_andrews", {}).get("lag"),
     }
 
 

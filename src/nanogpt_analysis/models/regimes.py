@@ -18,8 +18,9 @@ from typing import Any
 
 import numpy as np
 
+from .estimands import halving_view
 from .rates import per_year, per_year_ci
-from .robust import HAC_LAGS, SEED, block_indices, design, fit_ols, fit_ols_lags, nw_lag
+from .robust import HAC_LAGS, SEED, design, fit_ols, fit_ols_lags, nw_lag, residual_resamples
 from .series import MIN_RECORDS, Series, current_regime_start
 
 MAX_BREAKS = 3
@@ -124,8 +125,8 @@ def break_intervals(s: Series, breaks: list[int]) -> list[dict[str, Any]]:
     between its (fixed) neighbours, as in Bai's (1997) repartition estimator."""
     fitted = segmented_fit(s.days, s.y, breaks)
     resid = s.y - fitted
-    idx = block_indices(s.n, BREAK_BOOT_BLOCK, BREAK_BOOT_REPS, np.random.default_rng(SEED))
-    ys = fitted + resid[idx]
+    us, _ = residual_resamples(resid, "mbb", BREAK_BOOT_BLOCK, BREAK_BOOT_REPS, SEED)  # the rates' bootstrap
+    ys = fitted + us
     edges = [0, *breaks, s.n]
     out = []
     for k, b in enumerate(breaks):
@@ -147,10 +148,15 @@ def segment_rates(s: Series, breaks: list[int]) -> list[dict[str, Any]]:
         n = b - a
         lag = nw_lag(n)
         h = fit_ols(s.y[a:b], design(s.days[a:b]), hac_lag=lag)
-        out.append(
-            {"records": [s.record[a], s.record[b - 1]], "dates": [s.date[a], s.date[b - 1]], "n": n,
-             "speedup_per_year": per_year(float(h.params[1])), "ci95_hac": per_year_ci(*h.ci[1]), "hac_lag": lag}
-        )  # fmt: skip
+        seg = {
+            "records": [s.record[a], s.record[b - 1]],
+            "dates": [s.date[a], s.date[b - 1]],
+            "n": n,
+            "speedup_per_year": per_year(float(h.params[1])),
+            "ci95_hac": per_year_ci(*h.ci[1]),
+            "hac_lag": lag,
+        }
+        out.append(halving_view(seg, float(s.days[b - 1] - s.days[a])))  # fmt: skip
     return out
 
 

@@ -32,20 +32,64 @@ def _track_name(track: int) -> str:
     return TRACKS[int(track)].name.split(" to ")[0].split(":")[0]
 
 
+def _rate_text(e: dict[str, Any]) -> str:
+    if e.get("unit") == "halving_days":
+        ci = e.get("ci95") or [None, None]
+        hi = _f(ci[1], ".0f") if ci[1] is not None else "∞"
+        return f"halves every {_f(e.get('value'), '.0f')} days (95 % {_f(ci[0], '.0f')}–{hi})"
+    return f"{_x(e.get('value'))} per year (95 % {_ci(e.get('ci95'))})"
+
+
+def estimands_sentence(est: dict[str, Any] | None) -> str:
+    """The numbers to cite (metrics.yaml headline estimands), in words; empty when absent."""
+    if not est or "current_regime" not in est:
+        return ""
+    cur = est["current_regime"]
+    if "ou_errors" not in cur:
+        return ""
+    ou, rng = cur["ou_errors"], cur["estimator_range"]
+    unit = "per year" if rng["unit"] == "factor_per_year" else "days to halve"
+    lo, hi = (_x(rng["low"]), _x(rng["high"])) if rng["unit"] == "factor_per_year" else (
+        _f(rng["low"], ".0f"), _f(rng["high"], ".0f"))  # fmt: skip
+    text = (
+        f"in the current regime ({cur['definition']}; {cur['window'][0]} → snapshot {cur['window'][1]}, "
+        f"{_f(cur['span_days'], '.0f')} days, {cur['n_records']} records) the record {_rate_text(ou)} "
+        f"(calendar-time trend with continuous-time AR(1) errors, correlation time {_f(ou['tau_days'], '.0f')} "
+        f"days); standard estimators range {lo}–{hi} {unit} (OLS points, weekly frontier, OU errors, "
+        f"end-to-end). "
+    )
+    e12 = est.get("end_to_end_12m")
+    if e12:
+        text += f"Over the 12 months to the snapshot ({e12['window'][0]} → {e12['window'][1]}) it {_rate_text(e12)}, "
+        text += "end to end with a compound-Poisson interval. "
+    wh, wn = est.get("whole_history"), est.get("whole_history_no_baseline")
+    if wh and wn:
+        text += f"The whole history end to end: {_rate_text(wh)} from the baseline, {_rate_text(wn)} from record 2. "
+    return text
+
+
 def headline_paragraph(track: int, response: str, h: dict[str, Any]) -> str:
     r, cur = h["rate_all_records"], h["current_regime"]
     ratio = (h.get("se_ratio_hac_to_ols") or {}).get("hac_lag12")
-    boot = _ci(r.get("ci95_block_bootstrap_10"))
+    hv, hc = "not_annualised" in r, "not_annualised" in cur
+    unit = "" if hv else " per year"
+    boot = _ci_any(r.get("ci95_residual_block_bootstrap_10"), hv)
+    text = estimands_sentence(h.get("estimands"))
     text = (
-        f"**Track {track} ({_track_name(track)}), `{response}`:** the record falls {_x(r['speedup_per_year'])} per "
-        f"year over all {r['n']} records ({r['dates'][0]} → {r['dates'][1]}; exponential trend), 95 % HAC "
-        f"interval (Newey–West, lag 12) {_ci(r['ci95_hac_lag12'])}, moving-block bootstrap {boot}; the OLS "
-        f"interval {_ci(r['ci95_ols'])} assumes independent errors (HAC/OLS standard-error ratio {_f(ratio)})."
+        f"**Track {track} ({_track_name(track)}), `{response}`:** {text}For comparison with published analyses: "
+        f"the OLS trend through all {r['n']} record points ({r['dates'][0]} → {r['dates'][1]}; an average over "
+        f"regimes weighted by how many records fell in each stretch) is {_rate_or_halving(r)}{unit}, "
+        f"95 % HAC interval (Newey–West, lag 12) {_ci_any(r['ci95_hac_lag12'], hv)}, fixed-b at the Andrews lag "
+        f"{r.get('hac_andrews_lag', '—')} {_ci_any(r.get('ci95_fixed_b_andrews'), hv)}, residual block bootstrap "
+        f"{boot}; the OLS interval {_ci_any(r['ci95_ols'], hv)} assumes independent errors (HAC/OLS standard-error "
+        f"ratio {_f(ratio)})."
     )
-    if "speedup_per_year" in cur:
+    if "speedup_per_year" in cur or "halving_days" in cur:
         text += (
-            f" Current regime ({cur['definition']}; {cur['n']} records): {_x(cur['speedup_per_year'])} per year "
-            f"(HAC {_ci(cur['ci95_hac_lag12'])}, block bootstrap {_ci(cur.get('ci95_block_bootstrap_10'))})."
+            f" OLS through the current-regime points ({cur['definition']}; {cur['n']} records): "
+            f"{_rate_or_halving(cur)}{'' if hc else ' per year'} (HAC {_ci_any(cur['ci95_hac_lag12'], hc)}, "
+            f"residual block bootstrap {_ci_any(cur.get('ci95_residual_block_bootstrap_10'), hc)}, sieve bootstrap "
+            f"{_ci_any(cur.get('ci95_sieve_bootstrap'), hc)})."
         )
     if isinstance(h.get("breaks"), list) and h["breaks"]:
         parts = [f"#{b['first_record']} ({b['date']}; 95 % #{b['ci95_first_record'][0]}–#{b['ci95_first_record'][1]})"
@@ -74,7 +118,7 @@ def headline_block(metrics: dict[str, Any]) -> str:
     out = []
     for track, by_resp in sorted(head.items()):
         for response, h in by_resp.items():
-            if "rate_all_records" in h and "speedup_per_year" in h["rate_all_records"]:
+            if "rate_all_records" in h and "dates" in h["rate_all_records"]:
                 out.append(headline_paragraph(track, response, h))
             elif "same_as" in h:
                 out.append(f"Track {track}, `{response}`: identical to `{h['same_as']}` (no re-timing in this track).")
@@ -88,10 +132,34 @@ RATE_KEYS = (
     "hac_lag3",
     "hac_lag8",
     "hac_lag12",
-    "block_bootstrap_5",
-    "block_bootstrap_10",
-    "block_bootstrap_15",
+    "hac_andrews",
+    "fixed_b_rule",
+    "fixed_b_andrews",
+    "residual_block_bootstrap_5",
+    "residual_block_bootstrap_10",
+    "residual_block_bootstrap_15",
+    "sieve_bootstrap",
 )
+
+
+def _rate_ci(t: dict[str, Any], key: str) -> Any:
+    if key == "hac_andrews":  # stored under its lag, which the data choose
+        return t["ci95"].get(f"hac_lag{t.get('hac_andrews', {}).get('lag')}")
+    return t["ci95"].get(key)
+
+
+def _rate_or_halving(v: dict[str, Any], key: str = "speedup_per_year") -> str:
+    """×f (per year), or "½ in N d" where the window is too short to annualise (halving_view)."""
+    if key in v:
+        return _x(v[key])
+    h = v.get(key.replace("speedup_per_year", "halving_days"))
+    return f"½ in {_f(h, '.0f')} d" if h is not None else "—"
+
+
+def _ci_any(ci: Any, halving: bool) -> str:
+    if not halving or not isinstance(ci, list):
+        return _ci(ci)
+    return f"{_f(ci[0], '.0f')}–{_f(ci[1], '.0f') if ci[1] is not None else '∞'} d"
 
 
 def rates_table(entry: dict[str, Any]) -> list[str]:
@@ -104,11 +172,12 @@ def rates_table(entry: dict[str, Any]) -> list[str]:
             lines.append(f"| {name} | {w['n']} | {w['skipped']} |" + " |" * (len(RATE_KEYS) + 3))
             continue
         t, e, wk = w["trend"], w["end_to_end"], w["weekly_frontier"]
-        cells = [_ci(t["ci95"].get(k)) for k in RATE_KEYS]
-        e2e = f"{_x(e.get('speedup_per_year'))} ({_ci(e.get('ci95'))})"
-        weekly = f"{_x(wk.get('speedup_per_year'))} ({_ci(wk.get('ci95', {}).get('hac_lag12'))})"
+        hv = "not_annualised" in w
+        cells = [_ci_any(_rate_ci(t, k), hv) for k in RATE_KEYS]
+        e2e = f"{_rate_or_halving(e)} ({_ci_any(e.get('ci95'), hv)})"
+        weekly = f"{_rate_or_halving(wk)} ({_ci_any(wk.get('ci95', {}).get('hac_lag12'), hv)})"
         lines.append(
-            f"| {name} | {w['n']} | {w['records'][0]}–{w['records'][1]} | {_x(t['speedup_per_year'])} | "
+            f"| {name} | {w['n']} | {w['records'][0]}–{w['records'][1]} | {_rate_or_halving(t)} | "
             + " | ".join(cells) + f" | {e2e} | {weekly} |"
         )  # fmt: skip
     return lines
@@ -118,7 +187,8 @@ def regimes_lines(reg: dict[str, Any]) -> list[str]:
     if "segments" not in reg:
         return [f"Regimes: {reg.get('skipped')}"]
     segs = "; ".join(
-        f"#{s['records'][0]}–#{s['records'][1]} ({s['n']}): {_x(s['speedup_per_year'])}/yr (HAC {_ci(s['ci95_hac'])})"
+        f"#{s['records'][0]}–#{s['records'][1]} ({s['n']}): {_rate_or_halving(s)}"
+        f"{'' if 'not_annualised' in s else '/yr'} (HAC {_ci_any(s['ci95_hac'], 'not_annualised' in s)})"
         for s in reg["segments"]
     )
     lines = [f"Segments ({reg['n_breaks']} breaks by BIC): {segs}."]
