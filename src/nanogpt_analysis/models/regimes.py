@@ -8,7 +8,11 @@ segment (at least 8 records each; segment SSRs in closed form from cumulative su
 breaks (Bai 1997, repartition); the 2.5/97.5 % percentiles of each break's first record. Per-segment rates
 come with HAC intervals (plug-in lag).
 Chow test at the current-regime start (track 1: between records 21 and 22): the classical F test (assumes
-independent errors) beside a HAC Wald test of the intercept and slope shifts (lags 3, 8, 12).
+independent errors) beside a HAC Wald test of the intercept and slope shifts (lags 3, 8, 12). It tests a
+break in the trend at that split, which the 2025 plateau produces as much as the rule change (it is as large
+on time_norm_s, where the rule change is removed); the rule change itself is measured from the re-timings
+(breaks.rule_change_effect). Sequential sup-F tests, joinpoints, level shifts and the sensitivity to the
+minimum segment length are in breaks.py.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from .breaks import breaks_section
 from .estimands import halving_view
 from .rates import per_year, per_year_ci
 from .robust import HAC_LAGS, SEED, design, fit_ols, fit_ols_lags, nw_lag, residual_resamples
@@ -202,6 +207,7 @@ def regimes_section(s: Series) -> dict[str, Any]:
                             "kind": "moving-block bootstrap of the residuals; breaks re-located between neighbours"},
         "segments": segment_rates(s, breaks),
     }  # fmt: skip
+    out.update(breaks_section(s, breaks))
     out["chow"] = (
         {"skipped": f"no rule change in the track-{s.track} rows ({how})"}
         if start == 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import TRACKS
+from .breaks import rule_change_effect
 from .effort_measures import effort_section
 from .forecast import forecast_section
 from .forms import forms_section
@@ -45,6 +46,8 @@ def series_entry(rows: list[dict[str, Any]], track: int, response: str) -> dict[
         return out
     out["rates"] = rates_section(s)
     out["regimes"] = regimes_section(s)
+    if "skipped" not in out["regimes"]:
+        out["regimes"]["rule_change_effect"] = rule_change_effect(rows, response)
     out["forms"] = forms_section(s)
     out["forecast"] = forecast_section(s)
     out["effort"] = effort_section(rows, response)
