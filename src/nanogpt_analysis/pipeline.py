@@ -92,14 +92,14 @@ def _models(root: Path, anchors: Path, inputs: dict) -> dict:
     from .models.estimands import estimands_section, snapshot_date
     from .models.headline import headline_section
     from .models.per_change import per_change_metrics
-    from .models.statistics import statistics_section
+    from .models.statistics import public_dates, statistics_section
     from .models.trend import compute_metrics
     from .sources.anchors import load_claims
 
     snap = Snapshot(root)
     rows = {track: snap.improvements(track) for track in TRACKS}
     metrics = compute_metrics(rows, snap.sources, inputs["notes"])
-    metrics["statistics"] = statistics_section(rows)
+    metrics["statistics"] = statistics_section(rows, public_dates(root / "data"))
     estimands = estimands_section(rows, snapshot_date(snap.sources))
     metrics["headline"] = headline_section(metrics["statistics"], estimands)
     label = os.path.relpath(anchors.resolve(), root.resolve())
