@@ -36,34 +36,57 @@ LN2 = math.log(2)
 # ---- continuous-time AR(1) (OU) errors -------------------------------------------------------------------
 
 
-def _ou_corr(days: np.ndarray, tau: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """(G, n, n) correlation matrices (1 - w) exp(-|dt| / tau) + w I for parameter vectors tau, w (G,)."""
+def _ou_corr(days: np.ndarray, tau: float, w: float) -> np.ndarray:
+    """(n, n) correlation (1 - w) exp(-|dt| / tau) + w I (dense; the tests check the filter against it)."""
     d = np.abs(days[:, None] - days[None, :])
-    tau = np.atleast_1d(tau)[:, None, None]
-    w = np.atleast_1d(w)[:, None, None]
-    return (1 - w) * np.exp(-d[None] / tau) + w * np.eye(len(days))[None]
+    return (1 - w) * np.exp(-d / tau) + w * np.eye(len(days))
 
 
-def _gls_profile(days: np.ndarray, y: np.ndarray, X: np.ndarray, tau: np.ndarray, w: np.ndarray):
-    """Concentrated log-likelihood, GLS beta, (X'R^-1 X)^-1 and e'R^-1 e at each (tau, w): vectorised."""
-    n = len(y)
-    R = _ou_corr(days, tau, w) + 1e-10 * np.eye(n)[None]
-    L = np.linalg.cholesky(R)
-    Xw = np.linalg.solve(L, np.broadcast_to(X, (len(L), *X.shape)))
-    yw = np.linalg.solve(L, np.broadcast_to(y[:, None], (len(L), n, 1)))[:, :, 0]
-    XtX = Xw.transpose(0, 2, 1) @ Xw
-    beta = np.linalg.solve(XtX, (Xw.transpose(0, 2, 1) @ yw[:, :, None]))[:, :, 0]
-    e = yw - (Xw @ beta[:, :, None])[:, :, 0]
+def ou_filter(days: np.ndarray, Z: np.ndarray, tau: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Kalman filter of OU state + white noise (unit total variance) for every (tau, w) of a grid (G,) at once,
+    applied to the columns of Z (n, c): (innovations (G, n, c), innovation variances (G, n)).
+
+    The gains do not depend on the data, so filtering y and the columns of X with the same recursion gives
+    the GLS-whitened regression exactly (prediction-error decomposition); O(n) and no BLAS calls."""
+    tau = np.asarray(tau, float)[:, None]
+    w = np.asarray(w, float)[:, None]
+    G, (n, c) = tau.shape[0], Z.shape
+    v = np.empty((G, n, c))
+    F = np.empty((G, n))
+    a = np.zeros((G, c))
+    P = 1 - w  # stationary state variance
+    for t in range(n):
+        if t:
+            phi = np.exp(-(days[t] - days[t - 1]) / tau)
+            a = phi * a
+            P = phi * phi * P + (1 - w) * (1 - phi * phi)
+        f = P + w
+        innov = Z[t][None, :] - a
+        v[:, t], F[:, t] = innov, f[:, 0]
+        k = P / f
+        a = a + k * innov
+        P = P * w / f
+    return v, F
+
+
+def _ou_profile(days: np.ndarray, y: np.ndarray, X: np.ndarray, tau: np.ndarray, w: np.ndarray):
+    """Concentrated log-likelihood, GLS beta, (X'R^-1 X)^-1, e'R^-1 e and whitened residuals per (tau, w)."""
+    n, k = X.shape
+    v, F = ou_filter(days, np.column_stack([y, X]), tau, w)
+    s = 1 / np.sqrt(F)[:, :, None]
+    vy, vX = (v[:, :, 0:1] * s)[:, :, 0], v[:, :, 1:] * s
+    XtX = np.einsum("gni,gnj->gij", vX, vX)
+    Xty = np.einsum("gni,gn->gi", vX, vy)
+    beta = np.linalg.solve(XtX, Xty[:, :, None])[:, :, 0]
+    e = vy - np.einsum("gni,gi->gn", vX, beta)
     q = (e * e).sum(axis=1)
-    logdet = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-    ll = -n / 2 * (np.log(2 * np.pi * q / n) + 1) - logdet / 2
+    ll = -n / 2 * (np.log(2 * np.pi * q / n) + 1) - 0.5 * np.log(F).sum(axis=1)
     return ll, beta, np.linalg.inv(XtX), q, e
 
 
 def ou_trend(days: np.ndarray, y: np.ndarray, alpha: float = 0.05) -> dict[str, Any]:
     """Linear trend of y on days with OU + nugget errors by exact ML (grid, then Nelder-Mead refine)."""
     from scipy import stats
-    from scipy.linalg import cholesky, solve_triangular
     from scipy.optimize import minimize
 
     days = np.asarray(days, float)
@@ -71,36 +94,28 @@ def ou_trend(days: np.ndarray, y: np.ndarray, alpha: float = 0.05) -> dict[str, 
     n = len(y)
     X = np.column_stack([np.ones(n), days - days[0]])
     span = max(float(days[-1] - days[0]), 1.0)
-    tau_lo, tau_hi = 0.5, 20.0 * span
-    taus = np.geomspace(tau_lo, tau_hi, 16)
-    ws = np.array([1e-4, 0.01, 0.05, 0.15, 0.3, 0.5, 0.8])
+    tau_lo, tau_hi, w_lo = 0.5, 20.0 * span, 1e-8
+    taus = np.geomspace(tau_lo, tau_hi, 24)
+    ws = np.array([1e-4, 0.01, 0.03, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9])
     tg, wg = (a.ravel() for a in np.meshgrid(taus, ws))
-    ll, *_ = _gls_profile(days, y, X, tg, wg)
-    g = int(np.nanargmax(ll))
+    with np.errstate(all="ignore"):
+        ll = _ou_profile(days, y, X, tg, wg)[0]
+    ll = np.where(np.isfinite(ll), ll, -np.inf)
+    g = int(np.argmax(ll))
 
-    dist = np.abs(days[:, None] - days[None, :])
-    eye = np.eye(n)
+    def params(p: np.ndarray) -> tuple[float, float]:
+        return float(np.clip(math.exp(p[0]), tau_lo, tau_hi)), max(1 / (1 + math.exp(-p[1])), w_lo)
 
     def neg(p: np.ndarray) -> float:
-        # one (tau, w): a LAPACK Cholesky and triangular solves, ~20x faster than the batched path
-        tau = float(np.clip(math.exp(p[0]), tau_lo, tau_hi))
-        w = 1 / (1 + math.exp(-p[1]))
-        try:
-            L = cholesky((1 - w) * np.exp(-dist / tau) + (w + 1e-10) * eye, lower=True)
-        except np.linalg.LinAlgError:
-            return 1e300
-        Xw = solve_triangular(L, X, lower=True)
-        yw = solve_triangular(L, y, lower=True)
-        e = yw - Xw @ np.linalg.lstsq(Xw, yw, rcond=None)[0]
-        q = float(e @ e)
-        return n / 2 * (math.log(2 * math.pi * q / n) + 1) + float(np.log(np.diagonal(L)).sum())
+        tau, w = params(p)
+        with np.errstate(all="ignore"):
+            v = float(_ou_profile(days, y, X, np.array([tau]), np.array([w]))[0][0])
+        return -v if math.isfinite(v) else 1e300
 
     start = np.array([math.log(tg[g]), math.log(wg[g] / (1 - wg[g]))])
-    res = minimize(neg, start, method="Nelder-Mead", options={"xatol": 1e-6, "fatol": 1e-9, "maxiter": 400})
-    p = res.x if -res.fun >= ll[g] else start
-    tau = float(np.clip(math.exp(p[0]), tau_lo, tau_hi))
-    w = float(1 / (1 + math.exp(-p[1])))
-    llf, beta, inv, q, e = (a[0] for a in _gls_profile(days, y, X, np.array([tau]), np.array([w])))
+    res = minimize(neg, start, method="Nelder-Mead", options={"xatol": 1e-4, "fatol": 1e-7, "maxiter": 300})
+    tau, w = params(res.x if -res.fun >= ll[g] else start)
+    llf, beta, inv, q, e = (a[0] for a in _ou_profile(days, y, X, np.array([tau]), np.array([w])))
     s2 = float(q) / (n - 2)
     se = float(math.sqrt(s2 * inv[1, 1]))
     t = float(stats.t.ppf(1 - alpha / 2, n - 2))
@@ -116,7 +131,10 @@ def ou_trend(days: np.ndarray, y: np.ndarray, alpha: float = 0.05) -> dict[str, 
         "tau_at_bound": bool(tau >= tau_hi * 0.999 or tau <= tau_lo * 1.001),
         "llf": float(llf),
         "whitened_resid_lag1_autocorrelation": float((ec[1:] * ec[:-1]).sum() / (ec @ ec)) if n > 2 else None,
-        "optimizer": {"method": "grid (16 tau x 7 w) + Nelder-Mead", "success": bool(res.success)},
+        "optimizer": {
+            "method": "Kalman-filter likelihood; grid (24 tau x 9 w) + Nelder-Mead",
+            "success": bool(res.success),
+        },
     }
 
 
@@ -285,6 +303,8 @@ def estimand_entry(s: Series, snapshot: str) -> dict[str, Any]:
 
 
 def estimands_section(rows_by_track: dict[int, list[dict[str, Any]]], snapshot: str) -> dict[int, dict[str, Any]]:
+    from .forecast import MILESTONES
+    from .milestones import milestone_section
     from .robust import rnd
     from .series import make_series
     from .statistics import responses_for
@@ -302,6 +322,8 @@ def estimands_section(rows_by_track: dict[int, list[dict[str, Any]]], snapshot: 
                 out[track][response] = {"skipped": f"only {s.n} dated records"}
             else:
                 out[track][response] = estimand_entry(s, snapshot)
+                if (track, response) in MILESTONES:
+                    out[track][response]["milestone"] = milestone_section(s, MILESTONES[(track, response)], snapshot)
     return rnd(out)
 
 
@@ -381,6 +403,8 @@ def headline_rows(estimands: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
                 if key in ent:
                     e = ent[key]
                     rows.append(_row(track, key, response, e, e["window"], e["n_records"]))
+            if "milestone" in ent:
+                rows += milestone_rows(track, response, ent["milestone"], cur)
             t = ent["total_speedup"]
             rows.append(
                 _row(
@@ -389,4 +413,40 @@ def headline_rows(estimands: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
                     t["window"], t["n_records"],
                 )
             )  # fmt: skip
+    return rows
+
+
+P_BY_DATES = 4  # the first grid dates (quarterly from the snapshot) written to headline.csv
+
+
+def milestone_rows(track: int, response: str, m: dict[str, Any], cur: dict[str, Any]) -> list[dict[str, Any]]:
+    """P(milestone by date) and days to the milestone from the simulation (models/milestones.py)."""
+    rows: list[dict[str, Any]] = []
+    if "scenarios" not in m or "reached" in m:
+        return rows
+    v = f"{m['value']:g}s"
+    win = [cur["window"][0] if "window" in cur else m["last_record"]["date"], m["snapshot_date"]]
+    span = (dt.date.fromisoformat(win[1]) - dt.date.fromisoformat(win[0])).days
+    base = {"track": track, "response": response, "window_start": win[0], "window_end": win[1], "span_days": span,
+            "section": "method-milestones"}  # fmt: skip
+    cond = f"conditional on no record from {m['last_record']['date']} to the snapshot {m['snapshot_date']}"
+    for sc, tag in (("current_regime", ""), ("stall_2025", "_stall")):
+        e = m["scenarios"].get(sc, {})
+        if "days_quantiles" not in e:
+            continue
+        q = e["days_quantiles"]
+        method = (
+            f"simulated record process ({m['paths']} paths): resampled (gap, gain) pairs of the {sc} pool "
+            f"({e['pool_records']} records), bootstrap of the pool per path; {cond}"
+        )
+        if not tag:
+            for d, p in list(e["p_reached_by"].items())[:P_BY_DATES]:
+                rows.append({**base, "estimand": f"p_{v}_by_{d}", "label": f"P(record <= {v} by {d})",
+                             "value": p, "ci95_low": None, "ci95_high": None, "unit": "probability",
+                             "method": method, "n_records": e["pool_records"]})  # fmt: skip
+        label = f"Days after the snapshot until the record reaches {v} (median {e['median_date']}"
+        label += ", stall scenario from the 2025 plateau)" if tag else ")"
+        rows.append({**base, "estimand": f"days_to_{v}{tag}", "label": label, "value": q["q50"],
+                     "ci95_low": q["q2.5"], "ci95_high": q["q97.5"], "unit": "days_after_snapshot",
+                     "method": method, "n_records": e["pool_records"]})  # fmt: skip
     return rows

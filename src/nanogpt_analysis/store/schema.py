@@ -385,7 +385,7 @@ HEADLINE = table(
             "string",
             "stable key: current_regime_rate (the headline), current_regime_ols_points, "
             "current_regime_weekly_frontier, current_regime_end_to_end, end_to_end_12m, whole_history, "
-            "whole_history_no_baseline, total_speedup",
+            "whole_history_no_baseline, total_speedup, p_60s_by_<date>, days_to_60s, days_to_60s_stall",
         ),
         C("label", "string", "plain-words description for a reader"),
         C("response", "string", "the column the estimand is about (time_s, time_norm_s, steps)"),
@@ -395,7 +395,8 @@ HEADLINE = table(
         C(
             "unit",
             "string",
-            "factor_per_year (span >= 180 days), halving_days (shorter spans: never annualised), factor",
+            "factor_per_year (span >= 180 days), halving_days (shorter spans: never annualised), factor, "
+            "probability, days_after_snapshot",
         ),
         C("method", "string", "estimator and interval method in plain words"),
         C("window_start", "date", "first day of the data window"),
