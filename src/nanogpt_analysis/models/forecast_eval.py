@@ -9,7 +9,9 @@
   enough past errors. Its forecasts are scored like any model's, so the choice of model is out of sample.
 - `reality_check`: White's (2000) reality check and Hansen's (2005) SPA (consistent version) of the null
   that no model beats no_change, over the whole model set: stationary bootstrap of the loss
-  differentials (Politis-Romano, mean block 2k), 1,999 seeded replicates.
+  differentials (Politis-Romano, mean block 2k), 1,999 seeded replicates. White's statistic is not
+  studentised, so a noisy poor model can mask a good one; the SPA studentises each model with the DM
+  test's long-run variance and is the one to read.
 """
 
 from __future__ import annotations
@@ -100,13 +102,20 @@ def reality_check(errors: dict[str, np.ndarray], k: int, seed: int = SEED) -> di
     sq = math.sqrt(n)
     rc_stat = float(sq * dbar.max())
     rc_p = float(np.mean((sq * (boot - dbar[:, None])).max(axis=0) >= rc_stat))
-    omega = np.sqrt(np.maximum(((sq * (boot - dbar[:, None])) ** 2).mean(axis=1), 1e-300))
-    spa_stat = float(max(0.0, (sq * dbar / omega).max()))
+    # SPA studentised with the same long-run variance as the DM test (HAC, horizon-matched); the bootstrap
+    # supplies the dependence between models, each model's bootstrap deviations scaled to unit variance (with
+    # ~80 overlapping origins the stationary bootstrap understates a mean's variance, which would make the
+    # p-value too small)
+    omega = np.sqrt(np.maximum([_lrv(row, max(k - 1, 0), "bartlett") for row in d], 1e-300))
+    dev = sq * (boot - dbar[:, None])
+    z = dev / np.maximum(dev.std(axis=1, keepdims=True), 1e-300)
+    tk = sq * dbar / omega
+    spa_stat = float(max(0.0, tk.max()))
     # Hansen's consistent recentring: a model clearly worse than the benchmark keeps its (negative) mean, so
     # it cannot drive the maximum; every other model is recentred at the null's boundary, 0
-    worse = sq * dbar / omega <= -math.sqrt(2 * math.log(math.log(max(n, 16))))
-    mu = np.where(worse, dbar, 0.0)
-    spa_boot = np.maximum((sq * (boot - dbar[:, None] + mu[:, None]) / omega[:, None]).max(axis=0), 0.0)
+    worse = tk <= -math.sqrt(2 * math.log(math.log(max(n, 16))))
+    mu = np.where(worse, tk, 0.0)
+    spa_boot = np.maximum((z + mu[:, None]).max(axis=0), 0.0)
     spa_p = float(np.mean(spa_boot >= spa_stat))
     return {
         "benchmark": "no_change",

@@ -37,7 +37,7 @@ def _rate_text(e: dict[str, Any]) -> str:
         ci = e.get("ci95") or [None, None]
         hi = _f(ci[1], ".0f") if ci[1] is not None else "∞"
         return f"halves every {_f(e.get('value'), '.0f')} days (95 % {_f(ci[0], '.0f')}–{hi})"
-    return f"{_x(e.get('value'))} per year (95 % {_ci(e.get('ci95'))})"
+    return f"falls {_x(e.get('value'))} per year (95 % {_ci(e.get('ci95'))})"
 
 
 def estimands_sentence(est: dict[str, Any] | None) -> str:
@@ -82,7 +82,7 @@ def estimands_sentence(est: dict[str, Any] | None) -> str:
             )
     wh, wn = est.get("whole_history"), est.get("whole_history_no_baseline")
     if wh and wn:
-        text += f"The whole history end to end: {_rate_text(wh)} from the baseline, {_rate_text(wn)} from record 2. "
+        text += f"The whole history end to end: it {_rate_text(wh)} from the baseline, {_rate_text(wn)} from record 2. "
     return text
 
 
