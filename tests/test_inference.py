@@ -106,3 +106,26 @@ def test_short_windows_are_shown_as_halving_times() -> None:
     assert abs(h["ci95"]["ols"][0] - 365.25 / 3) < 1e-9 and abs(h["ci95"]["ols"][1] - 365.25) < 1e-9
     assert abs(h["trend"]["halving_days"] - 365.25) < 1e-9 and "not_annualised" in h
     assert halving_view(e, 200.0) is e
+
+
+def test_partial_sum_regression_permutation_keeps_size_and_finds_diminishing_returns() -> None:
+    from nanogpt_analysis.models.per_change import partial_sum_inference
+
+    def design_of(g: np.ndarray) -> np.ndarray:
+        n = len(g)
+        cum = np.concatenate([[0.0], np.cumsum(g)[:-1]])
+        return np.column_stack([np.ones(n), cum, np.arange(n, dtype=float)])
+
+    false_pos = 0
+    for seed in range(30):
+        g = np.random.default_rng(seed).exponential(0.05, 60)  # i.i.d. gains: no diminishing returns
+        false_pos += partial_sum_inference(g, design_of(g), 1, 0.0, True, [2])["p_one_sided_permutation"] < 0.05
+    assert false_pos <= 4  # nominal 5 % of 30
+    # gains that shrink with what was already gained: each gain exp(-8 * cumulative) times noise
+    rng = np.random.default_rng(3)
+    g, cum = np.empty(80), 0.0
+    for i in range(80):
+        g[i] = 0.08 * math.exp(-8 * cum) * rng.uniform(0.7, 1.3)
+        cum += g[i]
+    out = partial_sum_inference(g, design_of(g)[:, :2], 1, 0.0, False)
+    assert out["p_one_sided_permutation"] < 0.05 and out["t_ols"] < out["dickey_fuller_cv5"]
