@@ -359,8 +359,8 @@ def per_change_block(snap: Snapshot) -> str:
                     f"{_ci(d['ci95_hc3'])}, HAC {_ci(d['ci95_hac'])}; {d['verdict']}."
                     + (
                         f" As a Dickey–Fuller regression: t = {_f(d['t_ols'], '.3g')} vs 5 % "
-                        f"{_f(d['dickey_fuller_cv5'], '.3g')}, permutation p = {_f(d['p_one_sided_permutation'], '.2g')}"
-                        f": {d['verdict_df_permutation']}."
+                        f"{_f(d['dickey_fuller_cv5'], '.3g')}, permutation p = "
+                        f"{_f(d['p_one_sided_permutation'], '.2g')}: {d['verdict_df_permutation']}."
                         if "t_ols" in d
                         else ""
                     )
