@@ -180,7 +180,7 @@ def test_statistics_and_headline_sections(snapshot_run: Path) -> None:
     assert f"points ({h['rate_all_records']['dates'][0]}" in notes
     assert f"is ×{h['rate_all_records']['speedup_per_year']:.3g} per year" in notes
     ou = h["estimands"]["current_regime"]["ou_errors"]
-    assert f"the record ×{ou['value']:.3g} per year" in notes
+    assert f"the record falls ×{ou['value']:.3g} per year" in notes
     manifest = json.loads((snapshot_run / "plots/figures.json").read_text())["figures"]
     assert manifest["regimes.png"]["1.time_s"]["records"] == s["n"]
     assert m["statistics"][3]["steps"]["rates"]["windows"]["all"]["n"] == m["tracks"][3]["n_improvements"]
