@@ -26,7 +26,7 @@ from .robust import SEED
 from .series import Series, current_regime_start
 
 N_PATHS = 4000
-MAX_EVENTS = 400
+MAX_EVENTS = 200  # about 10x the records the 60-s milestone needs at the pace of either pool
 HORIZON_YEARS = 4
 SCENARIOS = ("current_regime", "stall_2025")
 # the 2025 plateau: from track-1 record 21 (2025-01-26) through the 118-day wait to record 22 and the slow

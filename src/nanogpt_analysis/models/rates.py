@@ -79,7 +79,7 @@ def slope_inference(days: np.ndarray, y: np.ndarray, blocks: tuple[int, ...] = B
         ci[key], se[key] = per_year_ci(*fits[lag].ci[1]), float(fits[lag].se[1])
     fixed_b: dict[str, Any] = {}
     for name, lag in (("rule", rule), ("andrews", andrews)):
-        if lag >= n - 2:
+        if lag >= n - 2 or not blocks:  # the weekly frontier (no blocks) is a point estimate beside the rest
             continue
         cv = fixed_b_cv(X, lag)
         _, s_hac = hac_t_slope(y, X, lag)

@@ -315,7 +315,7 @@ def hac_t_slope(y: np.ndarray, X: np.ndarray, lag: int) -> tuple[np.ndarray, np.
     return b[..., 1], np.sqrt(_hac_var(v, lag))
 
 
-def fixed_b_cv(X: np.ndarray, lag: int, level: float = 0.95, reps: int = 2000, seed: int = SEED) -> float:
+def fixed_b_cv(X: np.ndarray, lag: int, level: float = 0.95, reps: int = 1000, seed: int = SEED) -> float:
     """Two-sided fixed-b critical value of the Bartlett HAC t-ratio of the slope (b = (L+1)/n), simulated
     with Gaussian i.i.d. errors on the actual design (the fixed-b limit does not depend on the I(0) error
     process; Kiefer and Vogelsang 2005)."""
