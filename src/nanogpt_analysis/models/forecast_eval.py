@@ -10,8 +10,9 @@
 - `reality_check`: White's (2000) reality check and Hansen's (2005) SPA (consistent version) of the null
   that no model beats no_change, over the whole model set: stationary bootstrap of the loss
   differentials (Politis-Romano, mean block 2k), 1,999 seeded replicates. White's statistic is not
-  studentised, so a noisy poor model can mask a good one; the SPA studentises each model with the DM
-  test's long-run variance and is the one to read.
+  studentised, so a noisy poor model can mask a good one; the SPA studentises each model exactly as the
+  HLN-corrected DM test does (rectangular long-run variance to lag k - 1, HLN factor) and is the one to
+  read; its null distribution takes only the dependence between models from the bootstrap.
 """
 
 from __future__ import annotations
@@ -106,10 +107,14 @@ def reality_check(errors: dict[str, np.ndarray], k: int, seed: int = SEED) -> di
     # supplies the dependence between models, each model's bootstrap deviations scaled to unit variance (with
     # ~80 overlapping origins the stationary bootstrap understates a mean's variance, which would make the
     # p-value too small)
-    omega = np.sqrt(np.maximum([_lrv(row, max(k - 1, 0), "bartlett") for row in d], 1e-300))
+    lrv = [_lrv(row, max(k - 1, 0), "rect") for row in d]
+    lrv = [v if v > 0 else _lrv(row, max(k - 1, 0), "bartlett") for v, row in zip(lrv, d, strict=True)]
+    omega = np.sqrt(np.maximum(lrv, 1e-300))
     dev = sq * (boot - dbar[:, None])
     z = dev / np.maximum(dev.std(axis=1, keepdims=True), 1e-300)
-    tk = sq * dbar / omega
+    # the same small-sample (HLN) correction as the pairwise test
+    kk = max(1, min(k, n - 2))
+    tk = sq * dbar / omega * math.sqrt(max((n + 1 - 2 * kk + kk * (kk - 1) / n) / n, 1e-12))
     spa_stat = float(max(0.0, tk.max()))
     # Hansen's consistent recentring: a model clearly worse than the benchmark keeps its (negative) mean, so
     # it cannot drive the maximum; every other model is recentred at the null's boundary, 0

@@ -265,6 +265,12 @@ def robustness_lines(entry: dict[str, Any]) -> list[str]:
         if not rb:
             continue
         ur, v = rb["unit_root_residuals"], rb["vogelsang_trend_test"]
+        if "skipped" in v:
+            out.append(
+                f"- {name}: ADF p = {_f(ur['adf']['p_value'], '.2g')} (H0 unit root), KPSS p ≈ "
+                f"{_f(ur['kpss']['p_value_bounded'], '.2g')} (H0 stationary); Vogelsang: {v['skipped']}."
+            )
+            continue
         ci = v.get("speedup_per_year_ci95") or v.get("halving_days_ci95")
         out.append(
             f"- {name}: ADF p = {_f(ur['adf']['p_value'], '.2g')} (H0 unit root), KPSS p ≈ "
