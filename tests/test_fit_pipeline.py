@@ -169,7 +169,7 @@ def test_statistics_and_headline_sections(snapshot_run: Path) -> None:
     m = yaml.safe_load((snapshot_run / "metrics.yaml").read_text())
     s = m["statistics"][1]["time_s"]
     ci = s["rates"]["windows"]["all"]["trend"]["ci95"]
-    for key in ("ols", "hac_lag3", "hac_lag8", "hac_lag12", "block_bootstrap_5", "block_bootstrap_10"):
+    for key in ("ols", "hac_lag3", "hac_lag8", "hac_lag12", "residual_block_bootstrap_5", "sieve_bootstrap"):
         assert ci[key][0] < s["rates"]["windows"]["all"]["trend"]["speedup_per_year"] < ci[key][1]
     assert set(s["rates"]["windows"]) == {"all", "from_record_2", "current_regime", "last_365_days"}
     assert s["regimes"]["chow"]["between_records"] == [21, 22]
@@ -177,7 +177,10 @@ def test_statistics_and_headline_sections(snapshot_run: Path) -> None:
     assert "skill" in s["forecast"]["windows"]["from_2024-11-24"]["h90"]["models"]["exponential"]
     h = m["headline"][1]["time_s"]
     notes = (snapshot_run / "ai_notes.md").read_text()
-    assert f"×{h['rate_all_records']['speedup_per_year']:.3g} per year over all" in notes
+    assert f"points ({h['rate_all_records']['dates'][0]}" in notes
+    assert f"is ×{h['rate_all_records']['speedup_per_year']:.3g} per year" in notes
+    ou = h["estimands"]["current_regime"]["ou_errors"]
+    assert f"the record falls ×{ou['value']:.3g} per year" in notes
     manifest = json.loads((snapshot_run / "plots/figures.json").read_text())["figures"]
     assert manifest["regimes.png"]["1.time_s"]["records"] == s["n"]
     assert m["statistics"][3]["steps"]["rates"]["windows"]["all"]["n"] == m["tracks"][3]["n_improvements"]

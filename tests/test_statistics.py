@@ -15,13 +15,12 @@ from nanogpt_analysis.models.headline import headline_section
 from nanogpt_analysis.models.regimes import choose_breaks, chow_test, regimes_section, segment_ssr
 from nanogpt_analysis.models.robust import (
     ar1_regression,
-    block_bootstrap,
     block_indices,
     design,
     fit_ols,
     nw_lag,
     percentile_ci,
-    solve_batched,
+    residual_bootstrap,
 )
 from nanogpt_analysis.models.series import make_series
 from nanogpt_analysis.models.statistics import statistics_section
@@ -70,19 +69,23 @@ def test_hac_se_exceeds_ols_se_by_about_the_ar1_factor() -> None:
     assert covered >= 16  # nominal 95 %: 19 of 20
 
 
-def test_block_bootstrap_matches_explicit_resamples_and_widens_under_ar1() -> None:
+def test_residual_block_bootstrap_matches_explicit_resamples_and_widens_under_ar1() -> None:
     rng = np.random.default_rng(3)
     n = 89
     x = np.sort(rng.uniform(0, 700, n))
     y = 7.0 - 0.003 * x + ar1_noise(n, 0.9, 0.05, rng)
     X = design(x)
-    draws, singular = block_bootstrap(y, X, 10, reps=999, seed=11)
-    explicit, _ = solve_batched(X, y, block_indices(n, 10, 999, np.random.default_rng(11)))
-    assert singular == 0 and np.allclose(draws, explicit)
-    lo, hi = percentile_ci(draws[:, 1])
+    draws, _ = residual_bootstrap(y, X, "mbb", 10, reps=999, seed=11)
     ols = fit_ols(y, X)
+    u = ols.resid - ols.resid.mean()
+    idx = block_indices(n, 10, 999, np.random.default_rng(11))
+    explicit = np.array([np.linalg.lstsq(X, X @ ols.params + u[i], rcond=None)[0] for i in idx])
+    assert np.allclose(draws, explicit)
+    lo, hi = percentile_ci(draws[:, 1])
     assert hi - lo > ols.ci[1][1] - ols.ci[1][0]
     assert lo < -0.003 < hi
+    # fixed design: the replicates are centred on the estimate (a pairs bootstrap's were not)
+    assert abs(np.median(draws[:, 1]) - ols.params[1]) < 0.1 * (hi - lo)
 
 
 def test_ar1_regression_recovers_rho_and_slope_and_matches_sarimax() -> None:
@@ -238,7 +241,7 @@ def test_rates_recover_a_known_slope_and_use_the_normalised_response() -> None:
     truth = math.exp(0.0035 * 365.25)
     for response in ("time_s", "time_norm_s"):
         t = out[response]["rates"]["windows"]["all"]["trend"]
-        for key in ("hac_lag8", "hac_lag12", "block_bootstrap_10"):
+        for key in ("hac_lag8", "hac_lag12", "residual_block_bootstrap_10", "sieve_bootstrap", "fixed_b_andrews"):
             assert t["ci95"][key][0] <= truth <= t["ci95"][key][1], (response, key)
         assert t["se_ratio_hac_to_ols"]["hac_lag12"] > 1
     e2e = out["time_s"]["rates"]["windows"]["all"]["end_to_end"]

@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder of published claims to replicate (published-claims.csv, ...); default: ../shared/anchors "
         "beside the project folder",
     )
+    parser.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="run the analysis on the records the README listed by DATE (YYYY-MM-DD); writes as_of/DATE/ only",
+    )
     sub = parser.add_subparsers(dest="command", title="steps", metavar="STEP")
 
     p = sub.add_parser("refresh", help="rebuild every table in data/ from upstream (and star sources)")
@@ -142,6 +147,10 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
         if hasattr(args, "prs_dir"):
             _pr_files(args, opts)
         return run_refresh(opts)
+    if getattr(args, "as_of", None) and cmd in (None, "analyze"):
+        from .as_of import run_as_of
+
+        return run_as_of(root, args.as_of, args.anchors)
     if cmd == "analyze":
         from .pipeline import run_analyze
 

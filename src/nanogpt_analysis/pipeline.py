@@ -97,17 +97,19 @@ def _derive(root: Path, anchors: Path) -> tuple[dict[str, Path], dict]:
 def _models(root: Path, anchors: Path, inputs: dict) -> dict:
     """metrics.yaml: trend fits, trend statistics and headline, compute decomposition, per-change models."""
     from .models.compute import compute_section
+    from .models.estimands import estimands_section, snapshot_date
     from .models.headline import headline_section
     from .models.per_change import per_change_metrics
-    from .models.statistics import statistics_section
+    from .models.statistics import public_dates, statistics_section
     from .models.trend import compute_metrics
     from .sources.anchors import load_claims
 
     snap = Snapshot(root)
     rows = {track: snap.improvements(track) for track in TRACKS}
     metrics = compute_metrics(rows, snap.sources, inputs["notes"])
-    metrics["statistics"] = statistics_section(rows)
-    metrics["headline"] = headline_section(metrics["statistics"])
+    metrics["statistics"] = statistics_section(rows, public_dates(root / "data"))
+    estimands = estimands_section(rows, snapshot_date(snap.sources))
+    metrics["headline"] = headline_section(metrics["statistics"], estimands)
     label = os.path.relpath(anchors.resolve(), root.resolve())
     claims = load_claims(anchors / "published-claims.csv", "gundlach-2026-03", f"{label}/published-claims.csv")
     factors, why = inputs["factors"]
@@ -117,6 +119,17 @@ def _models(root: Path, anchors: Path, inputs: dict) -> dict:
 
     metrics["effort"] = effort_attempts_section(root, inputs.get("effort_skipped", ""), anchors, label)
     return metrics
+
+
+def write_headline(root: Path, metrics: dict) -> Path:
+    """data/headline.csv from metrics.yaml `headline` (the numbers to cite)."""
+    from .models.estimands import headline_rows
+    from .store import schema, tables
+
+    ests = {t: {r: e["estimands"] for r, e in by.items() if "estimands" in e} for t, by in metrics["headline"].items()}
+    path = root / "data" / "headline.csv"
+    atomic_write_text(path, tables.table_text("headline.csv", schema.frame("headline.csv", headline_rows(ests))))
+    return path
 
 
 def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None) -> dict[str, Path]:
@@ -131,6 +144,7 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     anchors = _anchors(root, anchors_dir)
     written, inputs = _derive(root, anchors)
     metrics = _models(root, anchors, inputs)
+    written["headline.csv"] = write_headline(root, metrics)
     outputs = {p.relative_to(root).as_posix() for p in written.values()}
     metrics["cache"] = {
         "inputs": digest(_analysis_inputs(root, outputs, anchors_dir), root),

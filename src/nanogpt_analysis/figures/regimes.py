@@ -42,7 +42,9 @@ def draw(snap: Snapshot):
             ax.plot(d[a : a + seg["n"]], fit, color="tab:red", lw=1.6)
             mid = seg["n"] // 2
             ax.annotate(
-                f"×{seg['speedup_per_year']:.3g}/yr", (d[a + mid], fit[mid]), fontsize=7, xytext=(4, 6),
+                f"×{seg['speedup_per_year']:.3g}/yr" if "speedup_per_year" in seg  # under 180 days: halving
+                else f"½ in {seg.get('halving_days') or float('inf'):.0f} d", (d[a + mid], fit[mid]), fontsize=7,
+                xytext=(4, 6),
                 textcoords="offset points",
             )  # fmt: skip
         for b in reg["breaks"]:

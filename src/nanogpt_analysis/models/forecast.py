@@ -10,8 +10,14 @@ estimated on the records dated on or before the origin:
 - power_x0_1 / power_x0_fit: ln T = a + b ln(days + x0) on every known record (x0 = 1, or profiled by least
   squares on a log grid), forecast b [ln(o + h + x0) - ln(o + x0)];
 - last_segment: slope of the last segment of the break search (regimes.py) run on the known records.
+Records known at an origin: dated on or before it and public by then (the longest date-ordered prefix whose
+records were all listed in the README or opened as a PR by the origin; data/record_dates.csv).
 Skill = 1 - MSE / MSE(no_change); Diebold-Mariano test of equal squared error against no_change (HAC
-variance, Bartlett, lag ceil(h/7) because weekly origins overlap; p from t(n-1)); 80 % prediction interval
+variance, Bartlett, lag ceil(h/7) because weekly origins overlap; p from t(n-1)) with the
+Harvey-Leybourne-Newbold correction beside it; real-time model selection (the model with the best past
+errors at each origin) scored like a model; White's reality check and Hansen's SPA over the model set
+(forecast_eval.py). The preferred model below is still picked on the evaluation origins (in-sample choice,
+kept for the fan); the real-time selection's skill is the out-of-sample one. 80 % prediction interval
 = forecast + the 10/90 % quantiles of the model's own errors at the same horizon, from weekly start days
 in the year before origin - h (parameters as at the origin, so every target was known at the origin; at
 least 8 errors), and its empirical coverage. The model with the highest 90-day skill over the origins
@@ -27,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from .forecast_eval import hln_dm, reality_check, realtime_selection
 from .regimes import MAX_BREAKS, segment_ssr
 from .robust import fit_ols
 from .series import MIN_RECORDS, Series, current_regime_start
@@ -117,9 +124,21 @@ class Forecaster:
         self.s = s
         self.fits = prefix_fits(s)
         self.d0 = float(s.days[0])
+        self.as_published = True  # the fan is made at the snapshot, when every record is public: it turns this off
 
     def known(self, origins: np.ndarray) -> np.ndarray:
-        return np.searchsorted(self.s.days, origins, side="right")
+        """Records known at each origin: dated on or before it and, when public days are given, the longest
+        date-ordered prefix whose records were all public by then (earliest of README listing and PR)."""
+        m = np.searchsorted(self.s.days, origins, side="right")
+        if self.s.public_days is not None and self.as_published:
+            pub = np.maximum.accumulate(np.maximum(self.s.public_days, self.s.days))
+            m = np.minimum(m, np.searchsorted(pub, origins, side="right"))
+        return m
+
+    def standing_known(self, origins: np.ndarray) -> np.ndarray:
+        """ln of the last known record at each origin (NaN when none is known)."""
+        m = self.known(origins)
+        return np.where(m > 0, self.s.y[np.clip(m - 1, 0, None)], np.nan)
 
     def delta(self, model: str, origins: np.ndarray, t: np.ndarray, h: float) -> np.ndarray:
         """Predicted change of ln(standing) from day t (K, J) to t + h with the parameters known at each
@@ -130,7 +149,7 @@ class Forecaster:
         if model == "trailing_drift":
             back = np.maximum(origins - TRAILING_DAYS, self.d0)
             span = origins - back
-            rise = self.s.standing(origins) - self.s.standing(back)
+            rise = self.standing_known(origins) - self.s.standing(back)
             return (np.where(span > 0, rise / np.where(span > 0, span, 1.0), 0.0) * h)[:, None] + zero
         if model in ("exponential", "last_segment"):
             return (getattr(f, model)[m] * h)[:, None] + zero
@@ -143,7 +162,7 @@ class Forecaster:
         """Point forecasts (K,) of ln standing at origin + h, and the model's errors at horizon h (K, J; NaN where
         undefined) over the weekly start days t in [origin - h - 365, origin - h] (targets known at the origin),
         t >= t_min (default: the first record)."""
-        point = self.s.standing(origins) + self.delta(model, origins, origins[:, None], h)[:, 0]
+        point = self.standing_known(origins) + self.delta(model, origins, origins[:, None], h)[:, 0]
         t = origins[:, None] - h - 7.0 * np.arange(int(ERROR_WINDOW_DAYS // 7) + 1)[None, :]
         first = self.d0 if t_min is None else max(self.d0, t_min)
         ok = t >= first
@@ -188,8 +207,10 @@ def evaluate(fc: Forecaster, start: float, h: int) -> dict[str, Any]:
     target = s.standing(origins + h)
     errors: dict[str, np.ndarray] = {}
     cover: dict[str, np.ndarray] = {}
+    pasts: dict[str, np.ndarray] = {}
     for model in MODELS:
         point, past = fc.forecast(model, origins, h)
+        pasts[model] = past
         errors[model] = target - point
         pi = interval(point, past, [0.1, 0.9])
         has = np.isfinite(pi[:, 0])
@@ -216,11 +237,32 @@ def evaluate(fc: Forecaster, start: float, h: int) -> dict[str, Any]:
         }
         if model != "no_change":
             entry["diebold_mariano"] = (
-                diebold_mariano(e, errors["no_change"], math.ceil(h / 7))
+                {**diebold_mariano(e, errors["no_change"], math.ceil(h / 7)),
+                 "hln": hln_dm(e, errors["no_change"], math.ceil(h / 7))}
                 if periods >= MIN_PERIODS
                 else {"skipped": f"{periods} non-overlapping {h}-day periods; the test needs {MIN_PERIODS}"}
-            )
+            )  # fmt: skip
         out["models"][model] = entry
+    # the model chosen at each origin by its own past errors: the choice is made with what was known then
+    pick = realtime_selection(pasts, MIN_PAST_ERRORS)
+    e_rt = np.choose(pick, [errors[m] for m in MODELS])
+    mse_rt = float(np.mean(e_rt**2))
+    out["realtime_selection"] = {
+        "rule": "at each origin, the model with the lowest MSE of its own past errors at this horizon",
+        "skill": 1 - mse_rt / base if base > 0 else None,
+        "rmse_log": math.sqrt(mse_rt),
+        "chosen": {m: int(np.sum(pick == i)) for i, m in enumerate(MODELS) if np.any(pick == i)},
+        "diebold_mariano": (
+            hln_dm(e_rt, errors["no_change"], math.ceil(h / 7))
+            if periods >= MIN_PERIODS
+            else {"skipped": f"{periods} non-overlapping {h}-day periods; the test needs {MIN_PERIODS}"}
+        ),
+    }
+    out["reality_check"] = (
+        reality_check(errors, math.ceil(h / 7))
+        if periods >= MIN_PERIODS
+        else {"skipped": f"{periods} non-overlapping {h}-day periods; the bootstrap needs {MIN_PERIODS}"}
+    )
     return out
 
 
@@ -231,6 +273,7 @@ def fan(fc: Forecaster, model: str) -> dict[str, Any]:
     records are set under) and after the first record (the baseline is no speedrun entry), in the year
     before origin - h; horizons up to the longest evaluated one, while at least 8 errors exist."""
     s = fc.s
+    fc.as_published = False
     o = np.array([float(s.days[-1])])
     t_min = max(float(s.days[current_regime_start(s)[0]]), float(s.days[min(1, s.n - 1)]))
     keys = ("lo95", "lo80", "median", "hi80", "hi95")
@@ -245,6 +288,7 @@ def fan(fc: Forecaster, model: str) -> dict[str, Any]:
         rows["point"].append(math.exp(point[0]))
         for key, v in zip(keys, band, strict=True):
             rows[key].append(math.exp(v))
+    fc.as_published = True
     return {"origin_record": s.record[-1], "origin_date": s.date[-1], "model": model, "errors_from": s.date_of(t_min),
             **rows}  # fmt: skip
 

@@ -175,9 +175,64 @@ def diminishing_returns(df: pd.DataFrame, current_regime: str | None) -> dict[st
                 "ci95_hc3": hc3,
                 "p_one_sided_hac": float(norm.cdf(z)),
                 "verdict": _verdict(min(lo, hc3[0]), max(hi, hc3[1])),
-            }
+                # gain on cumulative gain is a Dickey-Fuller regression of ln T: read it with DF critical
+                # values and with a permutation test, not with +-1.96
+                **partial_sum_inference(
+                    sub["gain_log"].to_numpy(float), x.to_numpy(float), k,
+                    float(sub["cumulative_gain_log"].iloc[0]), with_index,
+                    [i for i, c in enumerate(x.columns) if c in ("record_index", "post_rule_change")],
+                ),
+            }  # fmt: skip
         out[label] = res
     return out
+
+
+PERMUTATIONS = 999
+
+
+def partial_sum_inference(
+    y: np.ndarray, X: np.ndarray, k: int, cum0: float, trend: bool, in_place: list[int] | None = None
+) -> dict[str, Any]:
+    """Inference for the coefficient on a regressor that is the running sum of the outcome (column k of X:
+    cum0 plus the outcomes before each row). Dickey-Fuller: the OLS t-ratio against MacKinnon's 5 %
+    critical value (constant, plus trend when the record index is in), the null being no diminishing returns
+    (a unit root in ln T). Permutation: under the null the rows are exchangeable; each permutation reorders
+    the rows (columns `in_place`, which describe a position in time such as the record index, stay put),
+    rebuilds the running sum from the permuted outcomes and refits; one-sided p = share of permuted
+    t-ratios at or below the observed one."""
+    from statsmodels.tsa.adfvalues import mackinnoncrit
+
+    def t_ratios(yy: np.ndarray, XX: np.ndarray) -> np.ndarray:
+        """OLS t-ratio of column k for each of a batch of regressions (B, n), (B, n, p), in one pass."""
+        xtx = np.einsum("bni,bnj->bij", XX, XX)
+        inv = np.linalg.pinv(xtx)
+        beta = np.einsum("bij,bj->bi", inv, np.einsum("bni,bn->bi", XX, yy))
+        r = yy - np.einsum("bni,bi->bn", XX, beta)
+        n, p = XX.shape[1:]
+        var = (r * r).sum(axis=1) / (n - p) * inv[:, k, k]
+        return np.where(var > 0, beta[:, k] / np.sqrt(np.where(var > 0, var, 1.0)), np.nan)
+
+    t_obs = float(t_ratios(y[None, :], X[None])[0])
+    cv = float(mackinnoncrit(1, "ct" if trend else "c", nobs=len(y))[1])
+    rng = np.random.default_rng(20240528)
+    perm = np.argsort(rng.random((PERMUTATIONS, len(y))), axis=1)
+    yp, Xp = y[perm], X[perm]
+    Xp[:, :, k] = cum0 + np.concatenate([np.zeros((PERMUTATIONS, 1)), np.cumsum(yp, axis=1)[:, :-1]], axis=1)
+    for c in in_place or []:
+        Xp[:, :, c] = X[None, :, c]
+    ts = t_ratios(yp, Xp)
+    p_perm = float((1 + np.sum(ts <= t_obs)) / (PERMUTATIONS + 1))
+    return {
+        "t_ols": t_obs,
+        "dickey_fuller_cv5": cv,
+        "dickey_fuller_rejects": bool(t_obs < cv),
+        "p_one_sided_permutation": p_perm,
+        "verdict_df_permutation": (
+            "holds: rejects the unit-root null (DF 5 %) and the permutation null (p < 0.05)"
+            if t_obs < cv and p_perm < 0.05
+            else "not established under DF or permutation inference"
+        ),
+    }
 
 
 def _verdict(lo: float, hi: float) -> str:

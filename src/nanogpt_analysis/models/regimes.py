@@ -8,7 +8,11 @@ segment (at least 8 records each; segment SSRs in closed form from cumulative su
 breaks (Bai 1997, repartition); the 2.5/97.5 % percentiles of each break's first record. Per-segment rates
 come with HAC intervals (plug-in lag).
 Chow test at the current-regime start (track 1: between records 21 and 22): the classical F test (assumes
-independent errors) beside a HAC Wald test of the intercept and slope shifts (lags 3, 8, 12).
+independent errors) beside a HAC Wald test of the intercept and slope shifts (lags 3, 8, 12). It tests a
+break in the trend at that split, which the 2025 plateau produces as much as the rule change (it is as large
+on time_norm_s, where the rule change is removed); the rule change itself is measured from the re-timings
+(breaks.rule_change_effect). Sequential sup-F tests, joinpoints, level shifts and the sensitivity to the
+minimum segment length are in breaks.py.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from typing import Any
 
 import numpy as np
 
+from .breaks import breaks_section
+from .estimands import halving_view
 from .rates import per_year, per_year_ci
-from .robust import HAC_LAGS, SEED, block_indices, design, fit_ols, fit_ols_lags, nw_lag
+from .robust import HAC_LAGS, SEED, design, fit_ols, fit_ols_lags, nw_lag, residual_resamples
 from .series import MIN_RECORDS, Series, current_regime_start
 
 MAX_BREAKS = 3
@@ -124,8 +130,8 @@ def break_intervals(s: Series, breaks: list[int]) -> list[dict[str, Any]]:
     between its (fixed) neighbours, as in Bai's (1997) repartition estimator."""
     fitted = segmented_fit(s.days, s.y, breaks)
     resid = s.y - fitted
-    idx = block_indices(s.n, BREAK_BOOT_BLOCK, BREAK_BOOT_REPS, np.random.default_rng(SEED))
-    ys = fitted + resid[idx]
+    us, _ = residual_resamples(resid, "mbb", BREAK_BOOT_BLOCK, BREAK_BOOT_REPS, SEED)  # the rates' bootstrap
+    ys = fitted + us
     edges = [0, *breaks, s.n]
     out = []
     for k, b in enumerate(breaks):
@@ -147,10 +153,15 @@ def segment_rates(s: Series, breaks: list[int]) -> list[dict[str, Any]]:
         n = b - a
         lag = nw_lag(n)
         h = fit_ols(s.y[a:b], design(s.days[a:b]), hac_lag=lag)
-        out.append(
-            {"records": [s.record[a], s.record[b - 1]], "dates": [s.date[a], s.date[b - 1]], "n": n,
-             "speedup_per_year": per_year(float(h.params[1])), "ci95_hac": per_year_ci(*h.ci[1]), "hac_lag": lag}
-        )  # fmt: skip
+        seg = {
+            "records": [s.record[a], s.record[b - 1]],
+            "dates": [s.date[a], s.date[b - 1]],
+            "n": n,
+            "speedup_per_year": per_year(float(h.params[1])),
+            "ci95_hac": per_year_ci(*h.ci[1]),
+            "hac_lag": lag,
+        }
+        out.append(halving_view(seg, float(s.days[b - 1] - s.days[a])))  # fmt: skip
     return out
 
 
@@ -196,6 +207,7 @@ def regimes_section(s: Series) -> dict[str, Any]:
                             "kind": "moving-block bootstrap of the residuals; breaks re-located between neighbours"},
         "segments": segment_rates(s, breaks),
     }  # fmt: skip
+    out.update(breaks_section(s, breaks))
     out["chow"] = (
         {"skipped": f"no rule change in the track-{s.track} rows ({how})"}
         if start == 0

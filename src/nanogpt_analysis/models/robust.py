@@ -3,9 +3,15 @@
 - `fit_ols`: statsmodels OLS with the classical covariance (i.i.d. errors) or Newey-West (HAC, Bartlett
   kernel) at a given lag; returns plain params / standard errors / intervals.
 - `nw_lag`: the Newey-West (1994) plug-in rule floor(4 (n/100)^(2/9)) (3 for n = 89).
-- `block_bootstrap`: moving-block bootstrap of the (y_t, x_t) rows (Kunsch 1989; pairs-in-blocks as in
-  Fitzenberger 1997, valid under heteroskedasticity and autocorrelation within a block length), every
-  replicate solved at once with batched normal equations; one design matrix per call.
+- `residual_resamples` / `residual_bootstrap`: fixed-design bootstraps of a regression on a deterministic
+  trend: y* = X b + u*, with u* a moving-block resample of the centred residuals (Kunsch 1989) or a sieve
+  bootstrap (AR(p) fitted to the residuals, p by AIC, i.i.d. resampled innovations; Buhlmann 1997). One
+  implementation for the rates and the break intervals. (A pairs bootstrap that resamples (day, y) rows
+  breaks the design of a trend: its replicates do not span the window and are not centred on the estimate.)
+- `andrews_lag`: Andrews (1991) AR(1) plug-in bandwidth for the Bartlett kernel; `fixed_b_cv`: the
+  fixed-b (Kiefer-Vogelsang 2005) critical value of the HAC t-ratio for the actual design, by simulation.
+- `vogelsang_trend_test`: Vogelsang's (1998) t-PS test of a trend slope, valid whether the errors are I(0)
+  or I(1), with its critical value and b simulated for the actual design.
 - `percentile_ci`: percentile interval of bootstrap draws (scipy-free; numpy quantiles).
 
 Used by the rates, regimes, forms and effort-measure tables (issue 10) and the per-change analysis (issue 11).
@@ -87,54 +93,6 @@ def block_indices(n: int, block: int, reps: int, rng: np.random.Generator) -> np
     nb = -(-n // block)
     starts = rng.integers(0, n - block + 1, (reps, nb))
     return (starts[:, :, None] + np.arange(block)).reshape(reps, -1)[:, :n]
-
-
-def solve_batched(X: np.ndarray, y: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, int]:
-    """OLS coefficients for every resample idx (reps, n) of the rows of (y, X): (draws (reps_ok, k), n_singular)."""
-    Xb = X[idx]  # (reps, n, k)
-    yb = y[idx]
-    Xt = Xb.transpose(0, 2, 1)
-    return _solve_normal(Xt @ Xb, (Xt @ yb[:, :, None])[:, :, 0])
-
-
-def block_bootstrap(
-    y: np.ndarray, X: np.ndarray, block: int, reps: int = N_REPLICATES, seed: int = SEED
-) -> tuple[np.ndarray, int]:
-    """Moving-block bootstrap draws of the OLS coefficients: (draws (reps_ok, k), n_singular).
-
-    Same resamples as `block_indices` (ceil(n/block) blocks, the last one cut to n), but each replicate's
-    normal equations are summed from precomputed per-block moments, so no (reps, n, k) array is built."""
-    y = np.asarray(y, float)
-    X = np.asarray(X, float)
-    n, k = X.shape
-    rng = np.random.default_rng(seed)
-    nb = -(-n // block)
-    starts = rng.integers(0, n - block + 1, (reps, nb))
-    cp = np.concatenate([np.zeros((1, k, k)), np.cumsum(X[:, :, None] * X[:, None, :], axis=0)])
-    cq = np.concatenate([np.zeros((1, k)), np.cumsum(X * y[:, None], axis=0)])
-    s = np.arange(n - block + 1)
-    last = n - (nb - 1) * block  # length of the last (possibly cut) block
-    full, tail = starts[:, :-1], starts[:, -1]
-    xtx = np.take(cp[s + block] - cp[s], full, axis=0).sum(axis=1) + (cp[s + last] - cp[s])[tail]
-    xty = np.take(cq[s + block] - cq[s], full, axis=0).sum(axis=1) + (cq[s + last] - cq[s])[tail]
-    return _solve_normal(xtx, xty)
-
-
-def _solve_normal(xtx: np.ndarray, xty: np.ndarray) -> tuple[np.ndarray, int]:
-    """Batched normal equations; a resample can repeat one block so often that a regressor has no variation:
-    such replicates are dropped and counted. k = 2 (a trend line) by Cramer's rule, which is ~10x faster."""
-    k = xtx.shape[-1]
-    scale = np.abs(np.einsum("rkk->r", xtx)) ** k
-    if k == 2:
-        det = xtx[:, 0, 0] * xtx[:, 1, 1] - xtx[:, 0, 1] * xtx[:, 1, 0]
-        ok = np.abs(det) > 1e-12 * scale
-        d = np.where(ok, det, 1.0)
-        b0 = (xtx[:, 1, 1] * xty[:, 0] - xtx[:, 0, 1] * xty[:, 1]) / d
-        b1 = (xtx[:, 0, 0] * xty[:, 1] - xtx[:, 1, 0] * xty[:, 0]) / d
-        return np.column_stack([b0, b1])[ok], int((~ok).sum())
-    ok = np.abs(np.linalg.det(xtx)) > 1e-12 * scale
-    beta = np.linalg.solve(xtx[ok], xty[ok][:, :, None])[:, :, 0]
-    return beta, int((~ok).sum())
 
 
 def percentile_ci(draws: np.ndarray, level: float = 0.95) -> np.ndarray:
@@ -246,3 +204,216 @@ def ar1_regression(
         "rho_at_bound": bool(rho >= grid[-2]),
         "optimizer": {"method": "grid + bounded Brent", "success": bool(res.success), "message": str(res.message)},
     }
+
+
+# ---- fixed-design (residual) bootstraps ------------------------------------------------------------------
+
+
+def _ar_fit(u: np.ndarray, max_p: int) -> tuple[np.ndarray, np.ndarray]:
+    """AR(p) by OLS on the centred series, p in 0..max_p by AIC on a common sample: (coefficients, innovations)."""
+    u = u - u.mean()
+    n = len(u)
+    best: tuple[float, np.ndarray, np.ndarray] | None = None
+    for p in range(max_p + 1):
+        yy = u[max_p:]
+        if p:
+            Z = np.column_stack([u[max_p - j : n - j] for j in range(1, p + 1)])
+            phi, *_ = np.linalg.lstsq(Z, yy, rcond=None)
+            e = yy - Z @ phi
+        else:
+            phi, e = np.zeros(0), yy
+        aic = len(yy) * math.log(float(e @ e) / len(yy)) + 2 * p
+        if best is None or aic < best[0] - 1e-12:
+            best = (aic, phi, e)
+    assert best is not None
+    _, phi, e = best
+    if len(phi):
+        # the innovations of the chosen order on its own full sample
+        p = len(phi)
+        Z = np.column_stack([u[p - j : n - j] for j in range(1, p + 1)])
+        e = u[p:] - Z @ phi
+    return phi, e - e.mean()
+
+
+def residual_resamples(
+    resid: np.ndarray, method: str, block: int = 10, reps: int = N_REPLICATES, seed: int = SEED
+) -> tuple[np.ndarray, dict]:
+    """(reps, n) resampled residual series and a description: method "mbb" (moving blocks of the centred
+    residuals) or "sieve" (AR(p) recursion with resampled innovations, burn-in 100)."""
+    u = np.asarray(resid, float)
+    n = len(u)
+    rng = np.random.default_rng(seed)
+    if method == "mbb":
+        idx = block_indices(n, block, reps, rng)
+        return (u - u.mean())[idx], {"kind": "moving-block bootstrap of centred residuals", "block": block}
+    if method == "sieve":
+        max_p = max(1, min(int(10 * math.log10(n)), n // 4))
+        phi, e = _ar_fit(u, max_p)
+        # a fitted AR whose roots reach the unit circle would explode over the burn-in: shrink it inside
+        p = len(phi)
+        if p:
+            comp = np.zeros((p, p))
+            comp[0] = phi
+            comp[1:, :-1] = np.eye(p - 1)
+            r = float(np.max(np.abs(np.linalg.eigvals(comp))))
+            if r >= 0.995:
+                phi = phi * (0.995 / r) ** np.arange(1, p + 1)
+        burn = 100
+        eps = e[rng.integers(0, len(e), (reps, n + burn))]
+        from scipy.signal import lfilter
+
+        out = lfilter([1.0], np.concatenate([[1.0], -phi]), eps, axis=1)  # the AR recursion, in C
+        return out[:, burn:], {"kind": "sieve bootstrap: AR(p) of the residuals, p by AIC", "ar_order": p,
+                               "ar_coefficients": phi.tolist()}  # fmt: skip
+    raise ValueError(f"unknown residual bootstrap {method}")
+
+
+def residual_bootstrap(
+    y: np.ndarray, X: np.ndarray, method: str, block: int = 10, reps: int = N_REPLICATES, seed: int = SEED
+) -> tuple[np.ndarray, dict]:
+    """Fixed-design bootstrap draws of the OLS coefficients (reps, k): b* = b + (X'X)^-1 X' u*."""
+    y = np.asarray(y, float)
+    X = np.asarray(X, float)
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    us, info = residual_resamples(y - X @ beta, method, block, reps, seed)
+    H = np.linalg.pinv(X)  # (k, n)
+    return beta[None, :] + us @ H.T, info
+
+
+# ---- HAC bandwidth and fixed-b critical values -----------------------------------------------------------
+
+
+def andrews_lag(resid: np.ndarray, n_max: int | None = None) -> tuple[int, float, float]:
+    """(lag, bandwidth S_T, rho): Andrews (1991) AR(1) plug-in for the Bartlett kernel,
+    S_T = 1.1447 (alpha(1) T)^(1/3), alpha(1) = 4 rho^2 / ((1 - rho)^2 (1 + rho)^2); Bartlett weights
+    1 - j / S_T, i.e. a statsmodels maxlags of ceil(S_T) - 1, capped at n - 3."""
+    u = np.asarray(resid, float)
+    u = u - u.mean()
+    n = len(u)
+    rho = float((u[1:] @ u[:-1]) / (u[:-1] @ u[:-1]))
+    rho = min(max(rho, -0.99), 0.99)
+    a1 = 4 * rho * rho / ((1 - rho) ** 2 * (1 + rho) ** 2)
+    st = 1.1447 * (a1 * n) ** (1 / 3)
+    cap = (n_max if n_max is not None else n) - 3
+    return int(min(max(math.ceil(st) - 1, 0), cap)), st, rho
+
+
+def _hac_var(v: np.ndarray, lag: int) -> np.ndarray:
+    """Bartlett long-run variance sum_{|j|<=L} (1 - |j|/(L+1)) sum_t v_t v_{t-j}, along the last axis."""
+    s = (v * v).sum(axis=-1)
+    for j in range(1, lag + 1):
+        s = s + 2 * (1 - j / (lag + 1)) * (v[..., j:] * v[..., :-j]).sum(axis=-1)
+    return s
+
+
+def hac_t_slope(y: np.ndarray, X: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """(slope, its Bartlett HAC standard error) for y of shape (..., n): the slope row of (X'X)^-1 X'."""
+    H = np.linalg.pinv(X)
+    b = y @ H.T
+    u = y - b @ X.T
+    v = u * H[1]
+    return b[..., 1], np.sqrt(_hac_var(v, lag))
+
+
+def fixed_b_cv(X: np.ndarray, lag: int, level: float = 0.95, reps: int = 1000, seed: int = SEED) -> float:
+    """Two-sided fixed-b critical value of the Bartlett HAC t-ratio of the slope (b = (L+1)/n), simulated
+    with Gaussian i.i.d. errors on the actual design (the fixed-b limit does not depend on the I(0) error
+    process; Kiefer and Vogelsang 2005)."""
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal((reps, X.shape[0]))
+    b, se = hac_t_slope(e, X, lag)
+    return float(np.quantile(np.abs(b / se), level))
+
+
+# ---- trend test robust to I(0) and I(1) errors (Vogelsang 1998) -----------------------------------------
+
+VOGELSANG_J_DEGREE = 9
+
+
+def _vogelsang_parts(Y: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(T^-1/2 t_z, J) for each row of Y under H0 slope = 0: t_z is the OLS t-ratio of the slope in the
+    partial-sum regression z_t = b0 t + b1 sum_{s<=t} x_s + S_t; J is Park's statistic
+    (RSS(1, x) - RSS(1, x, ..., x^9)) / RSS(1, x, ..., x^9)."""
+    n = len(x)
+    t = np.arange(1, n + 1, dtype=float)
+    Z = np.column_stack([t, np.cumsum(x)])
+    Zs = Z / np.abs(Z).max(axis=0)
+    z = np.cumsum(Y, axis=-1)
+    Hz = np.linalg.pinv(Zs)
+    coef = z @ Hz.T
+    r = z - coef @ Zs.T
+    s2 = (r * r).sum(axis=-1) / n
+    inv = np.linalg.inv(Zs.T @ Zs)
+    tz = coef[..., 1] / np.sqrt(s2 * inv[1, 1])
+    xs = (x - x.min()) / ((x.max() - x.min()) or 1.0)
+    Q1, _ = np.linalg.qr(np.column_stack([np.ones(n), xs]))
+    Q9, _ = np.linalg.qr(np.vander(xs, VOGELSANG_J_DEGREE + 1, increasing=True))
+    rss1 = (Y * Y).sum(axis=-1) - ((Y @ Q1) ** 2).sum(axis=-1)
+    rss9 = (Y * Y).sum(axis=-1) - ((Y @ Q9) ** 2).sum(axis=-1)
+    return tz / math.sqrt(n), (rss1 - rss9) / rss9
+
+
+def vogelsang_trend_test(days: np.ndarray, y: np.ndarray, reps: int = 2000, seed: int = SEED) -> dict:
+    """Vogelsang's (1998) t-PS test of H0: no trend in days, robust to I(0) and I(1) errors.
+
+    Statistic: T^-1/2 t_z exp(-b J). Its 5 % two-sided critical value and b are simulated for the actual
+    design: b is the value at which the 95 % quantile of |stat| is the same under i.i.d. and under random-walk
+    errors (Vogelsang's rule), so the test has the right size in both cases. Also returns the estimate of
+    the slope from the partial-sum regression (units of y per day)."""
+    x = np.asarray(days, float)
+    y = np.asarray(y, float)
+    n = len(y)
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal((reps, n))
+    t0, j0 = _vogelsang_parts(e, x)
+    t1, j1 = _vogelsang_parts(np.cumsum(e, axis=1), x)
+    bs = np.linspace(0, 6, 121)
+    q0 = np.quantile(np.abs(t0)[None, :] * np.exp(-bs[:, None] * j0[None, :]), 0.95, axis=1)
+    q1 = np.quantile(np.abs(t1)[None, :] * np.exp(-bs[:, None] * j1[None, :]), 0.95, axis=1)
+    k = int(np.argmin(np.abs(q0 - q1)))
+    b, cv = float(bs[k]), float((q0[k] + q1[k]) / 2)
+    # J is unchanged by subtracting b0 * x (x is in both regressions), and t_z is linear in b0: the
+    # statistic at H0 slope = b0 is A - B b0, so the test inverts to an interval in closed form
+    delta = 1e-3 * (float(np.std(y)) or 1.0) / ((x.max() - x.min()) or 1.0)
+    ts, js = _vogelsang_parts(np.vstack([y, y - delta * x]), x)
+    A = float(ts[0] * math.exp(-b * js[0]))
+    B = float((ts[0] - ts[1]) * math.exp(-b * js[0])) / delta
+    ci = sorted([(A - cv) / B, (A + cv) / B]) if B else [None, None]
+    return {
+        "statistic_no_trend": A,
+        "critical_value_5pct": cv,
+        "b": b,
+        "j_statistic": float(js[0]),
+        "slope_per_day": A / B if B else None,
+        "ci95_slope": ci,
+        "rejects_no_trend": bool(abs(A) > cv),
+        "verdict": (
+            "a trend, whether the errors are I(0) or I(1)"
+            if abs(A) > cv
+            else "no trend established once I(1) errors are allowed"
+        ),
+        "method": "Vogelsang (1998) t-PS with J (degree 9); b and critical value simulated for this design",
+    }
+
+
+def unit_root_tests(resid: np.ndarray) -> dict:
+    """ADF (H0 unit root) and KPSS (H0 stationary) on the residuals of a fitted trend (statsmodels; constant
+    and trend in the test regression so the critical values are those for a fitted trend; lags by AIC for
+    ADF and the automatic rule for KPSS)."""
+    import warnings
+
+    from statsmodels.tsa.stattools import adfuller, kpss
+
+    u = np.asarray(resid, float)
+    with warnings.catch_warnings():
+        # KPSS warns when its p-value lies outside the tabulated range; adfuller about its future return type
+        warnings.simplefilter("ignore")
+        adf = adfuller(u, regression="ct", autolag="AIC")
+        kp = kpss(u, regression="ct", nlags="auto")
+    return {
+        "adf": {"statistic": float(adf[0]), "p_value": float(adf[1]), "lags": int(adf[2]),
+                "rejects_unit_root_5pct": bool(adf[1] < 0.05)},
+        "kpss": {"statistic": float(kp[0]), "p_value_bounded": float(kp[1]), "lags": int(kp[2]),
+                 "rejects_stationarity_5pct": bool(kp[1] < 0.05),
+                 "note": "statsmodels interpolates the p-value in a table bounded to [0.01, 0.1]"},
+    }  # fmt: skip

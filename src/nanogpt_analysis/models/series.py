@@ -27,6 +27,8 @@ class Series:
     dropped: int
     regime: list[Any] | None  # the `regime` column when the rows carry one
     order: np.ndarray  # position of each record in the README table (dates need not follow it)
+    # day each record became public (earliest of README listing and PR opening; None: its date), for forecasts
+    public_days: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -52,7 +54,7 @@ class Series:
         return Series(
             self.track, self.response, [self.record[i] for i in idx], [self.date[i] for i in idx],
             self.days[idx], self.y[idx], self.dropped, None if self.regime is None else [self.regime[i] for i in idx],
-            self.order[idx],
+            self.order[idx], None if self.public_days is None else self.public_days[idx],
         )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import TRACKS
+from .breaks import rule_change_effect
 from .effort_measures import effort_section
 from .forecast import forecast_section
 from .forms import forms_section
@@ -27,12 +28,16 @@ def responses_for(track: int) -> tuple[str, ...]:
     return RESPONSES.get(own, (own,))
 
 
-def series_entry(rows: list[dict[str, Any]], track: int, response: str) -> dict[str, Any]:
+def series_entry(
+    rows: list[dict[str, Any]], track: int, response: str, public: dict[tuple[int, int], str] | None = None
+) -> dict[str, Any]:
     if any("is_record" in r for r in rows):  # an all-results table (track 3): the record frontier only
         rows = [r for r in rows if r.get("is_record")]
     s = make_series(rows, track, response)
     if isinstance(s, str):
         return {"skipped": s}
+    if public:
+        s.public_days = public_days(s, rows, public)
     out: dict[str, Any] = {
         "n": s.n,
         "dropped_rows": s.dropped,
@@ -45,21 +50,51 @@ def series_entry(rows: list[dict[str, Any]], track: int, response: str) -> dict[
         return out
     out["rates"] = rates_section(s)
     out["regimes"] = regimes_section(s)
+    if "skipped" not in out["regimes"]:
+        out["regimes"]["rule_change_effect"] = rule_change_effect(rows, response)
     out["forms"] = forms_section(s)
     out["forecast"] = forecast_section(s)
     out["effort"] = effort_section(rows, response)
     return out
 
 
-def track_entries(rows: list[dict[str, Any]], track: int) -> dict[str, Any]:
+def public_days(s: Any, rows: list[dict[str, Any]], public: dict[tuple[int, int], str]) -> Any:
+    """Day each series record became public (its date when unknown), matched to the rows by record number."""
+    import numpy as np
+
+    by_record = {r["record"]: public.get((s.track, r.get("row"))) for r in rows}
+    return np.array([s.day_of(by_record[r]) if by_record.get(r) else d for r, d in zip(s.record, s.days, strict=True)])
+
+
+def public_dates(data_dir: Any) -> dict[tuple[int, int], str]:
+    """(track, row) -> earliest of README listing and PR opening (YYYY-MM-DD) from data/record_dates.csv."""
+    import csv
+    from pathlib import Path
+
+    path = Path(data_dir) / "record_dates.csv"
+    if not path.exists():
+        return {}
+    out = {}
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            days = [v[:10] for v in (r.get("readme_listed_at"), r.get("pr_created_at")) if v]
+            if days:
+                out[(int(r["track"]), int(r["row"]))] = min(days)
+    return out
+
+
+def track_entries(rows: list[dict[str, Any]], track: int, public: dict | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for response in responses_for(track):
         # a normalised series equal to the raw one (no re-timing in the track) is not analysed twice
         present = any(x.get(response) is not None for x in rows)
         same = next((r for r in out if present and all(x.get(r) == x.get(response) for x in rows)), None)
-        out[response] = {"same_as": same} if same else series_entry(rows, track, response)
+        out[response] = {"same_as": same} if same else series_entry(rows, track, response, public)
     return out
 
 
-def statistics_section(rows_by_track: dict[int, list[dict[str, Any]]]) -> dict[int, dict[str, Any]]:
-    return rnd({track: track_entries(rows, track) for track, rows in sorted(rows_by_track.items())})
+def statistics_section(
+    rows_by_track: dict[int, list[dict[str, Any]]], public: dict[tuple[int, int], str] | None = None
+) -> dict[int, dict[str, Any]]:
+    """`public`: (track, row) -> the day the record became public (forecast information sets)."""
+    return rnd({track: track_entries(rows, track, public) for track, rows in sorted(rows_by_track.items())})

@@ -6,7 +6,7 @@ Models (all fitted by OLS on the log scale, so errors are multiplicative):
 - power_x0_1: ln T = a + b*ln(x + 1)     -> x0 = 1 keeps the baseline (days = 0) finite
 - power_x0_fit: ln T = a + b*ln(x + x0), x0 chosen by least squares over [1e-3, 10*max(x)] (profiled;
   counted as a third parameter in AIC/BIC; its intervals are conditional on x0)
-For each: n, coefficients with 95 % intervals (statsmodels t-intervals and a seeded pairs bootstrap),
+For each: n, coefficients with 95 % intervals (statsmodels t-intervals and a seeded residual block bootstrap),
 R^2 and RMSE on the log scale, AIC/BIC (Gaussian likelihood of the log residuals, k = mean parameters),
 and the preferred model (lowest AIC). Out of sample: fit on records before a cut date, predict the rest,
 compare with "no further progress" (the last pre-cut record time stands). Against LoC or stars that needs
@@ -28,6 +28,7 @@ import numpy as np
 
 SEED = 20240528
 N_BOOT = 1000
+MIN_SPAN_ANNUAL = 180.0  # days: a shorter span is never annualised (models/estimands.py)
 CUT_DATES = ("2025-07-01", "2026-01-01")
 EFFORTS = {
     "days": ("days_since_start", "days"),
@@ -112,20 +113,18 @@ def _criteria(f: Fit, y: np.ndarray) -> dict[str, float]:
     }
 
 
-def _bootstrap(model: str, x: np.ndarray, y: np.ndarray, x0: float | None) -> dict[str, list[float]]:
-    """Percentile 95 % intervals from a pairs bootstrap (x0 held at its full-sample value).
+def _bootstrap(model: str, x: np.ndarray, y: np.ndarray, x0: float | None) -> dict[str, Any]:
+    """Percentile 95 % intervals from a fixed-design residual moving-block bootstrap (x0 held at its
+    full-sample value; blocks of 10 records, fewer for short series): the design of a trend stays put
+    and the autocorrelated residuals are resampled in blocks (robust.py, shared with the rates)."""
+    from .robust import percentile_ci, residual_bootstrap
 
-    All replicates are solved at once with the closed-form simple-regression slope."""
-    rng = np.random.default_rng(SEED)
-    z = _transform(model, x, x0)
-    idx = rng.integers(0, len(y), (N_BOOT, len(y)))
-    zs, ys = z[idx], y[idx]
-    zc = zs - zs.mean(axis=1, keepdims=True)
-    sxx = (zc**2).sum(axis=1)
-    ok = sxx > 0  # a resample with a single distinct x has no slope
-    b = (zc * (ys - ys.mean(axis=1, keepdims=True))).sum(axis=1)[ok] / sxx[ok]
-    a = ys.mean(axis=1)[ok] - b * zs.mean(axis=1)[ok]
-    return {"a": np.percentile(a, [2.5, 97.5]).tolist(), "b": np.percentile(b, [2.5, 97.5]).tolist()}
+    block = max(2, min(10, len(y) // 4))
+    X = np.column_stack([np.ones_like(x), _transform(model, x, x0)])
+    draws, _ = residual_bootstrap(y, X, "mbb", block, reps=N_BOOT, seed=SEED)
+    lo, hi = percentile_ci(draws)
+    return {"a": [float(lo[0]), float(hi[0])], "b": [float(lo[1]), float(hi[1])], "block": block,
+            "kind": "residual (fixed-design) moving-block bootstrap"}  # fmt: skip
 
 
 def predict_log(entry: dict[str, Any], model: str, x: np.ndarray) -> np.ndarray:
@@ -133,12 +132,15 @@ def predict_log(entry: dict[str, Any], model: str, x: np.ndarray) -> np.ndarray:
     return entry["a"] + entry["b"] * _transform(model, np.asarray(x, float), entry.get("x0"))
 
 
-def _interpretation(model: str, f: Fit, ci_b: tuple[float, float], effort: str) -> dict[str, Any]:
+def _interpretation(model: str, f: Fit, ci_b: tuple[float, float], effort: str, span: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if model == "exponential":
         out["halving_interval"] = math.log(2) / -f.b if f.b < 0 else None
         out["halving_interval_ci95"] = sorted(math.log(2) / -v for v in ci_b) if max(ci_b) < 0 else None
-        if effort == "days":
+        if effort == "days" and span < MIN_SPAN_ANNUAL:
+            out["speedup_per_year"] = None
+            out["not_annualised"] = f"span {span:g} days < {MIN_SPAN_ANNUAL:g}: read halving_interval (days)"
+        elif effort == "days":
             out["speedup_per_year"] = math.exp(-f.b * 365.25)
             out["speedup_per_year_ci95"] = sorted(math.exp(-v * 365.25) for v in ci_b)
     else:
@@ -188,7 +190,7 @@ def fit_trend(rows: list[dict[str, Any]], x_col: str, y_col: str, effort: str = 
             hi = max(10.0 * float(np.max(x)), 10.0)
             entry["x0_at_search_bound"] = bool(f.x0 is not None and (f.x0 <= 1.001e-3 or f.x0 >= hi * 0.999))
         entry["bootstrap_ci95"] = _bootstrap(model, x, y, f.x0)
-        entry.update(_interpretation(model, f, f.ci_b, effort))
+        entry.update(_interpretation(model, f, f.ci_b, effort, float(np.ptp(x))))
         models[model] = entry
     best = min(MODELS, key=lambda m: models[m]["aic"])
     out["models"] = models

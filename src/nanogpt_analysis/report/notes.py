@@ -80,10 +80,11 @@ def fits_block(metrics: dict[str, Any], track: int = 1, response: str = "time_s"
         lines += [
             "",
             f"Exponential fit against days: speed-up per year ×{_f(e['speedup_per_year'], '.3g')} "
-            f"(95 % CI ×{_f(e['speedup_per_year_ci95'][0], '.3g')}–×{_f(e['speedup_per_year_ci95'][1], '.3g')}, "
+            f"(95 % CI ×{_f((e.get('speedup_per_year_ci95') or [None, None])[0], '.3g')}–"
+            f"×{_f((e.get('speedup_per_year_ci95') or [None, None])[1], '.3g')}, "
             "OLS: assumes independent errors); "
-            f"total speed-up record {t['first_record']['record']} → {t['last_record']['record']}: "
-            f"×{_f(t['total_speedup'], '.4g')}.",
+            f"total speed-up of `{response}` record {t['first_record']['record']} → {t['last_record']['record']}: "
+            f"×{_f(t.get('total_speedup_by_response', {}).get(response, t['total_speedup']), '.4g')}.",
         ]
     lines += [
         "",
@@ -113,7 +114,8 @@ def tracks_block(metrics: dict[str, Any]) -> str:
             total = metrics["tracks"][track].get("total_speedup_by_response", {}).get(response)
             lines.append(
                 f"| {track} | {response} | {days['n']} | ×{_f(total, '.4g')} | ×{_f(e['speedup_per_year'], '.3g')} "
-                f"(×{_f(e['speedup_per_year_ci95'][0], '.3g')}–×{_f(e['speedup_per_year_ci95'][1], '.3g')}) | "
+                f"(×{_f((e.get('speedup_per_year_ci95') or [None, None])[0], '.3g')}–"
+                f"×{_f((e.get('speedup_per_year_ci95') or [None, None])[1], '.3g')}) | "
                 f"{days['preferred_model']} |"
             )
     return "\n".join(lines) + "\n"
@@ -355,6 +357,13 @@ def per_change_block(snap: Snapshot) -> str:
                     f"  - diminishing returns, {sample.replace('_', ' ')}, {spec.replace('_', ' ')} (n={d['n']}): "
                     f"coefficient on cumulative log gain {_f(d['coef_cumulative_gain_log'], '.3g')}, 95 % HC3 "
                     f"{_ci(d['ci95_hc3'])}, HAC {_ci(d['ci95_hac'])}; {d['verdict']}."
+                    + (
+                        f" As a Dickey–Fuller regression: t = {_f(d['t_ols'], '.3g')} vs 5 % "
+                        f"{_f(d['dickey_fuller_cv5'], '.3g')}, permutation p = "
+                        f"{_f(d['p_one_sided_permutation'], '.2g')}: {d['verdict_df_permutation']}."
+                        if "t_ols" in d
+                        else ""
+                    )
                 )
         m = s.get("monthly", {})
         rr = m.get("returns_to_research", {})

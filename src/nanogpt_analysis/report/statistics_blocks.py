@@ -32,20 +32,82 @@ def _track_name(track: int) -> str:
     return TRACKS[int(track)].name.split(" to ")[0].split(":")[0]
 
 
+def _rate_text(e: dict[str, Any]) -> str:
+    if e.get("unit") == "halving_days":
+        ci = e.get("ci95") or [None, None]
+        hi = _f(ci[1], ".0f") if ci[1] is not None else "∞"
+        return f"halves every {_f(e.get('value'), '.0f')} days (95 % {_f(ci[0], '.0f')}–{hi})"
+    return f"falls {_x(e.get('value'))} per year (95 % {_ci(e.get('ci95'))})"
+
+
+def estimands_sentence(est: dict[str, Any] | None) -> str:
+    """The numbers to cite (metrics.yaml headline estimands), in words; empty when absent."""
+    if not est or "current_regime" not in est:
+        return ""
+    cur = est["current_regime"]
+    if "ou_errors" not in cur:
+        return ""
+    ou, rng = cur["ou_errors"], cur["estimator_range"]
+    unit = "per year" if rng["unit"] == "factor_per_year" else "days to halve"
+    lo, hi = (_x(rng["low"]), _x(rng["high"])) if rng["unit"] == "factor_per_year" else (
+        _f(rng["low"], ".0f"), _f(rng["high"], ".0f"))  # fmt: skip
+    text = (
+        f"in the current regime ({cur['definition']}; {cur['window'][0]} → snapshot {cur['window'][1]}, "
+        f"{_f(cur['span_days'], '.0f')} days, {cur['n_records']} records) the record {_rate_text(ou)} "
+        f"(calendar-time trend with continuous-time AR(1) errors, correlation time {_f(ou['tau_days'], '.0f')} "
+        f"days); standard estimators range {lo}–{hi} {unit} (OLS points, weekly frontier, OU errors, "
+        f"end-to-end). "
+    )
+    e12 = est.get("end_to_end_12m")
+    if e12:
+        text += f"Over the 12 months to the snapshot ({e12['window'][0]} → {e12['window'][1]}) it {_rate_text(e12)}, "
+        text += "end to end with a compound-Poisson interval. "
+    ms = est.get("milestone")
+    if ms and "scenarios" in ms:
+        parts = []
+        for sc, name in (("current_regime", "at the current regime's pace"), ("stall_2025", "in a 2025-plateau stall")):
+            e = ms["scenarios"].get(sc, {})
+            if "median_date" in e:
+                p_by = list(e["p_reached_by"].items())
+                p1 = f"P(by {p_by[1][0]}) = {_f(p_by[1][1], '.2f')}" if len(p_by) > 1 else ""
+                parts.append(
+                    f"{name}, median {e['median_date'] or 'later'} (80 %: {e['ci80'][0]} – {e['ci80'][1] or 'later'}; "
+                    f"95 %: {e['ci95'][0]} – {e['ci95'][1] or 'later'}; {p1})"
+                )
+        if parts:
+            text += (
+                f"Simulating the record process forward (resampled gaps and gains), the record reaches "
+                f"{ms['value']:g} s {'; '.join(parts)}; this forecast is conditional on the data to the snapshot "
+                f"date ({ms['conditioning']}). "
+            )
+    wh, wn = est.get("whole_history"), est.get("whole_history_no_baseline")
+    if wh and wn:
+        text += f"The whole history end to end: it {_rate_text(wh)} from the baseline, {_rate_text(wn)} from record 2. "
+    return text
+
+
 def headline_paragraph(track: int, response: str, h: dict[str, Any]) -> str:
     r, cur = h["rate_all_records"], h["current_regime"]
     ratio = (h.get("se_ratio_hac_to_ols") or {}).get("hac_lag12")
-    boot = _ci(r.get("ci95_block_bootstrap_10"))
+    hv, hc = "not_annualised" in r, "not_annualised" in cur
+    unit = "" if hv else " per year"
+    boot = _ci_any(r.get("ci95_residual_block_bootstrap_10"), hv)
+    text = estimands_sentence(h.get("estimands"))
     text = (
-        f"**Track {track} ({_track_name(track)}), `{response}`:** the record falls {_x(r['speedup_per_year'])} per "
-        f"year over all {r['n']} records ({r['dates'][0]} → {r['dates'][1]}; exponential trend), 95 % HAC "
-        f"interval (Newey–West, lag 12) {_ci(r['ci95_hac_lag12'])}, moving-block bootstrap {boot}; the OLS "
-        f"interval {_ci(r['ci95_ols'])} assumes independent errors (HAC/OLS standard-error ratio {_f(ratio)})."
+        f"**Track {track} ({_track_name(track)}), `{response}`:** {text}For comparison with published analyses: "
+        f"the OLS trend through all {r['n']} record points ({r['dates'][0]} → {r['dates'][1]}; an average over "
+        f"regimes weighted by how many records fell in each stretch) is {_rate_or_halving(r)}{unit}, "
+        f"95 % HAC interval (Newey–West, lag 12) {_ci_any(r['ci95_hac_lag12'], hv)}, fixed-b at the Andrews lag "
+        f"{r.get('hac_andrews_lag', '—')} {_ci_any(r.get('ci95_fixed_b_andrews'), hv)}, residual block bootstrap "
+        f"{boot}; the OLS interval {_ci_any(r['ci95_ols'], hv)} assumes independent errors (HAC/OLS standard-error "
+        f"ratio {_f(ratio)})."
     )
-    if "speedup_per_year" in cur:
+    if "speedup_per_year" in cur or "halving_days" in cur:
         text += (
-            f" Current regime ({cur['definition']}; {cur['n']} records): {_x(cur['speedup_per_year'])} per year "
-            f"(HAC {_ci(cur['ci95_hac_lag12'])}, block bootstrap {_ci(cur.get('ci95_block_bootstrap_10'))})."
+            f" OLS through the current-regime points ({cur['definition']}; {cur['n']} records): "
+            f"{_rate_or_halving(cur)}{'' if hc else ' per year'} (HAC {_ci_any(cur['ci95_hac_lag12'], hc)}, "
+            f"residual block bootstrap {_ci_any(cur.get('ci95_residual_block_bootstrap_10'), hc)}, sieve bootstrap "
+            f"{_ci_any(cur.get('ci95_sieve_bootstrap'), hc)})."
         )
     if isinstance(h.get("breaks"), list) and h["breaks"]:
         parts = [f"#{b['first_record']} ({b['date']}; 95 % #{b['ci95_first_record'][0]}–#{b['ci95_first_record'][1]})"
@@ -58,7 +120,7 @@ def headline_paragraph(track: int, response: str, h: dict[str, Any]) -> str:
     elif isinstance(pref, str):
         text += f" Forecast evaluation: {pref.removeprefix('skipped: ')}."
     ms = h.get("milestone")
-    if ms:
+    if ms and not (h.get("estimands") or {}).get("milestone"):
         text += (
             f" It expects {ms['value']:g} s on {ms['median_date'] or 'a date beyond ' + str(ms.get('fan_ends'))} "
             f"(80 %: {ms['ci80'][0] or '?'} – {ms['ci80'][1] or 'after ' + str(ms.get('fan_ends'))}; "
@@ -74,7 +136,7 @@ def headline_block(metrics: dict[str, Any]) -> str:
     out = []
     for track, by_resp in sorted(head.items()):
         for response, h in by_resp.items():
-            if "rate_all_records" in h and "speedup_per_year" in h["rate_all_records"]:
+            if "rate_all_records" in h and "dates" in h["rate_all_records"]:
                 out.append(headline_paragraph(track, response, h))
             elif "same_as" in h:
                 out.append(f"Track {track}, `{response}`: identical to `{h['same_as']}` (no re-timing in this track).")
@@ -88,10 +150,34 @@ RATE_KEYS = (
     "hac_lag3",
     "hac_lag8",
     "hac_lag12",
-    "block_bootstrap_5",
-    "block_bootstrap_10",
-    "block_bootstrap_15",
+    "hac_andrews",
+    "fixed_b_rule",
+    "fixed_b_andrews",
+    "residual_block_bootstrap_5",
+    "residual_block_bootstrap_10",
+    "residual_block_bootstrap_15",
+    "sieve_bootstrap",
 )
+
+
+def _rate_ci(t: dict[str, Any], key: str) -> Any:
+    if key == "hac_andrews":  # stored under its lag, which the data choose
+        return t["ci95"].get(f"hac_lag{t.get('hac_andrews', {}).get('lag')}")
+    return t["ci95"].get(key)
+
+
+def _rate_or_halving(v: dict[str, Any], key: str = "speedup_per_year") -> str:
+    """×f (per year), or "½ in N d" where the window is too short to annualise (halving_view)."""
+    if key in v:
+        return _x(v[key])
+    h = v.get(key.replace("speedup_per_year", "halving_days"))
+    return f"½ in {_f(h, '.0f')} d" if h is not None else "—"
+
+
+def _ci_any(ci: Any, halving: bool) -> str:
+    if not halving or not isinstance(ci, list):
+        return _ci(ci)
+    return f"{_f(ci[0], '.0f')}–{_f(ci[1], '.0f') if ci[1] is not None else '∞'} d"
 
 
 def rates_table(entry: dict[str, Any]) -> list[str]:
@@ -104,11 +190,12 @@ def rates_table(entry: dict[str, Any]) -> list[str]:
             lines.append(f"| {name} | {w['n']} | {w['skipped']} |" + " |" * (len(RATE_KEYS) + 3))
             continue
         t, e, wk = w["trend"], w["end_to_end"], w["weekly_frontier"]
-        cells = [_ci(t["ci95"].get(k)) for k in RATE_KEYS]
-        e2e = f"{_x(e.get('speedup_per_year'))} ({_ci(e.get('ci95'))})"
-        weekly = f"{_x(wk.get('speedup_per_year'))} ({_ci(wk.get('ci95', {}).get('hac_lag12'))})"
+        hv = "not_annualised" in w
+        cells = [_ci_any(_rate_ci(t, k), hv) for k in RATE_KEYS]
+        e2e = f"{_rate_or_halving(e)} ({_ci_any(e.get('ci95'), hv)})"
+        weekly = f"{_rate_or_halving(wk)} ({_ci_any(wk.get('ci95', {}).get('hac_lag12'), hv)})"
         lines.append(
-            f"| {name} | {w['n']} | {w['records'][0]}–{w['records'][1]} | {_x(t['speedup_per_year'])} | "
+            f"| {name} | {w['n']} | {w['records'][0]}–{w['records'][1]} | {_rate_or_halving(t)} | "
             + " | ".join(cells) + f" | {e2e} | {weekly} |"
         )  # fmt: skip
     return lines
@@ -118,20 +205,101 @@ def regimes_lines(reg: dict[str, Any]) -> list[str]:
     if "segments" not in reg:
         return [f"Regimes: {reg.get('skipped')}"]
     segs = "; ".join(
-        f"#{s['records'][0]}–#{s['records'][1]} ({s['n']}): {_x(s['speedup_per_year'])}/yr (HAC {_ci(s['ci95_hac'])})"
+        f"#{s['records'][0]}–#{s['records'][1]} ({s['n']}): {_rate_or_halving(s)}"
+        f"{'' if 'not_annualised' in s else '/yr'} (HAC {_ci_any(s['ci95_hac'], 'not_annualised' in s)})"
         for s in reg["segments"]
     )
     lines = [f"Segments ({reg['n_breaks']} breaks by BIC): {segs}."]
+    seq = reg.get("sequential")
+    if seq:
+        tests = "; ".join(
+            f"{x['test']}: F = {_f(x['f_statistic'])} vs 5 % {_f(x['critical_value_5pct'])} "
+            f"(#{x['candidate_first_record']})"
+            if "f_statistic" in x
+            else f"{x['test']}: {x.get('skipped')}"
+            for x in seq["tests"]
+        )
+        found = ", ".join(f"#{b['first_record']} ({b['date']})" for b in seq["breaks"]) or "none"
+        lines.append(f"Sequential sup-F tests ({seq['method']}): {tests}. Breaks chosen by the tests: {found}.")
+    if reg.get("min_length_sensitivity"):
+        sens = "; ".join(
+            f"≥ {x['min_records']} records: {x['n_breaks_bic']} breaks at "
+            + ", ".join(f"#{r}" for r in x["first_records"])
+            for x in reg["min_length_sensitivity"]
+        )
+        lines.append(f"BIC breaks by minimum segment length: {sens}.")
+    if reg.get("level_shifts_bic"):
+        shifts = ", ".join(f"#{x['first_record']} ×{_f(x['level_factor'])}" for x in reg["level_shifts_bic"])
+        lines.append(f"Level shifts at the BIC breaks (old line over new at the break day; > 1 a drop): {shifts}.")
+    jp = reg.get("joinpoint", {})
+    if "segments" in jp:
+        segs = "; ".join(
+            f"{x['from']} → {x['to']}: {_rate_or_halving(x)}{'' if 'not_annualised' in x else '/yr'}"
+            for x in jp["segments"]
+        )
+        lines.append(f"Continuous joinpoint fit (knots {', '.join(jp['knots'])}): {segs}.")
+    rc = reg.get("rule_change_effect", {})
+    for x in rc.get("changes", []):
+        lines.append(
+            f"Rule-change effect from the re-timings between #{x['between_records'][0]} and "
+            f"#{x['between_records'][1]}: the new rules make a run ×{_f(x['time_factor_new_rules'], '.4g')} as long."
+        )
     c = reg["chow"]
     if "f_statistic" in c:
         wald = ", ".join(f"lag {k[12:]}: p = {_f(v['p_value'])}" for k, v in c.items() if k.startswith("hac_wald_lag"))
         lines.append(
-            f"Chow test between records {c['between_records'][0]} | {c['between_records'][1]}: F = "
-            f"{_f(c['f_statistic'])}, p = {_f(c['p_value'])} (independent errors); HAC Wald {wald}."
+            f"Chow test of a trend break between records {c['between_records'][0]} | {c['between_records'][1]}: F = "
+            f"{_f(c['f_statistic'])}, p = {_f(c['p_value'])} (independent errors); HAC Wald {wald}. It measures "
+            "the 2025 plateau as much as the rule change (the rule change itself: the re-timing line above)."
         )
     else:
         lines.append(f"Chow test: {c.get('skipped')}")
     return lines
+
+
+def robustness_lines(entry: dict[str, Any]) -> list[str]:
+    """ADF/KPSS on the residuals and Vogelsang's trend test, per window that has them."""
+    out = []
+    for name, w in entry["rates"]["windows"].items():
+        rb = w.get("trend_robustness")
+        if not rb:
+            continue
+        ur, v = rb["unit_root_residuals"], rb["vogelsang_trend_test"]
+        if "skipped" in v:
+            out.append(
+                f"- {name}: ADF p = {_f(ur['adf']['p_value'], '.2g')} (H0 unit root), KPSS p ≈ "
+                f"{_f(ur['kpss']['p_value_bounded'], '.2g')} (H0 stationary); Vogelsang: {v['skipped']}."
+            )
+            continue
+        ci = v.get("speedup_per_year_ci95") or v.get("halving_days_ci95")
+        out.append(
+            f"- {name}: ADF p = {_f(ur['adf']['p_value'], '.2g')} (H0 unit root), KPSS p ≈ "
+            f"{_f(ur['kpss']['p_value_bounded'], '.2g')} (H0 stationary, bounded to 0.01–0.1); Vogelsang "
+            f"t-PS = {_f(v['statistic_no_trend'])} vs 5 % {_f(v['critical_value_5pct'])} (J = "
+            f"{_f(v['j_statistic'])}): {v['verdict']}; its 95 % interval {_ci_any(ci, 'not_annualised' in w)}."
+        )
+    return out
+
+
+def realtime_lines(fc: dict[str, Any]) -> list[str]:
+    out = []
+    for wname, win in fc["windows"].items():
+        for h, ev in win.items():
+            rt, rc = ev.get("realtime_selection"), ev.get("reality_check", {})
+            if not rt:
+                continue
+            dm = rt["diebold_mariano"]
+            rcs = (
+                f"reality check p = {_f(rc['reality_check']['p_value'], '.2g')}, SPA p = "
+                f"{_f(rc['spa_consistent']['p_value'], '.2g')} (best: {rc['best_model']})"
+                if "reality_check" in rc
+                else f"reality check: {rc.get('skipped')}"
+            )
+            out.append(
+                f"- origins {wname[5:]}, h = {h[1:]} d: real-time selection skill {_f(rt['skill'], '.2f')} "
+                f"(HLN-DM p = {_f(dm.get('hln_p_value'), '.2g')}); {rcs}."
+            )
+    return out
 
 
 def forms_table(forms: dict[str, Any]) -> list[str]:
@@ -205,11 +373,18 @@ def statistics_block(metrics: dict[str, Any]) -> str:
             if "rates" not in e:
                 out.append(f"Skipped: {e.get('skipped')}")
                 continue
-            out += ["Rate (×/yr) with 95 % intervals:", "", *rates_table(e), "", *regimes_lines(e["regimes"]), ""]
+            out += ["Rate (×/yr) with 95 % intervals:", "", *rates_table(e), ""]
+            rb = robustness_lines(e)
+            if rb:
+                out += ["Unit roots and a trend test robust to I(0)/I(1) errors:", "", *rb, ""]
+            out += [*regimes_lines(e["regimes"]), ""]
             out += ["Functional form on identical samples (slope b of ln T):", "", *forms_table(e["forms"]), ""]
             fc = e["forecast"]
             if "windows" in fc:
                 out += ["Forecast skill vs no change (DM p-value; 80 % interval coverage):", "", *skill_table(fc), ""]
+                rt = realtime_lines(fc)
+                if rt:
+                    out += ["Model choice made in real time, and the search over models accounted for:", "", *rt, ""]
             out += [
                 "Effort measures beyond calendar time (conditional fits, not forecasts):",
                 "",

@@ -373,6 +373,44 @@ REPLICATION = table(
 )
 
 
+# ------------------------------------------------------------------------------------- numbers to cite (issue 19)
+
+HEADLINE = table(
+    "headline.csv",
+    "the numbers to cite: per track, estimand and response the point estimate, 95 % interval, method, and the "
+    "data window (ending at the snapshot date); method in README 'Numbers to cite' and models/estimands.py",
+    (
+        C("track", "integer", "1, 2 or 3"),
+        C(
+            "estimand",
+            "string",
+            "stable key: current_regime_rate (the headline), current_regime_ols_points, "
+            "current_regime_weekly_frontier, current_regime_end_to_end, end_to_end_12m, whole_history, "
+            "whole_history_no_baseline, total_speedup, p_60s_by_<date>, days_to_60s, days_to_60s_stall",
+        ),
+        C("label", "string", "plain-words description for a reader"),
+        C("response", "string", "the column the estimand is about (time_s, time_norm_s, steps)"),
+        C("value", "number", "the point estimate", "see unit"),
+        C("ci95_low", "number", "lower end of the 95 % interval (empty if none or unbounded)", "see unit"),
+        C("ci95_high", "number", "upper end of the 95 % interval (empty if none or unbounded)", "see unit"),
+        C(
+            "unit",
+            "string",
+            "factor_per_year (span >= 180 days), halving_days (shorter spans: never annualised), factor, "
+            "probability, days_after_snapshot",
+        ),
+        C("method", "string", "estimator and interval method in plain words"),
+        C("window_start", "date", "first day of the data window"),
+        C("window_end", "date", "last day of the window (the snapshot date for rates; last record for total_speedup)"),
+        C("span_days", "number", "window length", "days"),
+        C("n_records", "integer", "records in the window (the record standing at its start counted)"),
+        C("section", "string", "anchor id of the method section in report/index.html and ai_notes.md"),
+    ),
+    layer="derive",
+    key=("track", "estimand", "response"),
+)
+
+
 # ------------------------------------------------------------------------------------------ compute (issue 12)
 
 table(
