@@ -98,6 +98,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("plot", help="figures in plots/, generated ai_notes.md blocks, report/index.html")
     sub.add_parser("docs", help="rewrite README's generated blocks (column lists, figure map) from the code")
+    p = sub.add_parser(
+        "report",
+        help="only report/index.html from the figures in plots/; --standalone FILE also writes one shareable file",
+        description="Write report/index.html (figures linked from plots/, relative paths) from metrics.yaml, data/ "
+        "and plots/ as they are. With --standalone FILE, also write FILE: the same page in one self-contained "
+        "HTML file (figures embedded), which opens offline anywhere. Run `nanogpt-analysis plot` first.",
+    )
+    p.add_argument("--standalone", type=Path, metavar="FILE", help="also write the page as one self-contained file")
     return parser
 
 
@@ -148,6 +156,13 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
         path = root / "README.md"
         update_readme(path)
         return {"README.md": path}
+    if cmd == "report":
+        from .report.page import write_report, write_standalone
+
+        written = {"report": write_report(root)}
+        if args.standalone is not None:
+            written["standalone report"] = write_standalone(root, args.standalone)
+        return written
     if cmd == "plot":
         from .pipeline import run_plot
 
