@@ -217,3 +217,27 @@ def test_datapackage_validates_and_catches_a_bad_cell(project: Path) -> None:
     df.to_csv(csv_path, index=False)
     bad = validate()
     assert bad.returncode != 0 and b"type-error" in bad.stdout
+
+
+def test_ai_notes_summary_and_contents_come_first(project: Path) -> None:
+    """ai_notes.md: the numbers to cite (from the same rows as the page), then contents of its own headings."""
+    from nanogpt_analysis.report.notes import update_notes
+
+    (project / "data" / "headline.csv").write_text(HEADLINE_CSV, encoding="utf-8")
+    _improvements(project)
+    (project / "ai_notes.md").write_text(
+        "# notes\n\n## Summary\n\n<!-- BEGIN GENERATED: summary -->\n<!-- END GENERATED: summary -->\n\n"
+        "## Contents\n\n<!-- BEGIN GENERATED: toc -->\nstale\n<!-- END GENERATED: toc -->\n\n"
+        "## Trend statistics (rates, `regimes`)\n\n```\n## not a heading\n```\n\n### Per track\n",
+        encoding="utf-8",
+    )
+    text = update_notes(project, Snapshot(project)).read_text(encoding="utf-8")
+    summary = text[: text.index("## Contents")]
+    assert "| 1 | Total speed-up, first → current record (raw) | ×36.6 |" in summary
+    assert "×2.66 per year | ×2.35–×3.02" in summary and "[method-current-regime](#method-current-regime)" in summary
+    assert "- *time_norm_s*:" in summary and "Conditional on data to 2026-08-01" in summary
+    toc = text[text.index("<!-- BEGIN GENERATED: toc -->") : text.index("<!-- END GENERATED: toc -->")]
+    assert "stale" not in toc and "not a heading" not in toc
+    assert "- [Summary](#summary)" in toc
+    assert "- [Trend statistics (rates, `regimes`)](#trend-statistics-rates-regimes)" in toc
+    assert "  - [Per track](#per-track)" in toc

@@ -15,6 +15,7 @@ from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
 from ..timeutil import days_between
+from .notes_summary import fill_toc, summary_block
 from .statistics_blocks import headline_block, statistics_block
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
@@ -313,6 +314,7 @@ def update_notes(root: Path, snap: Snapshot | None = None) -> Path | None:
     new = BLOCK.sub(
         lambda m: m.group(1) + BLOCKS[m.group(2)](snap) + m.group(4) if m.group(2) in BLOCKS else m.group(0), text
     )
+    new = fill_toc(new)  # after the blocks: the contents list the document's final headings
     if new != text:
         atomic_write_text(path, new)
     return path
@@ -494,3 +496,4 @@ def _num(v: Any) -> float | None:
 
 
 BLOCKS["compute"] = compute_block
+BLOCKS["summary"] = summary_block
