@@ -67,7 +67,7 @@ def test_page_sections_in_order_deterministic_and_accessible(project: Path) -> N
     assert positions == sorted(positions)
     assert html.count("<img ") == len(FIGURES) == html.count("<figcaption>")
     for spec in FIGURES.values():
-        assert f'alt="{spec.alt}"' in html.replace("&#x27;", "'")
+        assert f'alt="{spec.alt_for(Snapshot(project))}"' in html.replace("&#x27;", "'")
     assert "speedup_per_year_hac" in html  # the headline comes from metrics.yaml
     assert "Track 1, <code>time_s</code>: only 3 records (need 8)." in html  # the same prose as ai_notes
     assert "not available: metrics.yaml has no &#x27;per_change&#x27; section" in html

@@ -169,13 +169,13 @@ def _figure(page: Page, spec: Any) -> str:
     if svg.exists():
         files.append(_local_link(page, f"../plots/{svg.name}", "SVG"))
     ident = escape(spec.name.removesuffix(".png"))
+    links = "" if page.standalone else "; " + " · ".join(files)
     return (
         f'<figure id="fig-{escape(spec.name)}"><label class="zoom">'
         f'<input type="checkbox" id="zoom-{ident}" aria-label="open the figure full size">'
         f'<span class="box"><span class="hint">tap the figure to open it full size, tap again to close</span>'
-        f'<img src="{src}" alt="{escape(spec.alt)}"{dims}></span></label>'
-        f"<figcaption>{escape(spec.caption)} <small>({escape(spec.name)}{'' if page.standalone else '; '}"
-        f"{'' if page.standalone else ' · '.join(files)})</small>"
+        f'<img src="{src}" alt="{escape(spec.alt_for(page.snap))}"{dims}></span></label>'
+        f"<figcaption>{escape(spec.caption_for(page.snap))} <small>({escape(spec.name)}{links})</small>"
         "</figcaption></figure>"
     )
 
