@@ -8,6 +8,7 @@ import numpy as np
 from ..config import TRACKS, Track
 from ..models.trend import MODELS, predict_log
 from ..store.snapshot import Snapshot
+from .palette import RETIMING, track_colour
 from .registry import figure
 from .style import STYLE, new_figure
 
@@ -44,7 +45,8 @@ def draw_series(snap: Snapshot, track: Track):
     base = rows[0][y]
     sp = np.array([base / r[y] for r in dated])
     ax.step(d, sp, where="post", color="0.6", lw=1, label="record frontier")
-    ax.scatter(d, sp, s=14, color="tab:blue", zorder=3, label=f"records (n={len(dated)})")
+    colour = track_colour(track.id)
+    ax.scatter(d, sp, s=14, color=colour, zorder=3, label=f"records (n={len(dated)})")
     manifest = {"records": len(dated)}
     if y == "time_s":
         norm_base = rows[0]["time_norm_s"]
@@ -53,11 +55,12 @@ def draw_series(snap: Snapshot, track: Track):
             [norm_base / r["time_norm_s"] for r in dated],
             s=10,
             marker="+",
-            color="tab:cyan",
+            color=colour,
+            alpha=0.6,
             label="normalised times (latest timing regime)",
         )
         rd, rs = _retimings(snap, track, base)
-        ax.scatter(rd, rs, marker="x", color="tab:orange", zorder=4, label=f"re-timings (n={len(rd)}, not fitted)")
+        ax.scatter(rd, rs, marker="x", color=RETIMING, zorder=4, label=f"re-timings (n={len(rd)}, not fitted)")
         manifest["retimings"] = len(rd)
     fits = snap.metrics["fits"][track.id][y]["days"]
     if "models" in fits:

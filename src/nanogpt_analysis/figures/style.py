@@ -13,6 +13,11 @@ def new_figure(width: float = 9, height: float = 5, nrows: int = 1, ncols: int =
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import pandas as pd
+
+    # the same unit converters for dates in every process, whatever figure it drew first: otherwise the
+    # first figure to plot a pandas Timestamp switches converters and later figures move by a pixel
+    pd.plotting.register_matplotlib_converters()
 
     # constrained layout sizes the margins to the labels (fixed margins clipped long y labels and let the
     # footer run into the x label); it costs a fraction of a second per figure, paid only when one is redrawn
@@ -27,8 +32,14 @@ def finish(fig, stamp: str) -> None:
     """The provenance footer in a band of its own below everything the layout places."""
     band = STAMP_BAND_IN / fig.get_figheight()
     engine = fig.get_layout_engine()
+    fig.text(0.995, 0.004, stamp, ha="right", va="bottom", fontsize=6.5, color="0.4")
     if engine is not None and hasattr(engine, "set") and "rect" in engine.get():
         engine.set(rect=(0, band, 1, 1 - band))
+        engine.execute(fig)
+        # freeze the solved layout, rounded: the solver's last bits depend on memory addresses, and a
+        # figure must give the same bytes in every process (the committed PNGs are compared byte for byte)
+        for ax in fig.axes:
+            ax.set_position([round(v, 6) for v in ax.get_position(original=False).bounds])
+        fig.set_layout_engine("none")
     else:
         fig.subplots_adjust(left=0.09, right=0.98, top=0.93, bottom=0.1 + band, hspace=0.45)
-    fig.text(0.995, 0.004, stamp, ha="right", va="bottom", fontsize=6.5, color="0.4")

@@ -7,6 +7,7 @@ import numpy as np
 from ..config import TRACKS, Track
 from ..models.trend import EFFORTS, MODELS, predict_log
 from ..store.snapshot import Snapshot
+from .palette import track_colour
 from .record_series import fit_label
 from .registry import figure
 from .style import STYLE, new_figure
@@ -28,6 +29,9 @@ def draw_effort(snap: Snapshot, track: Track, effort: str):
                 [r["time_s"] for r in sel],
                 s=14,
                 marker=marker,
+                # the track's colour; LoC read from a log (not the repository) hollow
+                color=track_colour(track.id) if src != "log" else "none",
+                edgecolors=track_colour(track.id),
                 label=f"{'LoC from ' + src if effort == 'loc' else 'improvements'} (n={len(sel)})",
             )
     if "models" in fits[effort] and pts:
