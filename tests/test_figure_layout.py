@@ -152,3 +152,12 @@ def test_captions_and_alt_text_follow_what_each_track_draws(snap: Snapshot) -> N
     assert "3 cumulative totals" in c1.alt_for(snap) and "one cumulative total" in c2.alt_for(snap)
     for name, spec in FIGURES.items():
         assert spec.caption_for(snap) and spec.alt_for(snap), name
+
+
+def test_svg_beside_png_same_bytes_each_time(snap: Snapshot) -> None:
+    from nanogpt_analysis.plots import PNG_DPI, render_files
+
+    png, svg, _ = render_files(snap, "regimes.png")
+    assert svg.startswith(b"<?xml") and b"<dc:date>" not in svg
+    assert int.from_bytes(png[16:20], "big") == 9 * PNG_DPI  # a 9-inch figure at PNG_DPI
+    assert render_files(snap, "regimes.png")[:2] == (png, svg)
