@@ -110,9 +110,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .outputs import digests, report_lines
+
     args = build_parser().parse_args(argv)
     t0 = time.perf_counter()
     try:
+        before = digests(args.root)  # to tell "kept" (same bytes) from "wrote"
         written = dispatch(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -123,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # output piped into `head`: nothing more to say
         return 0
-    for name, path in written.items():
-        print(f"wrote {name}: {path}")
+    for line in report_lines(written, before):
+        print(line)
     print(f"done in {time.perf_counter() - t0:.2f} s")
     return 0
 

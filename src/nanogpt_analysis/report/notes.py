@@ -123,10 +123,7 @@ def tracks_block(metrics: dict[str, Any]) -> str:
 def _snapshot_lines(snap: Snapshot) -> list[str]:
     src = snap.sources
     up = src.get("upstream", {})
-    lines = [
-        f"Snapshot: upstream commit `{up.get('commit', '?')}` ({up.get('commit_date', '?')}), "
-        f"refreshed {src.get('refreshed_at', '?')} in {src.get('refresh_seconds', '?')} s."
-    ]
+    lines = [f"Snapshot: upstream commit `{up.get('commit', '?')}` ({up.get('commit_date', '?')})."]
     for t, c in src.get("records", {}).get("checks", {}).get("row_counts", {}).items():
         lines.append(
             f"- {t}: {c['parsed_rows']} rows, {c['distinct_records']} distinct records, {c['retimings']} re-timings."

@@ -304,7 +304,6 @@ def _provenance(page: Page) -> str:
         ["upstream repository", up.get("repository") or up.get("url") or ""],
         ["upstream commit", up.get("commit", "")],
         ["upstream commit date", up.get("commit_date", "")],
-        ["snapshot refreshed at", src.get("refreshed_at", "")],
         ["tool version of the refresh", src.get("tool_version", "")],
         ["tool version of this page", tool_version()],
     ]
