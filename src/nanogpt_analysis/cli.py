@@ -101,11 +101,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "report",
         help="only report/index.html from the figures in plots/; --standalone FILE also writes one shareable file",
-        description="Write report/index.html (figures linked from plots/, relative paths) from metrics.yaml, data/ "
-        "and plots/ as they are. With --standalone FILE, also write FILE: the same page in one self-contained "
-        "HTML file (figures embedded), which opens offline anywhere. Run `nanogpt-analysis plot` first.",
     )
     p.add_argument("--standalone", type=Path, metavar="FILE", help="also write the page as one self-contained file")
+    from .cli_help import finish_steps
+
+    finish_steps(sub)  # each step's --help: what it does, what it writes; global options after the step too
     return parser
 
 
