@@ -50,3 +50,16 @@ def test_kept_versus_wrote(tmp_path: Path) -> None:
         f"wrote metrics.yaml: {new}",
         "2 written, 1 kept unchanged",
     ]
+
+
+def test_version_names_the_snapshot(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import json
+
+    (tmp_path / "data").mkdir()
+    up = {"repository": "https://github.com/KellerJordan/modded-nanogpt", "commit": "f" * 40,
+          "commit_date": "2026-08-02T04:04:05Z"}  # fmt: skip
+    (tmp_path / "data" / "sources.json").write_text(json.dumps({"upstream": up}))
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--root", str(tmp_path), "--version"])
+    out = capsys.readouterr().out
+    assert out.startswith("nanogpt-analysis ") and f"@ {'f' * 40} (2026-08-02)" in out

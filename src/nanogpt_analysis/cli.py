@@ -16,7 +16,11 @@ class _VersionAction(argparse.Action):
     """`--version`, looking the version up only when asked (importlib.metadata is slow to import)."""
 
     def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
-        parser.exit(message=f"{parser.prog} {tool_version()}\n")
+        from .cli_help import snapshot_line
+
+        root = getattr(namespace, "root", None) or Path(".")
+        print(f"{parser.prog} {tool_version()}\n{snapshot_line(root)}")
+        parser.exit()
 
 
 def _add_upstream_args(p: argparse.ArgumentParser) -> None:

@@ -58,3 +58,18 @@ def finish_steps(sub: argparse._SubParsersAction) -> None:
         p.description = "\n\n".join(textwrap.fill(par, 100) for par in describe(name).split("\n\n"))
         p.formatter_class = argparse.RawDescriptionHelpFormatter
         add_global_options(p)
+
+
+def snapshot_line(root: Path) -> str:
+    """The snapshot `--version` names: the upstream commit and date data/sources.json records."""
+    import json
+
+    path = Path(root) / "data" / "sources.json"
+    try:
+        up = json.loads(path.read_text(encoding="utf-8")).get("upstream") or {}
+    except (OSError, ValueError):
+        return f"snapshot: none ({path} not found or not readable)"
+    return (
+        f"snapshot: {up.get('repository', 'modded-nanogpt')} @ {up.get('commit', '?')} "
+        f"({str(up.get('commit_date', '?'))[:10]}), in {path.parent}"
+    )
