@@ -63,3 +63,18 @@ def test_version_names_the_snapshot(tmp_path: Path, capsys: pytest.CaptureFixtur
         build_parser().parse_args(["--root", str(tmp_path), "--version"])
     out = capsys.readouterr().out
     assert out.startswith("nanogpt-analysis ") and f"@ {'f' * 40} (2026-08-02)" in out
+
+
+def test_readme_refresh_command_is_the_snapshot_command() -> None:
+    """The README's first refresh command parses, pins the snapshot's commit and uses only local inputs."""
+    import json
+    import re
+    import shlex
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    line = re.search(r"^uv run nanogpt-analysis refresh .*$", readme, re.M).group(0)
+    args = build_parser().parse_args(shlex.split(line)[3:])
+    commit = json.loads((root / "data" / "sources.json").read_text())["upstream"]["commit"]
+    assert args.command == "refresh" and commit.startswith(args.ref) and args.offline
+    assert args.stars_dir == Path("../shared/stars") and args.prs_dir == Path("../shared/prs")
