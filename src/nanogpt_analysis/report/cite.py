@@ -281,4 +281,15 @@ GLOSSARY: dict[str, str] = {
     "churn": "lines added plus lines removed between consecutive records' training code (git diff).",
     "stars": "GitHub stars of the upstream repository at a record's date.",
     "snapshot": "the upstream commit our data/ was built from; every number is conditional on data up to its date.",
+    "improvement": "a record that is not a re-timing (track 3: a row marked `(!)`); the rows the fits use.",
+    "break": "the first record of a new segment, chosen by BIC among fits with up to 3 breaks; its 95 % "
+    "interval comes from a bootstrap.",
+    "AIC / BIC": "information criteria comparing fitted models (lower is better; BIC penalises extra parameters more).",
+    "R² (log)": "share of the variance of log record explained by a fit.",
+    "FLOPs": "training compute, estimated as 6 × FLOP parameters × training tokens.",
+    "non-FLOP factor": "the part of the wall-clock speed-up not explained by fewer FLOPs: wall-clock factor "
+    "/ FLOP factor, i.e. more FLOPs per second (kernels, precision, overlap, timing rules).",
+    "MFU": "model FLOPs utilisation: achieved FLOPs per second over the hardware's peak.",
+    "replication": "recomputing a published claim from our snapshot cut at the claim's date, with the "
+    "claim's own method; reproduced, differs, compared or not computed.",
 }
