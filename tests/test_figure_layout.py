@@ -161,3 +161,16 @@ def test_svg_beside_png_same_bytes_each_time(snap: Snapshot) -> None:
     assert svg.startswith(b"<?xml") and b"<dc:date>" not in svg
     assert int.from_bytes(png[16:20], "big") == 9 * PNG_DPI  # a 9-inch figure at PNG_DPI
     assert render_files(snap, "regimes.png")[:2] == (png, svg)
+
+
+def test_fit_lines_break_where_there_is_no_data() -> None:
+    import numpy as np
+
+    from nanogpt_analysis.figures.style import without_gaps
+
+    grid = np.linspace(1, 10, 91)
+    out = without_gaps(grid, [1, 2, 3, 10], np.ones_like(grid))
+    assert np.isnan(out[(grid > 3.2) & (grid < 9.8)]).all()  # 3 → 10 is 78 % of the range: no line
+    assert not np.isnan(out[grid <= 3]).any() and not np.isnan(out[-1])
+    logged = without_gaps(np.geomspace(100, 10_000, 50), [100, 120, 150, 10_000], np.ones(50), log=True)
+    assert np.isnan(logged[10:45]).all() and not np.isnan(logged[:4]).any()

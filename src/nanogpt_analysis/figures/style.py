@@ -43,3 +43,22 @@ def finish(fig, stamp: str) -> None:
         fig.set_layout_engine("none")
     else:
         fig.subplots_adjust(left=0.09, right=0.98, top=0.93, bottom=0.1 + band, hspace=0.45)
+
+
+def without_gaps(grid, xs, curve, log: bool = False, max_gap: float = 0.15):
+    """`curve` (on `grid`) with NaN inside every gap between data points wider than `max_gap` of the data's
+    range (in log x when `log`): a fit is not drawn where it has no data."""
+    import numpy as np
+
+    xs = np.unique(np.asarray(xs, float))
+    g = np.asarray(grid, float)
+    if log:
+        xs, g = np.log(xs[xs > 0]), np.log(np.where(g > 0, g, np.nan))
+    out = np.array(curve, float)
+    if len(xs) < 2:
+        return out
+    limit = max_gap * (xs[-1] - xs[0])
+    for a, b in zip(xs[:-1], xs[1:], strict=True):
+        if b - a > limit:
+            out[(g > a + 0.02 * (b - a)) & (g < b - 0.02 * (b - a))] = np.nan
+    return out
