@@ -102,6 +102,11 @@ def test_numbers_to_cite_from_headline_csv(project: Path) -> None:
         assert f'href="#{sid}"' in cite and f'<div id="{sid}">' in html
     summary = html[html.index('<section id="summary">') : html.index('<section id="glossary">')]
     assert "The record fell from 45 min" in summary and summary.count("<p>") == 3
+    # a total speed-up stated by the statistics step replaces the page's own
+    extra = "1,total_speedup,Total speed-up (raw),time_s,36.6,,,factor,first / current,2024-05-28,2024-06-06,9,2,\n"
+    (project / "data" / "headline.csv").write_text(HEADLINE_CSV + extra, encoding="utf-8")
+    cite = render_page(Snapshot(project))[0].split('<section id="summary">')[0]
+    assert cite.count("×36.6") == 1 and "Total speed-up (raw)" in cite and "45 min (2024-05-28" not in cite
     glossary = html[html.index('<section id="glossary">') :]
     for term in ("time_norm_s", "power_x0_1", "skill", "regime", "segment", "HAC interval", "churn"):
         assert f">{term}</dt>" in glossary

@@ -29,6 +29,7 @@ class CiteRow:
     span_days: str
     n: str
     section: str  # anchor of the method section ("" when none)
+    estimand: str = ""  # the contract's stable key, when the row comes from data/headline.csv
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def rows_from_csv(snap: Snapshot) -> list[CiteRow]:
                 span_days=_int_text(r.get("span_days")),
                 n=_int_text(r.get("n_records")),
                 section=r.get("section", ""),
+                estimand=r.get("estimand", ""),
             )
         )
     return out
@@ -189,11 +191,13 @@ def _fmt_response(v: float, response: str) -> str:
     return f"{v / 60:.3g} min"
 
 
-def totals(snap: Snapshot) -> list[Total]:
-    """First record and current (lowest) record of each track's own response, from improvements*.json."""
+def totals(snap: Snapshot, rows: list[CiteRow] | tuple = ()) -> list[Total]:
+    """First record and current (lowest) record of each track's own response, from improvements*.json;
+    none for a track whose `rows` (from data/headline.csv) already state its total speed-up."""
     out = []
+    stated = {r.track for r in rows if r.estimand == "total_speedup"}
     for tid, t in TRACKS.items():
-        if not snap.has(t.output):
+        if tid in stated or not snap.has(t.output):
             continue
         rows = [r for r in snap.improvements(tid) if _num(r.get(t.response)) is not None]
         if len(rows) < 2:

@@ -19,7 +19,7 @@ def _cell(text: str) -> str:
 
 def summary_block(snap: Snapshot) -> str:
     rows, source = cite_rows(snap)
-    tot = totals(snap)
+    tot = totals(snap, rows)
     lines = [
         f"Conditional on data to {snapshot_date(snap)} ({snap.stamp()}); rates from {source}. "
         "Method of each row: the section named in its last column.",

@@ -329,7 +329,7 @@ def _cite(page: Page) -> str:
         f'<p class="stamp">{escape(page.snap.stamp())}. Every number is conditional on data to {escape(date)} '
         f"(the upstream commit above); from {escape(source)}. Each row links to how it is estimated.</p>"
     )
-    tot = totals(page.snap)
+    tot = totals(page.snap, rows)
     head = ["track", "what is estimated", "value", "95 % interval", "method", "window", "span (days)", "n"]
     body = []
     for t in tot:
@@ -355,7 +355,7 @@ def _summaries(page: Page) -> str:
     from .cite import cite_rows, totals, track_summary
 
     rows = cite_rows(page.snap)[0]
-    tot = {t.track: t for t in totals(page.snap)}
+    tot = {t.track: t for t in totals(page.snap, rows)}
     return "".join(f"<p>{escape(track_summary(page.snap, tid, rows, tot.get(tid)))}</p>" for tid in TRACKS)
 
 
