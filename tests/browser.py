@@ -164,6 +164,96 @@ def check_page(
         shutil.rmtree(profile, ignore_errors=True)
 
 
+# runs inside the page at one viewport width: what overflows, and the first figure's size before a tap
+LAYOUT_JS = """
+(() => {
+  const W = window.innerWidth;
+  const boxes = [...document.querySelectorAll('.scroll')];
+  const fig = document.querySelector('label.zoom img');
+  fig.scrollIntoView({block: 'center'});
+  const r = fig.getBoundingClientRect();
+  return {width: W, docScrollWidth: document.documentElement.scrollWidth,
+          scrollBoxes: boxes.length,
+          boxesPastEdge: boxes.filter(b => b.getBoundingClientRect().right > W + 1).length,
+          boxesScrolling: boxes.filter(b => b.scrollWidth > b.clientWidth
+                                        && getComputedStyle(b).overflowX === 'auto').length,
+          tablesOutsideBox: [...document.querySelectorAll('table')].filter(t => !t.closest('.scroll')).length,
+          citeHeight: document.getElementById('cite').getBoundingClientRect().height,
+          firstCiteRowTop: (document.querySelector('#cite tbody tr')?.getBoundingClientRect().top ?? 1e9)
+                           + window.scrollY,
+          figure: {x: r.left + r.width / 2, y: r.top + r.height / 2, width: r.width, natural: fig.naturalWidth}};
+})()
+"""
+
+AFTER_TAP_JS = """
+(() => {
+  const fig = document.querySelector('label.zoom img');
+  const box = fig.closest('.box');
+  const b = box.getBoundingClientRect();
+  return {imgWidth: fig.getBoundingClientRect().width, natural: fig.naturalWidth,
+          position: getComputedStyle(box).position, boxWidth: b.width, boxHeight: b.height,
+          scrollable: box.scrollWidth > box.clientWidth || box.scrollHeight > box.clientHeight};
+})()
+"""
+
+
+def _tap(cdp: Cdp, x: float, y: float) -> None:
+    for kind in ("mousePressed", "mouseReleased"):
+        cdp.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)
+    time.sleep(0.2)
+
+
+def check_widths(
+    url: str, widths: tuple[int, ...], shots: Path, height: int = 900, extra: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Load the page once per width (phone widths emulate a mobile device): the checks of CHECKS_JS, the
+    layout of LAYOUT_JS, `extra` (result key -> JavaScript expression), and a tap on the first figure (opened
+    full size, then closed by a second tap)."""
+    import websocket
+
+    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
+    proc, port = _start(profile)
+    out: dict[str, Any] = {}
+    try:
+        cdp = Cdp(websocket.create_connection(_open_tab(port), timeout=30, suppress_origin=True))
+        for domain in ("Page", "Runtime", "Log"):
+            cdp.call(f"{domain}.enable")
+        for w in widths:
+            mobile = w < 600
+            cdp.call("Emulation.setDeviceMetricsOverride", width=w, height=height, deviceScaleFactor=1, mobile=mobile)
+            cdp.events.clear()
+            cdp.call("Page.navigate", url=url)
+            cdp.wait_for("Page.loadEventFired")
+            ev = cdp.call("Runtime.evaluate", expression=CHECKS_JS, awaitPromise=True, returnByValue=True)
+            res = ev["result"]["value"]
+            layout = cdp.call("Runtime.evaluate", expression=LAYOUT_JS, returnByValue=True)
+            if "exceptionDetails" in layout:
+                raise RuntimeError(f"layout check failed in the page: {layout['exceptionDetails']}")
+            res |= layout["result"]["value"]
+            for key, expression in (extra or {}).items():
+                res[key] = cdp.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+            time.sleep(0.2)
+            shot = shots / f"page-{w}.png"
+            shot.write_bytes(base64.b64decode(cdp.call("Page.captureScreenshot", format="png")["data"]))
+            res["screenshot"] = shot
+            f = res["figure"]
+            _tap(cdp, f["x"], f["y"])
+            res["opened"] = cdp.call("Runtime.evaluate", expression=AFTER_TAP_JS, returnByValue=True)["result"]["value"]
+            _tap(cdp, 5, 5)
+            res["closed"] = cdp.call("Runtime.evaluate", expression=AFTER_TAP_JS, returnByValue=True)["result"]["value"]
+            res["errors"] = cdp.errors()
+            out[str(w)] = res
+        cdp.ws.close()
+        return out
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def not_blank(png: Path) -> tuple[bool, str]:
     """A screenshot with real content: many distinct colours and dark pixels (text) on the background."""
     import numpy as np

@@ -77,16 +77,18 @@ def test_refresh_with_a_warm_or_corrupt_cache_writes_the_same_tables(make_repo, 
     caches = sorted(p.name for p in (warm / ".cache").glob("*.json"))
     assert caches == ["code_changes.json", "compute.json", "loc.json"]
     assert main(["--root", str(warm), *args]) == 0  # this one reads every parse from the cache
-    src = json.loads((warm / "data/sources.json").read_text())
+    src = json.loads((warm / ".cache/runs/last-refresh.json").read_text())  # run facts, not data
     assert src["compute"]["parses_from_cache"] > 0 and src["loc"]["parses_from_cache"] > 0
     assert src["code_changes"]["diffs_from_cache"] > 0
     reference = _tables(cold)
     assert {"compute.csv", "loc.csv", "record_dates.csv", "training_code_history.csv"} <= set(reference)
     assert _tables(warm) == reference
+    # no time, duration or cache count in data/: a warm refresh reproduces sources.json byte for byte
+    assert (warm / "data/sources.json").read_bytes() == (cold / "data/sources.json").read_bytes()
     # corrupt caches are ignored (nothing from them) and the tables are still the same
     for p in (warm / ".cache").glob("*.json"):
         p.write_text('{"fingerprint": ', encoding="utf-8")
     assert main(["--root", str(warm), *args]) == 0
-    src = json.loads((warm / "data/sources.json").read_text())
+    src = json.loads((warm / ".cache/runs/last-refresh.json").read_text())  # run facts, not data
     assert src["compute"]["parses_from_cache"] == 0 and src["code_changes"]["diffs_from_cache"] == 0
     assert _tables(warm) == reference

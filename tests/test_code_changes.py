@@ -232,11 +232,11 @@ def test_refresh_writes_code_changes(make_repo, tmp_path: Path) -> None:
     # a second refresh takes the diffs from <root>/.cache with the same result; a corrupt cache is ignored
     first = (root / "data/code_changes.csv").read_text()
     assert main(args) == 0
-    assert json.loads((root / "data/sources.json").read_text())["code_changes"]["diffs_from_cache"] >= 1
+    assert json.loads((root / ".cache/runs/last-refresh.json").read_text())["code_changes"]["diffs_from_cache"] >= 1
     assert (root / "data/code_changes.csv").read_text() == first
     (root / ".cache/code_changes.json").write_text("{not json", encoding="utf-8")
     assert main(args) == 0
-    assert json.loads((root / "data/sources.json").read_text())["code_changes"]["diffs_from_cache"] == 0
+    assert json.loads((root / ".cache/runs/last-refresh.json").read_text())["code_changes"]["diffs_from_cache"] == 0
     assert (root / "data/code_changes.csv").read_text() == first
 
 

@@ -240,7 +240,7 @@ def test_trickled_body_hits_the_overall_deadline(httpserver: HTTPServer) -> None
 
     httpserver.expect_request("/slow").respond_with_handler(trickle)
     c = GitHubClient(base_url=httpserver.url_for(""), deadline_s=0.3, max_retries=0, sleep=lambda s: None)
-    with pytest.raises(GitHubError, match="unreachable \\(ReadTimeout\\)"):
+    with pytest.raises(GitHubError, match="was not reachable \\(ReadTimeout\\)"):
         c.get_json("/slow")
 
 

@@ -16,7 +16,11 @@ class _VersionAction(argparse.Action):
     """`--version`, looking the version up only when asked (importlib.metadata is slow to import)."""
 
     def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
-        parser.exit(message=f"{parser.prog} {tool_version()}\n")
+        from .cli_help import snapshot_line
+
+        root = getattr(namespace, "root", None) or Path(".")
+        print(f"{parser.prog} {tool_version()}\n{snapshot_line(root)}")
+        parser.exit()
 
 
 def _add_upstream_args(p: argparse.ArgumentParser) -> None:
@@ -107,13 +111,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser("plot", help="figures in plots/, generated ai_notes.md blocks, report/index.html")
     sub.add_parser("docs", help="rewrite README's generated blocks (column lists, figure map) from the code")
+    p = sub.add_parser(
+        "report",
+        help="only report/index.html from the figures in plots/; --standalone FILE also writes one shareable file",
+    )
+    p.add_argument("--standalone", type=Path, metavar="FILE", help="also write the page as one self-contained file")
+    from .cli_help import finish_steps
+
+    finish_steps(sub)  # each step's --help: what it does, what it writes; global options after the step too
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .outputs import digests, report_lines
+
     args = build_parser().parse_args(argv)
     t0 = time.perf_counter()
     try:
+        before = digests(args.root)  # to tell "kept" (same bytes) from "wrote"
         written = dispatch(args)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -124,8 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # output piped into `head`: nothing more to say
         return 0
-    for name, path in written.items():
-        print(f"wrote {name}: {path}")
+    for line in report_lines(written, before):
+        print(line)
     print(f"done in {time.perf_counter() - t0:.2f} s")
     return 0
 
@@ -161,6 +176,13 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
         path = root / "README.md"
         update_readme(path)
         return {"README.md": path}
+    if cmd == "report":
+        from .report.page import write_report, write_standalone
+
+        written = {"report": write_report(root)}
+        if args.standalone is not None:
+            written["standalone report"] = write_standalone(root, args.standalone)
+        return written
     if cmd == "plot":
         from .pipeline import run_plot
 

@@ -153,10 +153,15 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     }
     path = root / "metrics.yaml"
     # libyaml's emitter: the pure-Python one took ~0.7 s for a metrics.yaml of this size
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    dumper = _no_alias_dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper))
     atomic_write_text(path, yaml.dump(metrics, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110))
     written["metrics.yaml"] = path
     return written
+
+
+def _no_alias_dumper(base: type) -> type:
+    """A dumper that writes a value shared by two keys out twice: readers see numbers, not `*id003`."""
+    return type("NoAliasDumper", (base,), {"ignore_aliases": lambda self, data: True})
 
 
 def run_plot(root: Path, force: bool = False) -> dict[str, Path]:

@@ -76,6 +76,8 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
 
 
 def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
+    from .run_facts import save_run_facts, split_run_facts, summary
+
     t0 = time.perf_counter()
     sources = tables.load_sources(opts.data_dir)
     written: dict[str, Path] = {}
@@ -130,11 +132,13 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
                 records_df = _saved_records(opts)
             opts.repo_first_commit = opts.repo_first_commit or sources.get("upstream", {}).get("first_commit_date")
             sources["stars"] = run_stars_step(records_df, files, opts)
-        sources["refreshed_at"] = now_utc()
         sources["tool_version"] = tool_version()
-        sources["refresh_seconds"] = round(time.perf_counter() - t0, 2)
+        facts = split_run_facts(sources)  # when and how fast this run went: not data (see run_facts.py)
+        facts["refreshed_at"] = now_utc()
+        facts["refresh_seconds"] = round(time.perf_counter() - t0, 2)
         files["sources.json"] = tables.dump_json(sources)
         swap.commit({name: text.encode("utf-8") for name, text in files.items()})
+    _say(opts, f"{summary(facts)}; kept in {save_run_facts(opts.data_dir, facts)}")
     for name in files:
         written[name] = opts.data_dir / name
     return written

@@ -492,7 +492,7 @@ def _median_pr_lag(inp: Inputs, claim: Claim, field_name: str) -> Result:
         threads = inp.table("pr-threads", "the offline PR-thread file ../shared/prs/pr-threads.csv is absent")
         opened = dict(zip(threads["pr"].astype(int), threads["opened_on"], strict=False))
         when = pd.to_datetime(dates["pr"].astype(int).map(opened), utc=True, errors="coerce")
-        source = "GitHub API unreachable offline: PR opened day from ../shared/prs/pr-threads.csv"
+        source = "the GitHub API was not reachable: PR opened day from ../shared/prs/pr-threads.csv"
     lag = (pd.to_datetime(dates["readme_date"], utc=True) - when.dt.floor("D")).dt.days.dropna()
     if lag.empty:
         raise NotComputed(f"no {field_name} for records {lo}-{hi}")

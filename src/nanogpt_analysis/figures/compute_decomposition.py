@@ -108,7 +108,7 @@ def draw_decomposition(snap: Snapshot, track: Track):
         handles.append(Patch(facecolor="white", edgecolor="0.3", hatch="//", label="Gundlach: FLOPs, not split"))
     ax.scatter([], [], marker="D", color="k", label="wall-clock factor (product of the segments)")
     ax.legend(handles=[*handles, *ax.get_legend_handles_labels()[0]], fontsize=7.5, loc="upper right")
-    fig.subplots_adjust(wspace=0.25)
+    fig.get_layout_engine().set(wspace=0.05)
     manifest = {
         "periods": len(per), "records": int(sum(p["records"] for p in per)),
         "period_wallclock": [round(p["wallclock"], 6) for p in per],
@@ -119,6 +119,44 @@ def draw_decomposition(snap: Snapshot, track: Track):
 
 def _cum(r: Any) -> dict[str, float]:
     return {p: float(r[f"{p}_factor_cum"]) for p, _, _ in PARTS} | {"wallclock": float(r["wallclock_factor_cum"])}
+
+
+def _totals(snap: Snapshot, track: Track) -> list[str]:
+    """The cumulative bars the figure draws (same rule as draw_decomposition)."""
+    cut = gundlach_cut(snap, track.id) if snap.root.joinpath("metrics.yaml").exists() else None
+    out = []
+    if cut:
+        out.append(f"record 1 to {cut['record']}")
+        gd = cut.get("gundlach") or {}
+        if gd.get("flop_factor") and gd.get("non_flop_factor"):
+            out.append(f"Gundlach's published split to record {cut['record']}")
+    return [*out, "record 1 to the latest record"]
+
+
+def caption(snap: Snapshot, track: Track) -> str:
+    from .record_series import _n_retimings
+
+    totals = _totals(snap, track)
+    text = (
+        f"Track {track.id}: how much of the wall-clock speed-up is fewer training tokens, fewer FLOP parameters and "
+        "more FLOPs per second (non-FLOP factor = wall-clock / FLOP factor), per calendar quarter (from the last "
+        "record of the previous quarter to the last of this one) and cumulatively ("
+        + "; ".join(totals)
+        + "), on a log scale: the segments of a bar multiply to its wall-clock factor (diamond); a segment below "
+        "zero is a factor below 1 (more tokens, a larger model, fewer FLOPs per second). Raw README times"
+    )
+    if _n_retimings(snap, track):
+        return text + ": the timing-rule change after record 21 sits in the non-FLOP factor."
+    return text + " (the track has no timing-rule change)."
+
+
+def alt(snap: Snapshot, track: Track) -> str:
+    n = len(_totals(snap, track))
+    totals = "one cumulative total" if n == 1 else f"{n} cumulative totals"
+    return (
+        f"Stacked bars for track {track.id}, one per quarter and {totals}, green token segments dominating, "
+        "brown parameter and purple non-FLOP segments small and sometimes negative."
+    )
 
 
 def _register(track: Track) -> None:
@@ -133,6 +171,8 @@ def _register(track: Track) -> None:
         alt=f"Stacked bars for track {track.id}, one per quarter and three cumulative totals, green token "
         "segments dominating, brown parameter and purple non-FLOP segments small and sometimes negative.",
         section="compute",
+        caption_fn=lambda snap: caption(snap, track),
+        alt_fn=lambda snap: alt(snap, track),
     )(lambda snap: draw_decomposition(snap, track))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..derive.compute_factors import GPUS, H100_BF16_DENSE_PEAK
 from ..store.snapshot import Snapshot
 from .compute_common import track_factors, wallclock_tracks
+from .palette import track_colour
 from .registry import figure
 from .style import new_figure
 
@@ -28,7 +29,8 @@ def draw(snap: Snapshot):
     fig, ax = new_figure(9, 5)
     manifest: dict[str, int | float] = {}
     attn = snap.table("compute.csv") if snap.has("compute.csv") else None
-    for track, colour in zip(wallclock_tracks(), ("tab:blue", "tab:orange", "tab:green"), strict=False):
+    for track in wallclock_tracks():
+        colour = track_colour(track.id)
         g = track_factors(snap, track.id)
         if g is None:
             continue

@@ -1,23 +1,26 @@
-"""Rolling-origin forecast skill (1 - MSE / MSE of no change) by horizon, per model and evaluation window."""
+"""Rolling-origin forecast skill by horizon, per model and evaluation window, drawn as the error ratio
+MSE / MSE of no change = 1 - skill on a log scale: every model stays visible however badly it does (a skill
+floor drew four models on top of each other)."""
 
 from __future__ import annotations
 
 from ..store.snapshot import Snapshot
+from .palette import MODEL_COLOURS
 from .registry import figure
 from .stats_common import analysed, label
 from .style import new_figure
 
-FLOOR = -1.5  # skills below are drawn at the floor: a model that far behind "no change" is simply bad
-
-COLOURS = {"trailing_drift": "tab:gray", "exponential": "tab:red", "power_x0_1": "tab:green",
-           "power_x0_fit": "tab:purple", "last_segment": "tab:brown"}  # fmt: skip
+MODELS_DRAWN = ("trailing_drift", "exponential", "power_x0_1", "power_x0_fit", "last_segment")
+COLOURS = {m: MODEL_COLOURS[m] for m in MODELS_DRAWN}
 
 
 @figure(
     "forecast_skill.png",
-    caption="Forecast skill of each model by horizon (weekly origins; solid: from 2024-11-24, dashed: from "
-    f"2025-08-01); 0 = no better than 'no change'; values below {FLOOR} are drawn at {FLOOR}.",
-    alt="One panel per track: skill lines over horizons 30 to 365 days, one colour per model.",
+    caption="Forecast error of each model relative to 'no change' by horizon (mean squared log error ratio = "
+    "1 − skill, log scale; below 1 beats no change; weekly origins; solid: from 2024-11-24, dashed: from "
+    "2025-08-01).",
+    alt="One panel per track: error-ratio lines over horizons 30 to 365 days, one colour per model, with a "
+    "horizontal line at 1 (no change).",
     section="forecast",
 )
 def draw(snap: Snapshot):
@@ -34,18 +37,19 @@ def draw(snap: Snapshot):
         n = 0
         for win, ls in zip(fc["windows"].values(), ("-", "--"), strict=False):
             for model, colour in COLOURS.items():
-                pts = [(int(h[1:]), max(v["models"][model]["skill"], FLOOR)) for h, v in win.items() if "models" in v]
+                pts = [(int(h[1:]), 1.0 - v["models"][model]["skill"]) for h, v in win.items()
+                       if "models" in v and v["models"][model]["skill"] is not None]  # fmt: skip
                 if pts:
                     n += len(pts)
                     ax.plot(*zip(*pts, strict=True), ls=ls, marker="o", ms=3, color=colour,
                             label=model if ls == "-" else None)  # fmt: skip
         manifest[f"{track}.{response}"] = n
-        ax.axhline(0, color="k", lw=0.8)
-        ax.set_ylim(FLOOR - 0.1, 1.0)
+        ax.axhline(1, color="k", lw=0.8)
+        ax.set_yscale("log")
         ax.set_xticks(fc["horizons_days"])
-        ax.set_ylabel("skill vs no change")
+        ax.set_ylabel("error / error of no change\n(log scale; < 1 = better)")
         ax.set_title(label(track, response), fontsize=9)
-        ax.legend(fontsize=7, ncol=3)
+        ax.legend(fontsize=7, ncol=3, loc="best")
         ax.grid(alpha=0.3)
     axes[-1, 0].set_xlabel("horizon (days)")
     return fig, manifest

@@ -8,6 +8,7 @@ import numpy as np
 from ..config import TRACKS, Track
 from ..models.trend import MODELS, predict_log
 from ..store.snapshot import Snapshot
+from .palette import RETIMING, track_colour
 from .registry import figure
 from .style import STYLE, new_figure
 
@@ -44,7 +45,8 @@ def draw_series(snap: Snapshot, track: Track):
     base = rows[0][y]
     sp = np.array([base / r[y] for r in dated])
     ax.step(d, sp, where="post", color="0.6", lw=1, label="record frontier")
-    ax.scatter(d, sp, s=14, color="tab:blue", zorder=3, label=f"records (n={len(dated)})")
+    colour = track_colour(track.id)
+    ax.scatter(d, sp, s=14, color=colour, zorder=3, label=f"records (n={len(dated)})")
     manifest = {"records": len(dated)}
     if y == "time_s":
         norm_base = rows[0]["time_norm_s"]
@@ -53,11 +55,12 @@ def draw_series(snap: Snapshot, track: Track):
             [norm_base / r["time_norm_s"] for r in dated],
             s=10,
             marker="+",
-            color="tab:cyan",
+            color=colour,
+            alpha=0.6,
             label="normalised times (latest timing regime)",
         )
         rd, rs = _retimings(snap, track, base)
-        ax.scatter(rd, rs, marker="x", color="tab:orange", zorder=4, label=f"re-timings (n={len(rd)}, not fitted)")
+        ax.scatter(rd, rs, marker="x", color=RETIMING, zorder=4, label=f"re-timings (n={len(rd)}, not fitted)")
         manifest["retimings"] = len(rd)
     fits = snap.metrics["fits"][track.id][y]["days"]
     if "models" in fits:
@@ -78,16 +81,48 @@ def draw_series(snap: Snapshot, track: Track):
     return fig, manifest
 
 
+def _n_retimings(snap: Snapshot, track: Track) -> int:
+    if track.response != "time_s" or not snap.has("records.csv"):
+        return 0
+    return len(_retimings(snap, track, 1.0)[0])
+
+
+def _has_fits(snap: Snapshot, track: Track) -> bool:
+    fits = ((snap.metrics_or_none() or {}).get("fits") or {}).get(track.id, {}).get(track.response, {})
+    return "models" in fits.get("days", {})
+
+
+def caption(snap: Snapshot, track: Track) -> str:
+    unit = "record time" if track.response == "time_s" else "optimizer steps to 3.28"
+    text = f"Track {track.id} ({track.name}): speed-up over its first record by date ({unit})"
+    text += ", with the three trend fits against days." if _has_fits(snap, track) else "."
+    n = _n_retimings(snap, track)
+    if n:
+        text += (f" Crosses: the {n} re-timing row{'s' if n > 1 else ''} (not fitted); plus signs: times "
+                 "normalised to the latest timing rules.")  # fmt: skip
+    elif track.response == "time_s":
+        text += " The track has no re-timing row, so its normalised times equal the raw ones (plus signs)."
+    return text
+
+
+def alt(snap: Snapshot, track: Track) -> str:
+    n = _n_retimings(snap, track)
+    return (
+        f"Log-scale scatter of track {track.id} speed-up against date, rising, with a step line"
+        + (" and fitted curves" if _has_fits(snap, track) else "")
+        + (f", and {n} cross{'es' if n > 1 else ''} for re-timings." if n else ".")
+    )
+
+
 def _register(track: Track) -> None:
     stem = "speedup_over_date" if track.response == "time_s" else "steps_over_date"
-    unit = "record time" if track.response == "time_s" else "optimizer steps to 3.28"
     figure(
         track.figure_name(stem),
-        caption=f"Track {track.id} ({track.name}): speed-up over its first record by date ({unit}), with "
-        "the three trend fits against days."
-        + (" Crosses: re-timings; plus signs: normalised times." if track.response == "time_s" else ""),
-        alt=f"Log-scale scatter of track {track.id} speed-up against date, rising, with a step line and fitted curves.",
+        caption=f"Track {track.id} ({track.name}): speed-up over its first record by date.",
+        alt=f"Log-scale scatter of track {track.id} speed-up against date.",
         section="series",
+        caption_fn=lambda snap: caption(snap, track),
+        alt_fn=lambda snap: alt(snap, track),
     )(lambda snap: draw_series(snap, track))
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..models.series import make_series
 from ..store.snapshot import Snapshot
+from .palette import MODEL_COLOURS, response_axis, track_colour
 from .registry import figure
 from .stats_common import analysed, label
 from .style import new_figure
@@ -15,7 +16,8 @@ from .style import new_figure
 @figure(
     "regimes.png",
     caption="Record series (log scale) with the segmented exponential trend chosen by the break search "
-    "(<= 3 breaks, BIC); dashed lines: break dates, shaded: their 95 % bootstrap intervals.",
+    "(<= 3 breaks, BIC); dashed lines: break dates, shaded: their 95 % bootstrap intervals. These fitted "
+    "segments are not the timing regimes of the numbers to cite (periods between re-timings).",
     alt="One panel per track: falling record points with straight segments on a log scale and vertical break lines.",
     section="series",
 )
@@ -33,13 +35,13 @@ def draw(snap: Snapshot):
     for ax, (track, (response, entry)) in zip(axes[:, 0], sorted(own.items()), strict=True):
         s = make_series(snap.improvements(track), track, response)
         d = pd.to_datetime(s.date)
-        ax.scatter(d, np.exp(s.y), s=10, color="tab:blue", zorder=3, label=label(track, response))
+        ax.scatter(d, np.exp(s.y), s=10, color=track_colour(track), zorder=3, label=label(track, response))
         reg = entry["regimes"]
         for seg in reg["segments"]:
             a = s.record.index(seg["records"][0])
             days, ys = s.days[a : a + seg["n"]], s.y[a : a + seg["n"]]
             fit = np.exp(np.polyval(np.polyfit(days, ys, 1), days))
-            ax.plot(d[a : a + seg["n"]], fit, color="tab:red", lw=1.6)
+            ax.plot(d[a : a + seg["n"]], fit, color=MODEL_COLOURS["exponential"], lw=1.6)
             mid = seg["n"] // 2
             ax.annotate(
                 f"×{seg['speedup_per_year']:.3g}/yr" if "speedup_per_year" in seg  # under 180 days: halving
@@ -52,7 +54,7 @@ def draw(snap: Snapshot):
             ax.axvspan(pd.Timestamp(b["ci95_dates"][0]), pd.Timestamp(b["ci95_dates"][1]), color="0.5", alpha=0.2)
         manifest[f"{track}.{response}"] = {"records": s.n, "breaks": len(reg["breaks"])}
         ax.set_yscale("log")
-        ax.set_ylabel(response)
+        ax.set_ylabel(response_axis(response))
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.legend(fontsize=7.5)
         ax.grid(alpha=0.3, which="both")

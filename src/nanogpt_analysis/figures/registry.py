@@ -22,16 +22,32 @@ class FigureSpec:
     caption: str
     alt: str
     section: str = "effort"  # report section: headline, series, effort, attempts, changes, compute, forecast, data
+    # caption and alt text from what the figure draws on this snapshot (per track, counts), when they vary
+    caption_fn: Callable[[Snapshot], str] | None = None
+    alt_fn: Callable[[Snapshot], str] | None = None
+
+    def caption_for(self, snap: Snapshot) -> str:
+        return self.caption_fn(snap) if self.caption_fn else self.caption
+
+    def alt_for(self, snap: Snapshot) -> str:
+        return self.alt_fn(snap) if self.alt_fn else self.alt
 
 
 FIGURES: dict[str, FigureSpec] = {}
 
 
-def figure(name: str, caption: str, alt: str, section: str = "effort") -> Callable[[Draw], Draw]:
+def figure(
+    name: str,
+    caption: str,
+    alt: str,
+    section: str = "effort",
+    caption_fn: Callable[[Snapshot], str] | None = None,
+    alt_fn: Callable[[Snapshot], str] | None = None,
+) -> Callable[[Draw], Draw]:
     def register(fn: Draw) -> Draw:
         if name in FIGURES:
             raise ValueError(f"figure {name} registered twice")
-        FIGURES[name] = FigureSpec(name, fn, caption, alt, section)
+        FIGURES[name] = FigureSpec(name, fn, caption, alt, section, caption_fn, alt_fn)
         return fn
 
     return register

@@ -7,6 +7,7 @@ import numpy as np
 from ..config import TRACKS, Track
 from ..models.trend import EFFORTS, MODELS, predict_log
 from ..store.snapshot import Snapshot
+from .palette import response_words
 from .registry import figure
 from .style import STYLE, new_figure
 
@@ -30,7 +31,7 @@ def draw(snap: Snapshot, track: Track):
             ax.plot([r["record"] for r in pts], resid, marker=".", lw=0.6, color=c, label=model)
         counts[effort] = len(pts)
         ax.axhline(0, color="k", lw=0.8)
-        ax.set_ylabel("ln y residual")
+        ax.set_ylabel("residual of ln(record)")
         ax.set_title(f"track {track.id}: residuals vs record number, fits against {unit}", fontsize=9)
         ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
@@ -41,7 +42,8 @@ def draw(snap: Snapshot, track: Track):
 for _t in TRACKS.values():
     figure(
         _t.figure_name("residuals"),
-        caption=f"Track {_t.id}: residuals of ln {_t.response} for every trend fit, by record number; long runs "
+        caption=f"Track {_t.id}: residuals of ln({response_words(_t.response)}) for every trend fit, by record "
+        "number; long runs "
         "of one sign show that the errors are autocorrelated.",
         alt="Panels of residual lines wandering above and below zero in long runs.",
         section="series",

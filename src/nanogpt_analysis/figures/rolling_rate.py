@@ -7,6 +7,7 @@ import pandas as pd
 from ..models.rates import rolling_rate
 from ..models.series import make_series
 from ..store.snapshot import Snapshot
+from .palette import track_colour
 from .registry import figure
 from .stats_common import analysed, label
 from .style import new_figure
@@ -36,12 +37,13 @@ def draw(snap: Snapshot):
         for i, ((_, response), (roll, entry)) in enumerate(kv for kv in rolls.items() if kv[0][0] == track):
             manifest[f"{track}.{response}"] = len(roll)
             d = pd.to_datetime([r["date"] for r in roll])
-            c = "tab:blue" if i == 0 else "tab:orange"
-            ax.plot(d, [r["speedup_per_year"] for r in roll], color=c, lw=1.3, label=label(track, response))
-            ax.fill_between(d, [r["ci95_hac"][0] for r in roll], [r["ci95_hac"][1] for r in roll], color=c, alpha=0.2)
+            # the track's colour everywhere; its other responses (normalised time) dashed with a lighter band
+            c, ls, alpha = track_colour(track), ("-" if i == 0 else "--"), (0.2 if i == 0 else 0.08)
+            ax.plot(d, [r["speedup_per_year"] for r in roll], color=c, ls=ls, lw=1.3, label=label(track, response))
+            ax.fill_between(d, [r["ci95_hac"][0] for r in roll], [r["ci95_hac"][1] for r in roll], color=c, alpha=alpha)
             ax.axhline(entry["rates"]["windows"]["all"]["trend"]["speedup_per_year"], color=c, ls=":", lw=1)
         ax.set_yscale("log")
-        ax.set_ylabel("× per year")
+        ax.set_ylabel("speed-up per year (×, log scale)")
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
         ax.legend(fontsize=7.5)
         ax.grid(alpha=0.3, which="both")

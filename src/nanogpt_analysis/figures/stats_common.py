@@ -21,4 +21,6 @@ def analysed(snap: Snapshot, need: str) -> list[tuple[int, str, dict[str, Any]]]
 
 
 def label(track: int, response: str) -> str:
-    return f"track {track} ({TRACKS[track].name.split(' to ')[0].split(':')[0]}), {response}"
+    from .palette import response_words
+
+    return f"track {track} ({TRACKS[track].name.split(' to ')[0].split(':')[0]}), {response_words(response)}"

@@ -7,9 +7,10 @@ import numpy as np
 from ..config import TRACKS, Track
 from ..models.trend import EFFORTS, MODELS, predict_log
 from ..store.snapshot import Snapshot
+from .palette import track_colour
 from .record_series import fit_label
 from .registry import figure
-from .style import STYLE, new_figure
+from .style import STYLE, new_figure, without_gaps
 
 
 def draw_effort(snap: Snapshot, track: Track, effort: str):
@@ -28,6 +29,9 @@ def draw_effort(snap: Snapshot, track: Track, effort: str):
                 [r["time_s"] for r in sel],
                 s=14,
                 marker=marker,
+                # the track's colour; LoC read from a log (not the repository) hollow
+                color=track_colour(track.id) if src != "log" else "none",
+                edgecolors=track_colour(track.id),
                 label=f"{'LoC from ' + src if effort == 'loc' else 'improvements'} (n={len(sel)})",
             )
     if "models" in fits[effort] and pts:
@@ -35,9 +39,17 @@ def draw_effort(snap: Snapshot, track: Track, effort: str):
         for model in MODELS:
             c, ls = STYLE[model]
             curve = np.exp(predict_log(fits[effort]["models"][model], model, grid))
+            curve = without_gaps(grid, [r[col] for r in pts], curve, log=True)
             ax.plot(grid, curve, color=c, ls=ls, lw=1.3, label=fit_label(model, fits[effort]))
+    from matplotlib.ticker import FuncFormatter
+
     ax.set_xscale("log")
     ax.set_yscale("log")
+    for axis in (ax.xaxis, ax.yaxis):  # 1400, not 1.4×10³; within one decade every minor tick, else 2 and 5
+        lo, hi = sorted(axis.get_view_interval())
+        few = hi / max(lo, 1e-12) < 10
+        axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        axis.set_minor_formatter(FuncFormatter(lambda v, _, few=few: f"{v:g}" if few or f"{v:.0e}"[0] in "25" else ""))
     ax.set_xlabel(f"{unit} (log scale)")
     ax.set_ylabel("record time, s (log scale)")
     ax.set_title(f"Track {track.id} record time vs {unit}")

@@ -1,8 +1,10 @@
 """data/datapackage.json: data/ described as a Frictionless Data Package, generated from store/schema.py.
 
-One tabular resource per schema table that exists in data/ (its columns' types, units and docs), the licence
+One tabular resource per schema table that exists in data/ (its columns' types, units and docs): every CSV,
+and every JSON table (improvements*.json: the rows under the key `rows`, one object per row), the licence
 of the derived data and its sources (upstream commit, the shared evidence files). `frictionless validate
-data/datapackage.json` checks every CSV against it."""
+data/datapackage.json` checks every table against it (JSON needs the `frictionless[json]` extra, a dev
+dependency). In pandas a JSON table is `pd.DataFrame(json.load(open(path))["rows"])`."""
 
 from __future__ import annotations
 
@@ -54,6 +56,46 @@ def resource(t: Table) -> dict[str, Any]:
     }
 
 
+JSON_TYPES = FIELD_TYPES | {"list": "array"}  # in JSON a list is an array, not a ';'-joined string
+
+
+def json_resource(t: Table, path: str) -> dict[str, Any]:
+    """A JSON table: the objects under `rows` (frictionless' json dialect, keyed rows)."""
+    fields = []
+    for c in t.columns:
+        f = field(c)
+        f["type"] = JSON_TYPES.get(c.type, c.type)
+        f.pop("trueValues", None), f.pop("falseValues", None)  # native JSON booleans
+        if c.type == "list":
+            f["description"] = f"{c.doc} (list)"
+        fields.append(f)
+    return {
+        "name": path.removesuffix(".json").replace("_", "-"),
+        "path": path,
+        "profile": "tabular-data-resource",
+        "format": "json",
+        "mediatype": "application/json",
+        "encoding": "utf-8",
+        "dialect": {"json": {"property": "rows", "keyed": True}},
+        "description": f"{t.doc} (built by the main job; rows under the key `rows`; in pandas: "
+        f'pd.DataFrame(json.load(open("{path}"))["rows"]))',
+        "schema": {"fields": fields},
+    }
+
+
+def _json_tables(data_dir: Path) -> list[tuple[Table, str]]:
+    """(schema table, file) of every JSON table in data/: improvements.json documents all three tracks."""
+    from ..config import TRACKS
+
+    out = []
+    for name, t in sorted(TABLES.items()):
+        if not name.endswith(".json"):
+            continue
+        files = [tr.output for tr in TRACKS.values()] if name == "improvements.json" else [name]
+        out += [(t, f) for f in files if (data_dir / f).exists()]
+    return out
+
+
 def build_datapackage(data_dir: Path) -> dict[str, Any]:
     up = load_sources(data_dir).get("upstream", {})
     commit = up.get("commit") or "unknown"
@@ -69,10 +111,10 @@ def build_datapackage(data_dir: Path) -> dict[str, Any]:
             {"title": f"KellerJordan/modded-nanogpt at {commit} ({up.get('commit_date', '')})", "path": UPSTREAM_URL},
             {"title": "shared evidence files (stars, PR threads, published claims), read by importers; see README"},
         ],
-        # the JSON outputs (improvements*.json) are documented in README; a tabular resource is a CSV file
         "resources": [
             resource(t) for name, t in sorted(TABLES.items()) if name.endswith(".csv") and (data_dir / name).exists()
-        ],
+        ]
+        + [json_resource(t, path) for t, path in _json_tables(data_dir)],
     }
 
 

@@ -15,6 +15,7 @@ from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
 from ..timeutil import days_between
+from .notes_summary import fill_toc, summary_block
 from .statistics_blocks import headline_block, statistics_block
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
@@ -124,10 +125,7 @@ def tracks_block(metrics: dict[str, Any]) -> str:
 def _snapshot_lines(snap: Snapshot) -> list[str]:
     src = snap.sources
     up = src.get("upstream", {})
-    lines = [
-        f"Snapshot: upstream commit `{up.get('commit', '?')}` ({up.get('commit_date', '?')}), "
-        f"refreshed {src.get('refreshed_at', '?')} in {src.get('refresh_seconds', '?')} s."
-    ]
+    lines = [f"Snapshot: upstream commit `{up.get('commit', '?')}` ({up.get('commit_date', '?')})."]
     for t, c in src.get("records", {}).get("checks", {}).get("row_counts", {}).items():
         lines.append(
             f"- {t}: {c['parsed_rows']} rows, {c['distinct_records']} distinct records, {c['retimings']} re-timings."
@@ -315,6 +313,7 @@ def update_notes(root: Path, snap: Snapshot | None = None) -> Path | None:
     new = BLOCK.sub(
         lambda m: m.group(1) + BLOCKS[m.group(2)](snap) + m.group(4) if m.group(2) in BLOCKS else m.group(0), text
     )
+    new = fill_toc(new)  # after the blocks: the contents list the document's final headings
     if new != text:
         atomic_write_text(path, new)
     return path
@@ -503,6 +502,7 @@ def _num(v: Any) -> float | None:
 
 
 BLOCKS["compute"] = compute_block
+BLOCKS["summary"] = summary_block
 
 
 def effort_notes_block(snap: Snapshot) -> str:

@@ -114,7 +114,7 @@ class GitHubClient:
             except httpx.TransportError as exc:
                 if attempt > self.max_retries:
                     raise GitHubError(
-                        f"GitHub API unreachable ({type(exc).__name__}) for {what} after "
+                        f"the GitHub API was not reachable ({type(exc).__name__}) for {what} after "
                         f"{attempt} tries: check the network, or run with --offline."
                     ) from None
                 self.sleep(self.backoff_s * 2 ** (attempt - 1))

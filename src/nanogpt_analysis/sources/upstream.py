@@ -79,7 +79,7 @@ def open_repo(path: str | Path) -> Path:
     if proc.returncode != 0:
         raise UserError(
             f"--repo {p} is not a git repository. Pass a clone of {UPSTREAM_URL} "
-            "(bare or not), e.g. the mirror path the library's fetch returns."
+            "(bare or not): the folder of a local clone."
         )
     return Path(proc.stdout.strip())
 
@@ -106,7 +106,7 @@ def clone_upstream(url: str = UPSTREAM_URL, cache_dir: Path | None = None) -> Pa
     """Clone (or update) a bare copy of `url` with its PR heads into the cache; return its git dir."""
     cache = cache_dir or default_cache_dir()
     target = cache / "modded-nanogpt.git"
-    hint = "Check the network, or pass --repo PATH to a local clone (e.g. the library's fetch mirror)."
+    hint = "Check the network, or pass --repo PATH to a local clone of modded-nanogpt."
     try:
         if not target.exists():
             cache.mkdir(parents=True, exist_ok=True)
