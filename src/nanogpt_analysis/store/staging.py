@@ -185,29 +185,18 @@ def commit(root: Path, stage: Path) -> list[str]:
     return changed + deletes
 
 
-def _verify_caches(stage: Path, command: str | None) -> None:
+def _verify_caches(root: Path, stage: Path, command: str | None) -> None:
     """Drop from the staging copy every cache that is wrong or does not match what it vouches for, with a note,
     so the job recomputes instead of trusting it."""
     from . import validate
 
     metrics = stage / "metrics.yaml"
     figures = stage / "plots" / "figures.json"
-    if command != "plot" and metrics.exists() and validate.previous_metrics(stage) is None:
+    if command != "plot" and metrics.exists() and validate.previous_metrics(stage, label=root / "metrics.yaml") is None:
         metrics.unlink()
-    manifest = validate.figures_manifest(figures)
+    manifest = validate.figures_manifest(figures, label=root / "plots" / "figures.json")
     if manifest is None:
         figures.unlink(missing_ok=True)
-        return
-    if command is None and metrics.exists():
-        from ..plots import inputs_digest
-
-        # figures.json records the digest of data/ and metrics.yaml as the last complete run left them: when
-        # they differ now, metrics.yaml may have been edited by hand, and analyze must not keep it
-        if inputs_digest(stage) != manifest.get("inputs"):
-            metrics_doc = validate.previous_metrics(stage) or {}
-            if (metrics_doc.get("cache") or {}).get("outputs"):
-                print("note: metrics.yaml or data/ changed since the last run; recomputing metrics.yaml")
-                metrics.unlink()
 
 
 def run_main_job(root: Path, command: str | None, job) -> dict[str, Path]:
@@ -229,7 +218,7 @@ def run_main_job(root: Path, command: str | None, job) -> dict[str, Path]:
         STATE["outputs"] = "old"
         stage = make_stage(root)
         try:
-            _verify_caches(stage, command)
+            _verify_caches(root, stage, command)
             written = job(stage)
             commit(root, stage)
         finally:

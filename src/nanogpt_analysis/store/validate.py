@@ -181,8 +181,10 @@ SOURCES_SHAPE: dict[str, Any] = {
     "*": (dict, list, str, int, float, bool, type(None)),
 }
 IMPROVEMENTS_SHAPE: dict[str, Any] = {"rows": [dict], "columns": dict, "notes": (list, dict)}
-FIGURES_SHAPE: dict[str, Any] = {"inputs": str, "figures": {"*": dict}}
-METRICS_SHAPE: dict[str, Any] = {"cache": {"inputs": str, "project_inputs": str, "outputs": {"*": str}}}
+FIGURES_SHAPE: dict[str, Any] = {"inputs": str, "figures": {"*": dict}, "digests": {"*": str}}
+METRICS_SHAPE: dict[str, Any] = {
+    "cache": {"inputs": str, "project_inputs": str, "outputs": {"*": str}, "body_digest": str}
+}
 
 
 def shape_problem(value: Any, shape: Any, where: str = "") -> str | None:
@@ -321,16 +323,44 @@ def check_inputs(root: Path, layers: Iterable[str] = ("collect",), announce: boo
     return notes
 
 
-def previous_metrics(root: Path) -> dict | None:
-    """metrics.yaml of the last run for its cache block only: a wrong one is dropped with a note (recomputed)."""
+_SEAL = "  body_digest: "
+
+
+def _body(text: str) -> str:
+    """metrics.yaml without its cache block (written last, at the top level)."""
+    cut = text.find("\ncache:\n")
+    return text if cut < 0 else text[: cut + 1]
+
+
+def seal_metrics(text: str) -> str:
+    """metrics.yaml text with the digest of everything above its cache block added to that block."""
+    import hashlib
+
+    if "\ncache:\n" not in text:
+        return text
+    return text + f"{_SEAL}{hashlib.sha256(_body(text).encode()).hexdigest()[:16]}\n"
+
+
+def previous_metrics(root: Path, label: Path | None = None) -> dict | None:
+    """metrics.yaml of the last run for its cache block only: a wrong one, or one edited since it was written
+    (its body no longer matches the digest it carries), is dropped with a note and recomputed."""
+    import hashlib
+
     path = Path(root) / "metrics.yaml"
     if not path.exists():
         return None
     try:
-        return load_yaml(path, str(path), "it will be rewritten", METRICS_SHAPE)
+        doc = load_yaml(path, str(label or path), "it will be rewritten", METRICS_SHAPE)
     except UserError as exc:
-        print(f"note: {exc} (ignored as a cache; recomputing)")
+        print(f"note: {exc} (not used as a cache; recomputing)")
         return None
+    sealed = ((doc or {}).get("cache") or {}).get("body_digest") if isinstance(doc, dict) else None
+    if sealed is not None:
+        text = path.read_text(encoding="utf-8")
+        if hashlib.sha256(_body(text).encode()).hexdigest()[:16] != sealed:
+            print(f"note: {label or path} was edited since it was written (digest differs); recomputing it")
+            return None
+    return doc
 
 
 def check_metrics(root: Path) -> None:
@@ -341,12 +371,12 @@ def check_metrics(root: Path) -> None:
     load_yaml(path, str(path), ANALYZE, {**METRICS_SHAPE, "*": (dict, list, str, int, float, bool, type(None))})
 
 
-def figures_manifest(path: Path) -> dict | None:
+def figures_manifest(path: Path, label: Path | None = None) -> dict | None:
     """plots/figures.json as a cache: a wrong one is dropped with a note (every figure is redrawn)."""
     if not path.exists():
         return None
     try:
-        return load_json(path, str(path), "every figure is redrawn", FIGURES_SHAPE)
+        return load_json(path, str(label or path), "every figure is redrawn", FIGURES_SHAPE)
     except UserError as exc:
         print(f"note: {exc}")
         return None
