@@ -167,6 +167,19 @@ def check_references(tables: dict[str, list[dict[str, str]]], labels: dict[str, 
                 )
 
 
+def check_counts(tables: dict[str, list[dict[str, str]]], sources: dict, labels: dict, fixes: dict) -> None:
+    """A table whose refresh recorded its row count in sources.json (`<table>.rows`) must still have it: a
+    table cut at a line boundary has well-formed lines but fewer of them."""
+    for name, rows in tables.items():
+        section = sources.get(name.removesuffix(".csv"))
+        recorded = section.get("rows") if isinstance(section, dict) else None
+        if isinstance(recorded, int) and not isinstance(recorded, bool) and recorded != len(rows):
+            raise UserError(
+                f"{labels[name]}: {len(rows)} rows where data/sources.json records {recorded} (the table was cut or "
+                f"edited); {fixes[name]}."
+            )
+
+
 # --- JSON and YAML documents ------------------------------------------------------------------------------
 # A shape is a type (or tuple of types), a dict of key -> shape (keys optional, "*" = every value), or a
 # one-element list [shape] for a list of such elements.
@@ -314,9 +327,10 @@ def check_inputs(root: Path, layers: Iterable[str] = ("collect",), announce: boo
         if not p.is_file():
             raise UserError(f"{label} is not a file; {fix}.")
         tables[t.name] = check_csv(p, t, label, fix)
-    check_references(tables, labels, fixes)
     if (data / "sources.json").exists():
-        load_json(data / "sources.json", str(data / "sources.json"), REFRESH, SOURCES_SHAPE)
+        sources = load_json(data / "sources.json", str(data / "sources.json"), REFRESH, SOURCES_SHAPE)
+        check_counts(tables, sources, labels, fixes)
+    check_references(tables, labels, fixes)
     if announce:
         for n in notes:
             print(n)
