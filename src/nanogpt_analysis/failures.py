@@ -40,10 +40,23 @@ def _outputs() -> str:
     return "nothing was changed"
 
 
+def _real_path(name: object) -> str:
+    """A path in the staging copy named as the project file it stands for."""
+    from .store.staging import STATE
+
+    text = str(name or "")
+    stage = STATE.get("stage")
+    if stage and text.startswith(stage):
+        text = STATE.get("root", ".") + text[len(stage) :]
+    return text
+
+
 def _os_error(exc: OSError) -> str:
-    where = exc.filename or ""
+    where = _real_path(exc.filename)
     if isinstance(exc, NotADirectoryError) or exc.errno == errno.ENOTDIR:
         return f"{where}: a file is where a folder is expected; move it away and run again"
+    if isinstance(exc, FileExistsError):
+        return f"{where}: a file is in the way of a folder or file the run makes; move it away and run again"
     if isinstance(exc, IsADirectoryError):
         return f"{where}: a folder is where a file is expected; move it away and run again"
     if isinstance(exc, FileNotFoundError):

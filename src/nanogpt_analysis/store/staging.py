@@ -30,7 +30,7 @@ LOCK = ".data.refresh.lock"  # the lock store/io.SnapshotSwap takes for refresh
 JOURNAL = ".main-job.journal"
 
 # what the top-level error handler says about the outputs: "old" until the swap begins, "new" after it
-STATE = {"outputs": ""}
+STATE: dict[str, str] = {"outputs": ""}
 
 
 def _prefix(root: Path) -> str:
@@ -113,6 +113,19 @@ def _same(a: Path, b: Path) -> bool:
     return a.read_bytes() == b.read_bytes()
 
 
+def _copy_tree(src: Path, dst: Path) -> None:
+    """Copy a folder, hidden files left out; the first failure raised as it is (copytree would gather every
+    failure into one shutil.Error that no longer says which kind it was)."""
+    dst.mkdir()
+    for p in sorted(src.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.is_dir() and not p.is_symlink():
+            _copy_tree(p, dst / p.name)
+        else:
+            shutil.copy2(p, dst / p.name, follow_symlinks=False)
+
+
 def make_stage(root: Path) -> Path:
     """A staging copy of the outputs: beside the project, or inside it when its parent is read-only."""
     resolved = root.resolve()
@@ -122,7 +135,7 @@ def make_stage(root: Path) -> Path:
         for name in OUTPUTS:
             src = resolved / name
             if src.is_dir():
-                shutil.copytree(src, stage / name, symlinks=True, ignore=shutil.ignore_patterns(".*"))
+                _copy_tree(src, stage / name)
             elif src.is_file():
                 shutil.copy2(src, stage / name)
             elif src.exists():
@@ -152,11 +165,14 @@ def commit(root: Path, stage: Path) -> list[str]:
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.parent / f".{target.name}.main-new-{os.getpid()}"
             try:
-                os.replace(new[name], tmp)
-            except OSError as exc:
-                if exc.errno != 18:  # EXDEV: staging on another file system (parent read-only fallback is inside)
-                    raise
-                shutil.copy2(new[name], tmp)
+                try:
+                    os.replace(new[name], tmp)
+                except OSError as exc:
+                    if exc.errno != 18:  # EXDEV: staging on another file system
+                        raise
+                    shutil.copy2(new[name], tmp)
+            except OSError as exc:  # name the folder that refused, not our temporary file
+                raise type(exc)(exc.errno, exc.strerror, str(target.parent)) from None
             prepared.append((tmp.relative_to(root).as_posix(), name))
             mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
             os.chmod(tmp, mode)
@@ -208,6 +224,10 @@ def run_main_job(root: Path, command: str | None, job) -> dict[str, Path]:
         raise UserError(f"--root {root}: no such folder.")
     if not root.is_dir():
         raise UserError(f"--root {root} is a file, not a project folder.")
+    for name in OUTPUTS:
+        p = root / name
+        if name in ("plots", "report") and p.exists() and not p.is_dir():
+            raise UserError(f"{p} is a file where a folder is expected: move it away (nothing was changed).")
     layers = ("collect", "derive") if command == "plot" else ("collect",)
     with locked(root):
         recover(root.resolve())
@@ -217,12 +237,14 @@ def run_main_job(root: Path, command: str | None, job) -> dict[str, Path]:
             validate.check_metrics(root)
         STATE["outputs"] = "old"
         stage = make_stage(root)
+        STATE["stage"], STATE["root"] = str(stage), str(root)
         try:
             _verify_caches(root, stage, command)
             written = job(stage)
             commit(root, stage)
         finally:
             shutil.rmtree(stage, ignore_errors=True)
+            STATE.pop("stage", None)
     out = {}
     for name, path in written.items():
         try:
