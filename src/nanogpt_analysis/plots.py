@@ -27,14 +27,19 @@ def render(snap: Snapshot, name: str) -> tuple[bytes | None, dict[str, Any]]:
     from .figures import FIGURES
     from .figures.style import finish
 
-    out = FIGURES[name].draw(snap)
-    if out is None:
-        return None, {"skipped": "inputs absent"}
-    fig, manifest = out
-    finish(fig, snap.stamp())
-    buf = io.BytesIO()
-    # zlib level 3: a third less time than the default 6 for ~4 % larger files
-    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+    import warnings
+
+    # matplotlib's warnings (an empty legend on a sparse snapshot) are not faults: stderr stays for errors
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = FIGURES[name].draw(snap)
+        if out is None:
+            return None, {"skipped": "inputs absent"}
+        fig, manifest = out
+        finish(fig, snap.stamp())
+        buf = io.BytesIO()
+        # zlib level 3: a third less time than the default 6 for ~4 % larger files
+        fig.savefig(buf, format="png", dpi=100, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
     plt.close(fig)
     return buf.getvalue(), manifest
 
