@@ -125,6 +125,8 @@ def _bootstrap(model: str, x: np.ndarray, y: np.ndarray, x0: float | None) -> di
     ok = sxx > 0  # a resample with a single distinct x has no slope
     b = (zc * (ys - ys.mean(axis=1, keepdims=True))).sum(axis=1)[ok] / sxx[ok]
     a = ys.mean(axis=1)[ok] - b * zs.mean(axis=1)[ok]
+    if not ok.any():  # every x the same (a degenerate effort series): no interval, not a crash
+        return {"a": [], "b": []}
     return {"a": np.percentile(a, [2.5, 97.5]).tolist(), "b": np.percentile(b, [2.5, 97.5]).tolist()}
 
 
