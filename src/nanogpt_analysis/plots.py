@@ -21,13 +21,12 @@ _SNAP: Snapshot | None = None  # the snapshot the forked workers inherit
 def render(snap: Snapshot, name: str) -> tuple[bytes | None, dict[str, Any]]:
     """PNG bytes of one figure (None when its inputs are absent) and its manifest."""
     import io
+    import warnings
 
     import matplotlib.pyplot as plt
 
     from .figures import FIGURES
     from .figures.style import finish
-
-    import warnings
 
     # matplotlib's warnings (an empty legend on a sparse snapshot) are not faults: stderr stays for errors
     with warnings.catch_warnings():
