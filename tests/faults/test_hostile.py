@@ -43,3 +43,18 @@ def test_ordinary_arithmetic_still_evaluates() -> None:
     assert module is not None
     assert SafeEval({})(module.body[0].value) == 48 * 1024 + 1024 - 3  # type: ignore[attr-defined]
     assert _value("2048 * 8") == 16384.0
+
+
+def test_break_search_in_column_blocks_equals_the_whole_matrix(monkeypatch) -> None:
+    """Linear memory in the rows (README of 100x the rows): the blocked programme gives the same numbers."""
+    import numpy as np
+
+    from nanogpt_analysis.models import regimes
+
+    rng = np.random.default_rng(7)
+    x = np.sort(rng.uniform(0, 600, 120))
+    y = np.cumsum(rng.normal(-0.02, 0.05, 120))
+    whole = regimes.best_partitions(regimes.segment_ssr(x, y), 3)
+    monkeypatch.setattr(regimes, "BLOCK_CELLS", 5 * 121)  # five columns at a time
+    costs, backs = regimes.partition_costs(x, y, 3)
+    assert regimes.partitions_from_costs(costs, backs) == whole
