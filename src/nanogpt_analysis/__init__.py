@@ -22,6 +22,11 @@ def __getattr__(name: str) -> str:
 
 
 def main() -> None:
-    from .cli import main as cli_main
+    try:
+        from .cli import main as cli_main
+    except KeyboardInterrupt:  # Ctrl-C while the program is still loading: nothing has been touched yet
+        import sys
 
+        print("interrupted; nothing was changed", file=sys.stderr)
+        raise SystemExit(130) from None
     raise SystemExit(cli_main())

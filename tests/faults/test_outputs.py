@@ -19,7 +19,8 @@ from nanogpt_analysis.cli import main
 
 from .conftest import tree
 
-RUN = "import sys; from nanogpt_analysis.cli import main; sys.exit(main(sys.argv[1:]))"
+# what the `nanogpt-analysis` script does (its entry point is nanogpt_analysis:main)
+RUN = "import sys; sys.argv[0] = 'nanogpt-analysis'; from nanogpt_analysis import main; main()"
 
 
 def _one_line(code: int, err: str, pattern: str) -> None:

@@ -638,14 +638,15 @@ def _input_checks() -> None:
             constrain(table_name, col, required=True, **checks)
 
     NEEDED.add("records.csv")
-    need("records.csv", "track", "row", "record", "is_retiming", "date", "description", "pr", "contributors")
+    # required = what derive/improvements.py reads without a fallback; other columns are checked when present
+    need("records.csv", "track", "row", "record", "is_retiming")
     need("records.csv", "time_s", min=1e-9, max=1e7)
     need("records.csv", "is_retiming", nullable=False)
     OPTIONAL["optimization_records.csv"] = "the optimization track (track 3) is left out"
     need("optimization_records.csv", "track", "row", "record", "date")
     need("optimization_records.csv", "steps", min=1)
     need("optimization_records.csv", "is_record", nullable=False)
-    need("optimization_records.csv", "val_loss", min=0, max=20)
+    constrain("optimization_records.csv", "val_loss", min=0, max=20)
     OPTIONAL["loc.csv"] = "lines-of-code columns and the fits on them are left empty"
     need("loc.csv", "loc_training", "loc_script", "loc_log_code", "loc_added", "loc_removed", "churn_cumulative")
     need("loc.csv", "code_source")
