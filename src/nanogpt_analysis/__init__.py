@@ -24,9 +24,11 @@ def __getattr__(name: str) -> str:
 def main() -> None:
     try:
         from .cli import main as cli_main
-    except KeyboardInterrupt:  # Ctrl-C while the program is still loading: nothing has been touched yet
+
+        code = cli_main()
+    except KeyboardInterrupt:  # Ctrl-C before the CLI's own handler is in place: nothing has been touched yet
         import sys
 
         print("interrupted; nothing was changed", file=sys.stderr)
         raise SystemExit(130) from None
-    raise SystemExit(cli_main())
+    raise SystemExit(code)
