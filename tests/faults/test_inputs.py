@@ -184,7 +184,12 @@ def _utf16(root: Path) -> None:
     p.write_bytes(p.read_text(encoding="utf-8").encode("utf-16"))
 
 
+def _no_date_column(root: Path) -> None:
+    _drop_column("date")(root / "data/records.csv")
+
+
 WHOLE = {
+    "records_no_date_column": (_no_date_column, r"records.csv: line 1: no column date in the header"),
     "track_99": (_track_99, r"records.csv: line 2, column track: '99' is not one of 1, 2, 3"),
     "time_zero": (_time_zero, r"records.csv: line 2, column time_s: '0' is below"),
     "sources_is_a_list": (_sources_list, r"sources.json: the document is a list, not an object"),

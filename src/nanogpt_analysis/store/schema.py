@@ -639,7 +639,7 @@ def _input_checks() -> None:
 
     NEEDED.add("records.csv")
     # required = what derive/improvements.py reads without a fallback; other columns are checked when present
-    need("records.csv", "track", "row", "record", "is_retiming")
+    need("records.csv", "track", "row", "record", "is_retiming", "date")
     need("records.csv", "time_s", min=1e-9, max=1e7)
     need("records.csv", "is_retiming", nullable=False)
     OPTIONAL["optimization_records.csv"] = "the optimization track (track 3) is left out"
