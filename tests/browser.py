@@ -231,7 +231,9 @@ def check_widths(
                 raise RuntimeError(f"layout check failed in the page: {layout['exceptionDetails']}")
             res |= layout["result"]["value"]
             for key, expression in (extra or {}).items():
-                res[key] = cdp.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get("value")
+                res[key] = cdp.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get(
+                    "value"
+                )
             time.sleep(0.2)
             shot = shots / f"page-{w}.png"
             shot.write_bytes(base64.b64decode(cdp.call("Page.captureScreenshot", format="png")["data"]))

@@ -27,6 +27,13 @@ def main() -> None:
     # the job starts a fresh interpreter each run: bytecode of the modules it imports, written on the first
     # run, saves seconds of import time on every later one, even where PYTHONDONTWRITEBYTECODE is set
     sys.dont_write_bytecode = False
-    from .cli import main as cli_main
+    try:
+        from .cli import main as cli_main
 
-    raise SystemExit(cli_main())
+        code = cli_main()
+    except KeyboardInterrupt:  # Ctrl-C before the CLI's own handler is in place: nothing has been touched yet
+        import sys
+
+        print("interrupted; nothing was changed", file=sys.stderr)
+        raise SystemExit(130) from None
+    raise SystemExit(code)

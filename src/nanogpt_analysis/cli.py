@@ -65,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="project folder holding data/ (outputs go here too); default: current folder",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument("--debug", action="store_true", help="on an error, print the traceback too")
     parser.add_argument(
         "--force", action="store_true", help="recompute and redraw even when inputs and code are unchanged"
     )
@@ -127,25 +128,49 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     t0 = time.perf_counter()
+    from .failures import install_signal_handlers, report
+
+    install_signal_handlers()
     try:
         before = digests(args.root)  # to tell "kept" (same bytes) from "wrote"
         written = dispatch(args)
-    except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt as exc:
-        msg = getattr(exc, "message", None) or "interrupted; data/ was left as it was"
-        print(msg, file=sys.stderr)
-        return 130
+        for line in report_lines(written, before):
+            print(line)
+        print(f"done in {time.perf_counter() - t0:.2f} s")
     except BrokenPipeError:  # output piped into `head`: nothing more to say
+        _quiet_stdout()
         return 0
-    for line in report_lines(written, before):
-        print(line)
-    print(f"done in {time.perf_counter() - t0:.2f} s")
+    except BaseException as exc:  # one line for every failure (store/../failures.py); SystemExit passes
+        if isinstance(exc, SystemExit):
+            raise
+        return report(exc, getattr(args, "debug", False))
     return 0
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush into a closed pipe says nothing."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+MAIN_JOB = (None, "analyze", "plot")
+
+
 def dispatch(args: argparse.Namespace) -> dict[str, Path]:
+    if getattr(args, "as_of", None) and args.command in (None, "analyze"):
+        # writes only as_of/DATE/, never the committed outputs: no staging copy (it would not be moved in)
+        from .as_of import run_as_of
+
+        return run_as_of(args.root, args.as_of, args.anchors)
+    if args.command in MAIN_JOB and not getattr(args, "staged", False):
+        # inputs checked, then the job runs on a staging copy whose outputs are moved in only at the end
+        from .store.staging import run_main_job
+
+        return run_main_job(args.root, args.command, lambda stage: dispatch(_on_stage(args, stage)))
     root: Path = args.root
     data_dir = root / "data"
     cmd = args.command
@@ -162,10 +187,6 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
         if hasattr(args, "prs_dir"):
             _pr_files(args, opts)
         return run_refresh(opts)
-    if getattr(args, "as_of", None) and cmd in (None, "analyze"):
-        from .as_of import run_as_of
-
-        return run_as_of(root, args.as_of, args.anchors)
     if cmd == "analyze":
         from .pipeline import run_analyze
 
@@ -190,6 +211,14 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
     from .pipeline import run_default
 
     return run_default(root, args.force, args.anchors)
+
+
+def _on_stage(args: argparse.Namespace, stage: Path) -> argparse.Namespace:
+    from .pipeline import _anchors
+
+    # the evidence stays where it is for the real project (also when the staging copy sits inside it)
+    anchors = _anchors(args.root, args.anchors)
+    return argparse.Namespace(**{**vars(args), "root": stage, "staged": True, "anchors": anchors})
 
 
 STAR_FILES = {

@@ -154,7 +154,10 @@ def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None
     path = root / "metrics.yaml"
     # libyaml's emitter: the pure-Python one took ~0.7 s for a metrics.yaml of this size
     dumper = _no_alias_dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper))
-    atomic_write_text(path, yaml.dump(metrics, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110))
+    text = yaml.dump(metrics, Dumper=dumper, sort_keys=False, allow_unicode=True, width=110)
+    from .store.validate import seal_metrics
+
+    atomic_write_text(path, seal_metrics(text))  # the digest of its body, checked before it is kept
     written["metrics.yaml"] = path
     return written
 

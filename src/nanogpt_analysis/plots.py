@@ -30,6 +30,7 @@ def render(snap: Snapshot, name: str) -> tuple[bytes | None, dict[str, Any]]:
 def render_files(snap: Snapshot, name: str) -> tuple[bytes | None, bytes | None, dict[str, Any]]:
     """PNG and SVG bytes of one figure (None when its inputs are absent) and its manifest."""
     import io
+    import warnings
 
     import matplotlib
     import matplotlib.pyplot as plt
@@ -37,18 +38,21 @@ def render_files(snap: Snapshot, name: str) -> tuple[bytes | None, bytes | None,
     from .figures import FIGURES
     from .figures.style import finish
 
-    out = FIGURES[name].draw(snap)
-    if out is None:
-        return None, None, {"skipped": "inputs absent"}
-    fig, manifest = out
-    finish(fig, snap.stamp())
-    buf = io.BytesIO()
-    # zlib level 3: a third less time than the default 6 for ~4 % larger files
-    fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
-    svg = io.BytesIO()
-    # fixed ids and no date: the same figure gives the same SVG bytes on every run
-    with matplotlib.rc_context({"svg.hashsalt": name, "svg.fonttype": "none"}):
-        fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    # matplotlib's warnings (an empty legend on a sparse snapshot) are not faults: stderr stays for errors
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        out = FIGURES[name].draw(snap)
+        if out is None:
+            return None, None, {"skipped": "inputs absent"}
+        fig, manifest = out
+        finish(fig, snap.stamp())
+        buf = io.BytesIO()
+        # zlib level 3: a third less time than the default 6 for ~4 % larger files
+        fig.savefig(buf, format="png", dpi=PNG_DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 3})
+        svg = io.BytesIO()
+        # fixed ids and no date: the same figure gives the same SVG bytes on every run
+        with matplotlib.rc_context({"svg.hashsalt": name, "svg.fonttype": "none"}):
+            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     return buf.getvalue(), svg.getvalue(), manifest
 
@@ -72,6 +76,8 @@ def _previous(out_dir: Path, digest: str) -> dict[str, Any] | None:
         old = json.loads((out_dir / "figures.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(old, dict) or not isinstance(old.get("figures"), dict):
+        return None  # a wrong-shaped manifest is no cache: every figure is redrawn
     return old if old.get("inputs") == digest else None
 
 
@@ -85,8 +91,8 @@ def save_figures(
     out_dir = Path(root) / "plots"
     digest = inputs_digest(root)
     old = None if force else _previous(out_dir, digest)
-    names = [n for n in FIGURES if not (old and n in old["figures"] and (out_dir / n).exists()
-                                        and (out_dir / n).with_suffix(".svg").exists())]  # fmt: skip
+    names = [n for n in FIGURES if not (old and n in old["figures"] and _intact(out_dir / n, old)
+                                        and _intact((out_dir / n).with_suffix(".svg"), old))]  # fmt: skip
     results: dict[str, tuple[bytes | None, bytes | None, dict[str, Any]]] = {}
     if names:
         snap.metrics, snap.sources  # noqa: B018 - load once before forking so workers share it
@@ -95,7 +101,7 @@ def save_figures(
             import multiprocessing
 
             _SNAP = snap
-            with multiprocessing.get_context("fork").Pool(workers) as pool:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
                 results = dict(zip(names, pool.map(_render_in_worker, names, chunksize=1), strict=True))
             _SNAP = None
         else:
@@ -112,8 +118,42 @@ def save_figures(
         else:
             manifest[name] = old["figures"][name]  # type: ignore[index]
             written[name] = out_dir / name
-    written["figures.json"] = write_json(out_dir / "figures.json", {"inputs": digest, "figures": manifest}, indent=1)
+    # each PNG's and SVG's digest, so a kept figure is known to be the one drawn (not edited or damaged since)
+    files = [f for p in written.values() for f in (p, p.with_suffix(".svg")) if f.is_file()]
+    digests = {f.name: _png_digest(f) for f in files}
+    doc = {"inputs": digest, "figures": manifest, "digests": digests}
+    written["figures.json"] = write_json(out_dir / "figures.json", doc, indent=1)
     return written
+
+
+def _quiet_worker() -> None:
+    """A figure worker leaves Ctrl-C to the parent and dies with it (no BrokenPipe noise from orphans)."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
+def _png_digest(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def _intact(path: Path, old: dict[str, Any]) -> bool:
+    """A kept figure exists and, where figures.json recorded its digest, still has it."""
+    if not path.is_file():
+        return False
+    recorded = (old.get("digests") or {}).get(path.name)
+    return recorded is None or recorded == _png_digest(path)
 
 
 def _start_methods() -> list[str]:

@@ -114,7 +114,7 @@ def _statements(text: str) -> tuple[tuple[str, int, int], ...] | None:
     """(unit name, first line, end line) of each statement of `text` (0-based, end exclusive), or None."""
     try:
         body = ast.parse(text).body
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
     n = _n_lines(text)
     out = []
@@ -236,6 +236,9 @@ def _parse_whole(text: str, lines: list[str]) -> Parsed:
         return out
     except ValueError as exc:  # e.g. a NUL byte
         out.error = str(exc)
+        return out
+    except (RecursionError, MemoryError):  # hostile nesting: reported like a syntax error, not a crash
+        out.error = "nested too deeply to parse"
         return out
     for name, a, b in _statements(text) or ():
         _add(out, name, lines[a:b])
@@ -496,9 +499,9 @@ def _value(expr: str) -> float | None:
     """The value of a numeric literal or of arithmetic on literals (`2048 * 8`, `-1e-8`, `3 / 4`)."""
     try:
         node = ast.parse(expr.strip(), mode="eval").body
-    except SyntaxError:
+        return _number(node)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         return None
-    return _number(node)
 
 
 def _number(node: ast.AST) -> float | None:

@@ -81,9 +81,47 @@ def next_multiple_of_n(v: int, n: int = 128) -> int:
     return int(math.ceil(v / n) * n)
 
 
+# bounds on hostile code: a number of at most MAX_BITS bits, a sequence of at most MAX_ITEMS items, an
+# expression at most MAX_DEPTH deep; beyond them the value is Unevaluable (empty, with the reason), never a
+# hang, a RecursionError or a MemoryError
+MAX_BITS = 4096
+MAX_ITEMS = 1_000_000
+MAX_DEPTH = 200
+
+
+def _bounded_range(*a: Any) -> list[int]:
+    r = range(*a)
+    if len(r) > MAX_ITEMS:
+        raise ValueError(f"range of {len(r)} items (more than {MAX_ITEMS})")
+    return list(r)
+
+
+def _check_size(v: Any) -> Any:
+    if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > MAX_BITS:
+        raise Unevaluable(f"a number of {v.bit_length()} bits (more than {MAX_BITS})")
+    if isinstance(v, str | list | tuple) and len(v) > MAX_ITEMS:
+        raise Unevaluable(f"a sequence of {len(v)} items (more than {MAX_ITEMS})")
+    return v
+
+
+def _result_bits(op: type, a: Any, b: Any) -> float:
+    """Bits of an integer result (or items of a repeated sequence) before computing it."""
+    if op is ast.Pow and isinstance(a, int) and isinstance(b, int) and b > 0 and abs(a) > 1:
+        return b * math.log2(abs(a))
+    if op is ast.LShift and isinstance(a, int) and isinstance(b, int):
+        return a.bit_length() + b
+    if op is ast.Mult and isinstance(a, int) and isinstance(b, int):
+        return a.bit_length() + b.bit_length()
+    if op is ast.Mult and isinstance(a, str | list | tuple) and isinstance(b, int):
+        return len(a) * b / MAX_ITEMS * MAX_BITS
+    if op is ast.Mult and isinstance(b, str | list | tuple) and isinstance(a, int):
+        return len(b) * a / MAX_ITEMS * MAX_BITS
+    return 0
+
+
 SAFE_FUNCS = {
     "int": int, "float": float, "round": round, "min": min, "max": max, "len": len, "abs": abs,
-    "range": lambda *a: list(range(*a)), "list": list, "tuple": tuple, "sum": sum,
+    "range": _bounded_range, "list": list, "tuple": tuple, "sum": sum,
     "next_multiple_of_n": next_multiple_of_n, "math.ceil": math.ceil, "math.floor": math.floor,
 }  # fmt: skip
 
@@ -103,15 +141,22 @@ class SafeEval:
 
     def __init__(self, env: dict[str, Any]):
         self.env = env
+        self.depth = 0
 
     def __call__(self, node: ast.AST) -> Any:
         meth = getattr(self, "_" + type(node).__name__, None)
         if meth is None:
             raise Unevaluable(f"cannot evaluate {type(node).__name__} `{_src(node)}`")
-        return meth(node)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise Unevaluable(f"expression nested more than {MAX_DEPTH} deep")
+            return meth(node)
+        finally:
+            self.depth -= 1
 
     def _Constant(self, n: ast.Constant) -> Any:  # noqa: N802
-        return n.value
+        return _check_size(n.value)
 
     def _Name(self, n: ast.Name) -> Any:  # noqa: N802
         if n.id in self.env:
@@ -141,9 +186,11 @@ class SafeEval:
         }  # fmt: skip
         if type(n.op) not in ops:
             raise Unevaluable(f"operator in `{_src(n)}`")
+        if _result_bits(type(n.op), a, b) > MAX_BITS:
+            raise Unevaluable(f"`{_src(n)[:60]}`: the result would exceed {MAX_BITS} bits")
         try:
-            return ops[type(n.op)]()
-        except (TypeError, ZeroDivisionError, OverflowError) as exc:
+            return _check_size(ops[type(n.op)]())
+        except (TypeError, ZeroDivisionError, OverflowError, MemoryError) as exc:
             raise Unevaluable(f"`{_src(n)}`: {exc}") from None
 
     def _UnaryOp(self, n: ast.UnaryOp) -> Any:  # noqa: N802
@@ -217,7 +264,10 @@ class SafeEval:
             raise Unevaluable(f"comprehension `{_src(n)}`")
         g = n.generators[0]
         out = []
-        for v in self(g.iter):
+        items = self(g.iter)
+        if hasattr(items, "__len__") and len(items) > MAX_ITEMS:
+            raise Unevaluable(f"comprehension over {len(items)} items")
+        for v in items:
             inner = SafeEval({**self.env, g.target.id: v})  # type: ignore[union-attr]
             if all(inner(c) for c in g.ifs):
                 out.append(inner(n.elt))
@@ -238,8 +288,8 @@ class SafeEval:
         args = [self(a) for a in n.args]
         kwargs = {k.arg: self(k.value) for k in n.keywords if k.arg}
         try:
-            return fn(*args, **kwargs)
-        except (TypeError, ValueError) as exc:
+            return _check_size(fn(*args, **kwargs))
+        except (TypeError, ValueError, OverflowError) as exc:
             raise Unevaluable(f"`{_src(n)}`: {exc}") from None
 
 
@@ -333,8 +383,16 @@ def top_level_chunks(text: str) -> list[str]:
 def parse_chunk(text: str) -> ast.Module | None:
     try:
         return ast.parse(text)
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # hostile nesting is unparsed, not a crash
         return None
+
+
+def parse_expr(expr: str) -> ast.expr:
+    """One expression of upstream text; Unevaluable when it does not parse or nests too deeply to."""
+    try:
+        return ast.parse(expr, mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        raise Unevaluable(f"`{expr[:60]}` does not parse ({type(exc).__name__})") from None
 
 
 ASSIGN_HEAD = re.compile(r"^([A-Za-z_][\w, ]*?)\s*(?::[^=]+)?=[^=]")
@@ -787,7 +845,7 @@ def batch_plan(sc: Script, env: dict[str, Any]) -> BatchPlan:
             local = dict(env)
             m = re.search(rf"^\s*{re.escape(nb.group(1).strip())}\s*=\s*(.+)$", sc.full_text, re.M)
             expr = m.group(1).split("#")[0].strip() if m else nb.group(1)
-            plan.fixed = int(SafeEval(local)(ast.parse(expr, mode="eval").body))
+            plan.fixed = int(SafeEval(local)(parse_expr(expr)))
             plan.rule = "DistributedDataLoader.next_batch(batch_size): global tokens"
         elif ctor == "distributed_data_generator":
             x = ev(call.args[1]) if len(call.args) > 1 else ev(next(k.value for k in call.keywords))

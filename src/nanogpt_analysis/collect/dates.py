@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ..sources.git_history import Commit, History
-from ..sources.github_api import GitHubClient
+from ..sources.github_api import GitHubClient, plausible_time
 from ..sources.pr_threads import PR_THREADS_FILE, PrOpened
 from ..sources.upstream import ObjectReader, TreeEntry
 from ..store.blob_cache import BlobCache
@@ -91,10 +91,10 @@ def fetch_pr_dates(client: GitHubClient) -> dict[int, dict[str, str]]:
         for pr in items:
             if not isinstance(pr, dict) or not isinstance(pr.get("number"), int):
                 continue
-            created, merged = pr.get("created_at"), pr.get("merged_at")
+            # an unparseable or impossible time (year 9999, before GitHub) is treated as absent
             out[pr["number"]] = {
-                "created_at": created if isinstance(created, str) else "",
-                "merged_at": merged if isinstance(merged, str) else "",
+                "created_at": plausible_time(pr.get("created_at")),
+                "merged_at": plausible_time(pr.get("merged_at")),
                 "title": pr["title"] if isinstance(pr.get("title"), str) else "",
             }
     return out

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 import threading
 from pathlib import Path
 
 from ..errors import UserError
 from ..sources.upstream import ObjectReader, git_env
+from ..store import tempdirs
 from .log_code import LogCode, trim_blank_edges
 from .training_code import TrainingCode
 
@@ -63,7 +63,8 @@ class DiffBatch:
         shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
         folders = [shm, None] if shm else [None]
         for k, folder in enumerate(folders):
-            self.root = Path(tempfile.mkdtemp(prefix="nanogpt-diff-", dir=folder))
+            # named for this process: a later run removes the folder if this one is killed (SIGKILL)
+            self.root = tempdirs.make("nanogpt-diff-", folder)
             try:
                 self._start(pairs)
                 break

@@ -95,7 +95,7 @@ def _chunk_names(chunk: str) -> tuple[str, ...] | None:
     every version of a script, so each is parsed once."""
     try:
         return tuple(_names(ast.parse(chunk)))
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None  # a column-0 'from'/'import' inside a string literal; not an import
 
 

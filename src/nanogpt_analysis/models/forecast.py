@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from .forecast_eval import hln_dm, reality_check, realtime_selection
-from .regimes import MAX_BREAKS, segment_ssr
+from .regimes import MAX_BREAKS, partition_costs
 from .robust import fit_ols
 from .series import MIN_RECORDS, Series, current_regime_start
 
@@ -96,13 +96,7 @@ def prefix_fits(s: Series) -> PrefixFits:
     g = np.argmin(grss, axis=0)
     pf_b = gb[g, np.arange(n + 1)]
     # last segment: the DP's best cost over rows 0..j-1 is the same for every prefix j, so one pass serves all
-    ssr = segment_ssr(x, y)
-    costs, backs = [ssr[0].copy()], []
-    for _ in range(MAX_BREAKS):
-        tot = costs[-1][:, None] + ssr
-        arg = np.argmin(tot, axis=0)
-        costs.append(tot[arg, np.arange(n + 1)])
-        backs.append(arg)
+    costs, backs = partition_costs(x, y, MAX_BREAKS)  # column blocks: memory linear in the records
     seg_start = np.zeros(n + 1, dtype=int)
     seg_b = np.full(n + 1, np.nan)
     for j in range(3, n + 1):

@@ -33,23 +33,27 @@ BREAK_BOOT_REPS = 999
 BREAK_BOOT_BLOCK = 10
 
 
-def segment_ssr(x: np.ndarray, y: np.ndarray, min_len: int = MIN_RECORDS) -> np.ndarray:
-    """SSR[..., i, j] of the OLS line on rows i..j-1 (inf where j - i < min_len). y may carry leading batch dims."""
-    x = (x - x.mean()) / (x.std() or 1.0)  # centred and scaled: the closed form below cancels less
-    n = x.shape[-1]
+def _segment_sums(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Cumulative sums behind segment_ssr (x centred and scaled: the closed form below cancels less)."""
+    x = (x - x.mean()) / (x.std() or 1.0)
     y = np.asarray(y, float)
 
     def cum(v: np.ndarray) -> np.ndarray:
         return np.concatenate([np.zeros(v.shape[:-1] + (1,)), np.cumsum(v, axis=-1)], axis=-1)
 
-    cx, cxx = cum(x), cum(x * x)
-    cy, cyy, cxy = cum(y), cum(y * y), cum(x * y)
+    return cum(x), cum(x * x), cum(y), cum(y * y), cum(x * y)
+
+
+def _ssr_block(sums: tuple[np.ndarray, ...], rows: slice, cols: slice, min_len: int) -> np.ndarray:
+    """SSR[..., i, j] for i in rows, j in cols; the same arithmetic, element by element, as the whole matrix."""
+    cx, cxx, cy, cyy, cxy = sums
+    n1 = cx.shape[-1]
 
     def seg(c: np.ndarray) -> np.ndarray:
-        return c[..., None, :] - c[..., :, None]  # [i, j] = sum over i..j-1
+        return c[..., None, cols] - c[..., rows, None]  # [i, j] = sum over i..j-1
 
-    m = np.arange(n + 1)
-    cnt = (m[None, :] - m[:, None]).astype(float)
+    m = np.arange(n1)
+    cnt = (m[None, cols] - m[rows, None]).astype(float)
     sx, sxx = seg(cx), seg(cxx)
     sy, syy, sxy = seg(cy), seg(cyy), seg(cxy)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -58,6 +62,39 @@ def segment_ssr(x: np.ndarray, y: np.ndarray, min_len: int = MIN_RECORDS) -> np.
         vyy = syy - sy**2 / cnt
         ssr = vyy - np.where(vxx > 1e-12, vxy**2 / vxx, 0.0)
     return np.where(cnt >= min_len, np.maximum(ssr, 0.0), np.inf)
+
+
+def segment_ssr(x: np.ndarray, y: np.ndarray, min_len: int = MIN_RECORDS) -> np.ndarray:
+    """SSR[..., i, j] of the OLS line on rows i..j-1 (inf where j - i < min_len). y may carry leading batch dims.
+    Memory is quadratic in the rows: for long series use `partition_costs`, which never holds the matrix."""
+    return _ssr_block(_segment_sums(x, y), slice(None), slice(None), min_len)
+
+
+# columns of the SSR matrix computed at once by partition_costs: ~10 arrays of (rows+1) x BLOCK floats
+BLOCK_CELLS = 2_000_000
+
+
+def partition_costs(
+    x: np.ndarray, y: np.ndarray, max_breaks: int, min_len: int = MIN_RECORDS
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The dynamic programme of best_partitions over column blocks of the SSR matrix, never the whole matrix
+    (memory linear in the rows; the same numbers): costs[m][j] = best SSR of rows 0..j-1 with m breaks,
+    backs[m-1][j] = where its last segment starts."""
+    sums = _segment_sums(x, y)
+    n1 = sums[0].shape[-1]
+    block = max(1, BLOCK_CELLS // n1)
+    costs = [_ssr_block(sums, slice(0, 1), slice(None), min_len)[0]]
+    backs: list[np.ndarray] = []
+    for _ in range(max_breaks):
+        cost, new, arg = costs[-1], np.empty(n1), np.empty(n1, dtype=int)
+        for a in range(0, n1, block):
+            cols = slice(a, min(n1, a + block))
+            tot = cost[:, None] + _ssr_block(sums, slice(None), cols, min_len)
+            arg[cols] = np.argmin(tot, axis=0)
+            new[cols] = tot[arg[cols], np.arange(tot.shape[1])]
+        costs.append(new)
+        backs.append(arg)
+    return costs, backs
 
 
 def best_partitions(ssr: np.ndarray, max_breaks: int) -> list[tuple[float, list[int]]]:
@@ -83,10 +120,28 @@ def best_partitions(ssr: np.ndarray, max_breaks: int) -> list[tuple[float, list[
     return out
 
 
-def choose_breaks(ssr: np.ndarray, n: int, max_breaks: int = MAX_BREAKS) -> tuple[int, list[int], list[dict]]:
-    """(m by BIC, its break indices, the BIC table)."""
+def partitions_from_costs(costs: list[np.ndarray], backs: list[np.ndarray]) -> list[tuple[float, list[int]]]:
+    """best_partitions' answer from partition_costs' arrays."""
+    n = len(costs[0]) - 1
+    out = [(float(costs[0][n]), [])]
+    for m in range(1, len(costs)):
+        if not math.isfinite(costs[m][n]):
+            break
+        breaks, j = [], n
+        for arg_m in reversed(backs[:m]):
+            j = int(arg_m[j])
+            breaks.append(j)
+        out.append((float(costs[m][n]), sorted(breaks)))
+    return out
+
+
+def choose_breaks(
+    ssr: np.ndarray | list[tuple[float, list[int]]], n: int, max_breaks: int = MAX_BREAKS
+) -> tuple[int, list[int], list[dict]]:
+    """(m by BIC, its break indices, the BIC table); `ssr` is the SSR matrix or best_partitions' answer."""
     table = []
-    for m, (total, breaks) in enumerate(best_partitions(ssr, max_breaks)):
+    parts = best_partitions(ssr, max_breaks) if isinstance(ssr, np.ndarray) else ssr
+    for m, (total, breaks) in enumerate(parts):
         k = 2 * (m + 1) + m
         bic = n * math.log(max(total, 1e-300) / n) + k * math.log(n)
         table.append({"breaks": m, "ssr": total, "bic": bic, "break_indices": breaks})
@@ -196,7 +251,7 @@ def chow_test(s: Series, at: int) -> dict[str, Any]:
 def regimes_section(s: Series) -> dict[str, Any]:
     if s.n < 2 * MIN_RECORDS:
         return {"skipped": f"only {s.n} records; a break needs at least {MIN_RECORDS} records on each side"}
-    m, breaks, table = choose_breaks(segment_ssr(s.days, s.y), s.n)
+    m, breaks, table = choose_breaks(partitions_from_costs(*partition_costs(s.days, s.y, MAX_BREAKS)), s.n)
     start, how = current_regime_start(s)
     out: dict[str, Any] = {
         "method": f"exact DP over segment SSR, <= {MAX_BREAKS} breaks, >= {MIN_RECORDS} records a segment, BIC",

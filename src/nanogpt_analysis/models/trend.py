@@ -119,8 +119,11 @@ def _bootstrap(model: str, x: np.ndarray, y: np.ndarray, x0: float | None) -> di
     and the autocorrelated residuals are resampled in blocks (robust.py, shared with the rates)."""
     from .robust import percentile_ci, residual_bootstrap
 
+    z = _transform(model, x, x0)
+    if not np.ptp(z) > 0:  # every x the same (a degenerate effort series): no interval, not a crash
+        return {"a": [], "b": []}
     block = max(2, min(10, len(y) // 4))
-    X = np.column_stack([np.ones_like(x), _transform(model, x, x0)])
+    X = np.column_stack([np.ones_like(x), z])
     draws, _ = residual_bootstrap(y, X, "mbb", block, reps=N_BOOT, seed=SEED)
     lo, hi = percentile_ci(draws)
     return {"a": [float(lo[0]), float(hi[0])], "b": [float(lo[1]), float(hi[1])], "block": block,

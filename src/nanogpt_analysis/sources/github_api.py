@@ -9,6 +9,7 @@ run (RateLimitError, exit 2, data/ untouched), as README says."""
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -77,15 +78,18 @@ class GitHubClient:
             h["Authorization"] = f"Bearer {self.token}"
         return h
 
-    def _fetch(self, url: str, params: dict[str, Any] | None, accept: str | None) -> httpx.Response:
-        """One GET with an overall deadline (body included) and at most 3 redirects, token on the API host only."""
-        deadline = time.monotonic() + self.deadline_s
+    def _fetch(
+        self, url: str, params: dict[str, Any] | None, accept: str | None, deadline: float | None = None
+    ) -> httpx.Response:
+        """One GET within `deadline` (monotonic; body included) and at most 3 redirects, token on the API host
+        only. The size cap counts the body after decompression (a small gzip bomb cannot fill memory)."""
+        deadline = deadline if deadline is not None else time.monotonic() + self.deadline_s
         for _ in range(4):
             req = self._client.build_request("GET", url, params=params, headers=self._headers(accept, url))
             resp = self._client.send(req, stream=True)
             try:
                 body = bytearray()
-                for chunk in resp.iter_raw():
+                for chunk in resp.iter_bytes():
                     body += chunk
                     if time.monotonic() > deadline:
                         raise httpx.ReadTimeout(f"no complete answer within {self.deadline_s:.0f} s")
@@ -93,7 +97,9 @@ class GitHubClient:
                         raise httpx.ReadError("answer larger than the client accepts")
             finally:
                 resp.close()
-            resp = httpx.Response(resp.status_code, headers=resp.headers, content=bytes(body), request=req)
+            # the body is decoded already: drop the headers that describe the encoded one
+            headers = [(k, v) for k, v in resp.headers.multi_items() if k not in ("content-encoding", "content-length")]
+            resp = httpx.Response(resp.status_code, headers=headers, content=bytes(body), request=req)
             if resp.status_code in (301, 302, 303, 307, 308) and "location" in resp.headers:
                 url, params = str(req.url.join(resp.headers["location"])), None
                 continue
@@ -106,13 +112,15 @@ class GitHubClient:
         url = path if path.startswith("http") else f"{self.base_url.rstrip('/')}/{path.lstrip('/')}"
         what = url.split("?", 1)[0]
         attempt = 0
+        # one time budget for the request, retries and their waits included (not a fresh deadline per try)
+        deadline = time.monotonic() + self.deadline_s
         while True:
             attempt += 1
             try:
                 self.requests_made += 1
-                resp = self._fetch(url, params, accept)
+                resp = self._fetch(url, params, accept, deadline)
             except httpx.TransportError as exc:
-                if attempt > self.max_retries:
+                if attempt > self.max_retries or time.monotonic() + self.backoff_s * 2 ** (attempt - 1) > deadline:
                     raise GitHubError(
                         f"the GitHub API was not reachable ({type(exc).__name__}) for {what} after "
                         f"{attempt} tries: check the network, or run with --offline."
@@ -123,7 +131,7 @@ class GitHubClient:
                 return resp
             wait = _rate_limit_wait(resp)
             if wait is not None:
-                reset = datetime.fromtimestamp(time.time() + wait, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+                reset = _reset_time(wait)
                 if wait <= MAX_RATE_LIMIT_WAIT_S and attempt <= self.max_retries:
                     self.sleep(wait)
                     continue
@@ -193,6 +201,35 @@ def _json(resp: httpx.Response) -> Any:
         return resp.json()
     except ValueError as exc:
         raise GitHubError(f"GitHub API returned malformed JSON for {resp.url.copy_with(query=None)}: {exc}") from None
+    except RecursionError:  # JSON nested thousands deep: no real GitHub answer is
+        raise GitHubError(f"GitHub API returned JSON nested too deeply for {resp.url.copy_with(query=None)}") from None
+
+
+MAX_PLAUSIBLE_WAIT_S = 366 * 86400.0  # a rate-limit reset further off than a year is not a real one
+
+
+def _reset_time(wait: float) -> str:
+    """When the limit resets, for the message; an implausible wait (1e14 s, infinite) is named as such."""
+    if not math.isfinite(wait) or wait > MAX_PLAUSIBLE_WAIT_S:
+        return "an implausible time (the server's Retry-After/X-RateLimit-Reset is not a real one)"
+    return datetime.fromtimestamp(time.time() + wait, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def plausible_time(value: Any) -> str:
+    """An API timestamp as UTC `...Z` when it parses and falls between GitHub's start (2008) and tomorrow;
+    else "" (the field is treated as absent, as an impossible evidence-file date is)."""
+    from ..timeutil import utc_z
+
+    if not isinstance(value, str) or not value or len(value) > 40:
+        return ""
+    try:
+        text = utc_z(value)
+        when = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except (ValueError, OverflowError):
+        return ""
+    if not datetime(2008, 1, 1, tzinfo=UTC).timestamp() <= when <= time.time() + 86400:
+        return ""
+    return text
 
 
 def _rate_limit_wait(resp: httpx.Response) -> float | None:
@@ -201,12 +238,14 @@ def _rate_limit_wait(resp: httpx.Response) -> float | None:
         return None
     if "retry-after" in resp.headers:
         try:
-            return max(0.0, float(resp.headers["retry-after"]))
+            wait = float(resp.headers["retry-after"])
+            return max(0.0, wait) if math.isfinite(wait) else MAX_PLAUSIBLE_WAIT_S + 1
         except ValueError:
             return MAX_RATE_LIMIT_WAIT_S + 1
     if resp.headers.get("x-ratelimit-remaining") == "0":
         try:
-            return max(0.0, float(resp.headers["x-ratelimit-reset"]) - time.time())
+            wait = float(resp.headers["x-ratelimit-reset"]) - time.time()
+            return max(0.0, wait) if math.isfinite(wait) else MAX_PLAUSIBLE_WAIT_S + 1
         except (KeyError, ValueError):
             return MAX_RATE_LIMIT_WAIT_S + 1
     if resp.status_code == 429:

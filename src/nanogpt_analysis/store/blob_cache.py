@@ -28,6 +28,12 @@ def fingerprint(modules: Iterable[str]) -> str:
     return h.hexdigest()
 
 
+def rows_digest(rows: dict[str, Any]) -> str:
+    """Digest of a cache's values in one canonical JSON form (the same before writing and after reading)."""
+    text = json.dumps(rows, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
 def cache_path(data_dir: Path | str, name: str) -> Path:
     return Path(data_dir).parent / ".cache" / f"{name}.json"
 
@@ -46,8 +52,13 @@ class BlobCache:
             try:
                 doc = json.loads(path.read_text(encoding="utf-8"))
                 if isinstance(doc, dict) and doc.get("fingerprint") == stamp and isinstance(doc.get("rows"), dict):
-                    self.rows = doc["rows"]
-            except (ValueError, OSError, UnicodeDecodeError):
+                    # values are trusted only as written: a file edited or damaged since (plausible but wrong
+                    # values included) no longer matches the digest stored beside them
+                    if doc.get("digest") == rows_digest(doc["rows"]):
+                        self.rows = doc["rows"]
+                    else:
+                        print(f"note: {path} does not match its digest (edited or damaged); its values are recomputed")
+            except (ValueError, OSError, UnicodeDecodeError, RecursionError):
                 self.rows = {}
 
     @staticmethod
@@ -80,5 +91,6 @@ class BlobCache:
         if self.path is not None and self.dirty:
             from .io import write_json
 
-            write_json(self.path, {"fingerprint": self.stamp, "rows": self.rows}, indent=None)
+            doc = {"fingerprint": self.stamp, "rows": self.rows, "digest": rows_digest(self.rows)}
+            write_json(self.path, doc, indent=None)
             self.dirty = False

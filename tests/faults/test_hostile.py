@@ -1,0 +1,60 @@
+"""Bounded work on hostile upstream content: the code-constant evaluator caps number size, sequence length
+and expression depth, and a parse that nests too deeply is 'unparsed', never a hang or a crash."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nanogpt_analysis.collect.code_units import _value
+from nanogpt_analysis.collect.compute_log import SafeEval, Unevaluable, parse_chunk, parse_expr
+
+HOSTILE = {
+    "tower_of_powers": "9 ** 9 ** 9",
+    "huge_shift": "1 << 10 ** 9",
+    "long_string": '"a" * 10 ** 9',
+    "long_range": "[x for x in range(10 ** 9)]",
+    "huge_literal": "1" + "0" * 5000,
+    "deep_negation": "-" * 300 + "1",
+}
+
+
+@pytest.mark.parametrize("expr", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_expression_is_unevaluable_quickly(expr: str) -> None:
+    t0 = time.perf_counter()
+    module = parse_chunk(f"x = {expr}")
+    if module is not None:
+        with pytest.raises(Unevaluable):
+            SafeEval({})(module.body[0].value)  # type: ignore[attr-defined]
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_a_3000_term_sum_is_unparsed_not_a_recursion_error() -> None:
+    text = "x = " + " + ".join(["1"] * 3000)
+    assert parse_chunk(text) is None
+    with pytest.raises(Unevaluable):
+        parse_expr(" + ".join(["1"] * 3000))
+    assert _value(" + ".join(["1"] * 3000)) is None
+
+
+def test_ordinary_arithmetic_still_evaluates() -> None:
+    module = parse_chunk("x = 48 * 1024 + 2 ** 10 - len([1, 2, 3])")
+    assert module is not None
+    assert SafeEval({})(module.body[0].value) == 48 * 1024 + 1024 - 3  # type: ignore[attr-defined]
+    assert _value("2048 * 8") == 16384.0
+
+
+def test_break_search_in_column_blocks_equals_the_whole_matrix(monkeypatch) -> None:
+    """Linear memory in the rows (README of 100x the rows): the blocked programme gives the same numbers."""
+    import numpy as np
+
+    from nanogpt_analysis.models import regimes
+
+    rng = np.random.default_rng(7)
+    x = np.sort(rng.uniform(0, 600, 120))
+    y = np.cumsum(rng.normal(-0.02, 0.05, 120))
+    whole = regimes.best_partitions(regimes.segment_ssr(x, y), 3)
+    monkeypatch.setattr(regimes, "BLOCK_CELLS", 5 * 121)  # five columns at a time
+    costs, backs = regimes.partition_costs(x, y, 3)
+    assert regimes.partitions_from_costs(costs, backs) == whole
