@@ -58,6 +58,10 @@ def _r(v: Any, digits: int = 6) -> Any:
 
 # --- inputs ---------------------------------------------------------------------------------------------
 
+# fewer complete months than this and the monthly models (GLMs with a time control, r with a placebo) are
+# not identified: the section says so instead
+MIN_MONTHS = 6
+
 
 def _month_end(month: str) -> pd.Timestamp:
     return (pd.Period(month, freq="M").end_time).tz_localize("UTC")
@@ -72,6 +76,8 @@ def monthly_frame(root: Path, from_first_attempt: bool = True) -> pd.DataFrame:
     t1 = m[m["track"] == "1"].set_index("month")
     al = m[m["track"] == "all"].set_index("month")
     first = t1.index[t1["attempts"] > 0].min() if from_first_attempt else t1.index.min()
+    if not isinstance(first, str):  # no track-1 month (with an attempt): nothing to model
+        return pd.DataFrame()
     months = [x for x in t1.index if x >= first and bool(t1.loc[x, "month_complete"])]
     df = pd.DataFrame(index=months)
     df["records"] = t1.loc[months, "records"].astype(float)
@@ -618,6 +624,9 @@ def effort_attempts_section(
     if skipped:
         return {"skipped": skipped}
     df = monthly_frame(root)
+    if len(df) < MIN_MONTHS:
+        # a snapshot with no (or too few) dated track-1 attempts, e.g. a clone without refs/pull/*: no model
+        return {"skipped": f"fewer than {MIN_MONTHS} complete months with track-1 attempts in data/effort_monthly.csv"}
     return {
         "inputs": "data/attempts.csv, data/effort_monthly.csv, data/changes.csv, data/training_code_history.csv, "
         "data/stars.csv",
