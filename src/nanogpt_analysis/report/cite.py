@@ -62,6 +62,8 @@ def fmt_value(v: Any, unit: str) -> str:
         return f"×{f:.3g}"
     if unit == "probability":
         return f"{f:.2f}"
+    if unit == "days_after_snapshot":
+        return f"{f:.0f} days after the snapshot"
     return f"{f:.4g} {unit}".strip()
 
 
@@ -73,6 +75,8 @@ def _interval(lo: Any, hi: Any, unit: str) -> str:
     left, right = fmt_value(a, unit).removesuffix(strip), fmt_value(b, unit).removesuffix(strip)
     if unit == "halving_days":
         return f"{a:.3g}–{b:.3g} days"
+    if unit == "days_after_snapshot":
+        return f"{a:.0f}–{b:.0f} days"
     return f"{left}–{right}"
 
 
@@ -174,6 +178,26 @@ def rows_from_metrics(snap: Snapshot) -> list[CiteRow]:
                 )  # fmt: skip
             )
     return out
+
+
+# the rows a reader sees first, per track on its own response (the raw README times or steps); the estimator
+# range, normalised-time rows and milestone probabilities stay one click away
+LEAD_ESTIMANDS = ("total_speedup", "current_regime_rate", "end_to_end_12m", "whole_history", "days_to_60s")
+
+
+def lead_rows(rows: list[CiteRow]) -> tuple[list[CiteRow], list[CiteRow]]:
+    """(the numbers to cite first, the rest). Rows without an estimand key (the metrics.yaml fallback) all lead."""
+    from ..config import TRACKS
+
+    def leads(r: CiteRow) -> bool:
+        if not r.estimand:
+            return True
+        track = TRACKS.get(r.track)
+        return r.estimand in LEAD_ESTIMANDS and (track is None or r.response == track.response)
+
+    lead = sorted((r for r in rows if leads(r)), key=lambda r: (r.track, LEAD_ESTIMANDS.index(r.estimand)
+                                                                if r.estimand in LEAD_ESTIMANDS else 0))  # fmt: skip
+    return lead, [r for r in rows if not leads(r)]
 
 
 def cite_rows(snap: Snapshot) -> tuple[list[CiteRow], str]:

@@ -8,7 +8,7 @@ import re
 
 from ..config import TRACKS
 from ..store.snapshot import Snapshot
-from .cite import GLOSSARY, cite_rows, snapshot_date, totals, track_summary
+from .cite import GLOSSARY, cite_rows, lead_rows, snapshot_date, totals, track_summary
 
 TOC = re.compile(r"(<!-- BEGIN GENERATED: toc -->\n)(.*?)(<!-- END GENERATED: toc -->)", re.S)
 
@@ -32,13 +32,17 @@ def summary_block(snap: Snapshot) -> str:
             f"| {t.track} | Total speed-up, first → current record (raw) | ×{t.factor:.3g} | | "
             f"{_cell(t.first)} → {_cell(t.current)} | {t.n_records} | |"
         )
-    for r in rows:
+    lead, rest = lead_rows(rows)
+    for r in lead:
         section = f"[{r.section}](#{r.section})" if r.section else ""
         lines.append(
             f"| {r.track} | {_cell(r.label)} (`{r.response}`) | {r.value} | {r.interval} | {r.window} | {r.n} "
             f"| {section} |"
         )
     by_track = {t.track: t for t in tot}
+    if rest:
+        lines += ["", f"The other {len(rest)} rows of {source} (the range across estimators, normalised times and "
+                  "milestone probabilities) are on the report page and in the file itself."]  # fmt: skip
     lines.append("")
     for tid in TRACKS:
         lines += [track_summary(snap, tid, rows, by_track.get(tid)), ""]

@@ -20,12 +20,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import tool_version
 from ..errors import UserError
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from .cite import CiteRow
 
 PAGE = Path("report") / "index.html"
 # (section id, heading, figure-registry section, metrics.yaml sections shown in full)
@@ -328,33 +331,47 @@ class PageSection:
 
 
 def _cite(page: Page) -> str:
-    from .cite import cite_rows, snapshot_date, totals
+    from .cite import cite_rows, lead_rows, snapshot_date, totals
 
     rows, source = cite_rows(page.snap)
     date = snapshot_date(page.snap)
+    lead, rest = lead_rows(rows)
     intro = (
         f'<p class="stamp">{escape(page.snap.stamp())}. Every number is conditional on data to {escape(date)} '
         f"(the upstream commit above); from {escape(source)}. Each row links to how it is estimated.</p>"
     )
-    tot = totals(page.snap, rows)
-    head = ["track", "what is estimated", "value", "95 % interval", "method", "window", "span (days)", "n"]
     body = []
-    for t in tot:
+    for t in totals(page.snap, rows):
         cells = [str(t.track), "Total speed-up, first record → current record (raw)", f"×{t.factor:.3g}", "",
                  f"{t.first} → {t.current}", "", "", str(t.n_records)]  # fmt: skip
         body.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-    for r in rows:
-        what = escape(f"{r.label} ({r.response})")
-        if r.section:
-            what = f'<a href="#{escape(r.section)}">{what}</a>'
-        cells = [escape(str(r.track)), what] + [escape(c) for c in (r.value, r.interval, r.method, r.window)]
-        cells += [escape(r.span_days), escape(r.n)]
-        body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    body += [_cite_row(r) for r in lead]
     if not body:
         return intro + _na(f"no estimate to cite yet ({source} holds none)")
+    out = intro + _cite_table(body)
+    if rest:
+        out += (
+            f"<details><summary>All {len(rows)} rows of {escape(source)}: the range across estimators, "
+            f"normalised times and milestone probabilities</summary>{_cite_table([_cite_row(r) for r in rest])}"
+            "</details>"
+        )
+    return out
+
+
+def _cite_row(r: CiteRow) -> str:
+    what = escape(f"{r.label} ({r.response})")
+    if r.section:
+        what = f'<a href="#{escape(r.section)}">{what}</a>'
+    cells = [escape(str(r.track)), what] + [escape(c) for c in (r.value, r.interval, r.method, r.window)]
+    cells += [escape(r.span_days), escape(r.n)]
+    return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+
+def _cite_table(body: list[str]) -> str:
+    head = ["track", "what is estimated", "value", "95 % interval", "method", "window", "span (days)", "n"]
     th = "".join(f"<th scope=col>{escape(h)}</th>" for h in head)
     table = f'<table class="cite"><thead><tr>{th}</tr></thead><tbody>{"".join(body)}</tbody></table>'
-    return intro + f'<div class="scroll">{table}</div>'
+    return f'<div class="scroll">{table}</div>'
 
 
 def _summaries(page: Page) -> str:
