@@ -404,7 +404,7 @@ def _attribution_lines(a: dict[str, Any]) -> list[str]:
     ]
     return [
         f"  - category attribution ({a['n']} changes, total ×{_f(a['total_factor'], '.4g')}; rule: {a['rule_text']}; "
-        f"95 % bootstrap over records in brackets, range over the other rules in parentheses): "
+        f"95 % bootstrap over records in brackets, range over the three rules in parentheses): "
         + "; ".join(parts)
         + "."
     ]
