@@ -78,8 +78,8 @@ def test_garbage_created_at_is_treated_as_absent(httpserver: HTTPServer) -> None
     httpserver.expect_request("/repos/KellerJordan/modded-nanogpt/pulls").respond_with_json(pulls)
     got = fetch_pr_dates(_client(httpserver))
     assert got == {
-        1: {"created_at": "2024-06-01T00:00:00Z", "merged_at": ""},
-        2: {"created_at": "", "merged_at": ""},
-        3: {"created_at": "", "merged_at": ""},
+        1: {"created_at": "2024-06-01T00:00:00Z", "merged_at": "", "title": ""},
+        2: {"created_at": "", "merged_at": "", "title": ""},
+        3: {"created_at": "", "merged_at": "", "title": ""},
     }
     assert plausible_time("2024-06-01T12:00:00+02:00") == "2024-06-01T10:00:00Z"
