@@ -459,9 +459,12 @@ def _category_compare(changes: pd.DataFrame, claim: Claim, kind: str) -> Result:
         )
     label = {"hyperparameter": "schedule/hyper-parameters"}.get(kind, kind)
     sel = ch[ch["category"].astype(str) == label]
+    # raw README times, as Gundlach used, and the declared rule of models/category_split.py (whole gain to the
+    # primary category), so this and per_change.1.gundlach print one "ours"
+    gain = "gain_log_raw" if "gain_log_raw" in cols else "gain_log"
     return Result(
-        float(math.exp(sel["gain_log"].sum())),
-        f"exp(sum of gain_log) over the {len(sel)} records our code rule labels {label}",
+        float(math.exp(sel[gain].sum())),
+        f"exp(sum of {gain}) over the {len(sel)} records whose primary category is {label}",
         "Gundlach's labels are one LLM-chosen category per record; ours come from the changed definitions",
         judgement=True,
     )

@@ -13,8 +13,10 @@ from .style import new_figure
 @figure(
     "category_attribution.png",
     caption="Speed-up factor attributed to each category on track 1 before 2026 (raw README times): ours, "
-    "splitting each change's log gain by the line shares of its changed code units, beside Gundlach's factors "
-    "(one LLM-chosen label per record; ../shared/anchors/published-claims.csv).",
+    "the whole log gain of each record to its primary category (error bar: 95 % bootstrap over records; "
+    "grey tick range: the factor under the other splitting rules, line shares and equal split over primary "
+    "and secondary categories), beside Gundlach's factors (one LLM-chosen label per record; "
+    "../shared/anchors/published-claims.csv).",
     alt="Paired bars per category; Gundlach gives architecture the largest factor, ours spreads it more evenly "
     "over architecture and optimizer.",
     section="changes",
@@ -33,16 +35,22 @@ def draw(snap: Snapshot):
 
     ax.bar(x - 0.2, ours, 0.4, color=[CATEGORY_COLOURS.get(r["category"], "0.6") for r in rows])
     ax.bar(x + 0.2, theirs, 0.4, color="none", edgecolor="k", hatch="//")
+    ci = np.array([r.get("ours_ci95_bootstrap") or [o, o] for r, o in zip(rows, ours, strict=True)])
+    ax.errorbar(x - 0.2, ours, yerr=[np.subtract(ours, ci[:, 0]), np.subtract(ci[:, 1], ours)], fmt="none",
+                ecolor="k", lw=0.9, capsize=3)  # fmt: skip
+    rng = np.array([r.get("ours_range_over_rules") or [o, o] for r, o in zip(rows, ours, strict=True)])
+    ax.vlines(x - 0.32, rng[:, 0], rng[:, 1], color="0.45", lw=3)
     ax.axhline(1, color="k", lw=0.6)
     ax.set_xticks(x, [r["category"].replace("/", "/\n").replace(" ", "\n") for r in rows], fontsize=7.5)
     ax.set_yscale("log")
-    top = np.nanmax([*ours, *theirs])
+    top = np.nanmax([*ours, *theirs, *ci[:, 1]])
     ax.set_ylim(min(0.9, np.nanmin([*ours, *theirs]) * 0.95), top * 1.6)  # headroom for the legend
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"×{v:g}"))
     # minor labels at 2, 3 and 5 of each decade only: all nine crowd each other near the top
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"×{v:g}" if f"{v:.0e}"[0] in "235" else ""))
     ax.set_ylabel("speed-up factor (log scale)")
-    handles = [Patch(color="0.55", label="ours, from the code (colour: category)"),
+    handles = [Patch(color="0.55", label="ours: whole gain to the primary category (whisker: 95 % bootstrap)"),
+               Patch(color="0.45", label="ours: range over splitting rules"),
                Patch(facecolor="none", edgecolor="k", hatch="//", label="Gundlach (published)")]  # fmt: skip
     totals = f"total ×{g['ours_total_factor']:.2f} (ours) vs ×{g['gundlach_total_factor']:.2f} (Gundlach)"
     ax.set_title(f"Track 1 before 2026: {totals}")

@@ -17,8 +17,12 @@ Newey-West HAC one (Bartlett kernel, maxlags = floor(4 (n/100)^(2/9))): the seri
   gain at the month start: g = exp(c + lambda ln E - beta ln A); returns to research r = lambda / beta
   (delta-method interval). Rate of progress = arrivals per month x mean gain per record, per year.
 - effort elasticity: ln T* on ln cumulative churn (with and without days), HAC; Engle-Granger test.
-- category attribution: total log gain split by category weights (factor = exp of the share), beside
-  Gundlach's published factors on his sample (raw times, before 2026-01-01).
+- category attribution (models/category_split.py): the whole log gain of a record to its primary category
+  (the declared rule), with the range over rules (line shares, equal split over primary and secondary) and a
+  bootstrap over records; beside Gundlach's published factors on his sample (raw README times, before his
+  cut-off), on the same rule.
+- measurement error (models/measurement_error.py): noise in the listed log gains from the same-hardware
+  re-timings, and what it does to the per-change results.
 """
 
 from __future__ import annotations
@@ -389,18 +393,10 @@ def elasticity(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def attribution(df: pd.DataFrame, gain_col: str = "gain_log", before: str | None = None) -> dict[str, Any]:
-    """Total log gain split by category weights; factor = exp(category's log gain)."""
-    d = df if before is None else df[df["date"].notna() & (df["date"].astype(str) < before)]
-    d = d[d[gain_col].notna()]
-    total = float(d[gain_col].sum())
-    cats: dict[str, Any] = {}
-    unweighted = d[list(CATEGORY_WEIGHT_COLUMNS.values())].isna().all(axis=1)
-    for cat, col in CATEGORY_WEIGHT_COLUMNS.items():
-        g = float((d[col].fillna(0) * d[gain_col]).sum())
-        cats[cat] = {"gain_log": g, "factor": math.exp(g), "share": g / total if total else None}
-    g_none = float(d.loc[unweighted, gain_col].sum())
-    cats["uncategorised"] = {"gain_log": g_none, "factor": math.exp(g_none), "share": g_none / total if total else None}
-    return {"n": len(d), "gain": gain_col, "before": before, "total_factor": math.exp(total), "categories": cats}
+    """The declared rule (whole gain to the primary category) with the range over rules and a bootstrap."""
+    from .category_split import attribution as split
+
+    return split(df, gain_col, before)
 
 
 GUNDLACH = {  # our category -> the claim id of Gundlach's factor in published-claims.csv
@@ -422,24 +418,26 @@ def gundlach_comparison(df: pd.DataFrame, claims: dict[str, dict[str, Any]] | No
     rows = []
     for cat, claim in GUNDLACH.items():
         c = claims.get(claim)
-        rows.append(
-            {
-                "category": cat,
-                "ours_factor": ours["categories"][cat]["factor"],
-                "gundlach_factor": c["value"] if c else None,
-                "gundlach_what": c["what"] if c else None,
-            }
-        )
+        rows.append({**_ours(ours, cat), "gundlach_factor": c["value"] if c else None,
+                     "gundlach_what": c["what"] if c else None})  # fmt: skip
     for cat in ("data", "software upgrade", "other", "uncategorised"):
-        rows.append({"category": cat, "ours_factor": ours["categories"][cat]["factor"], "gundlach_factor": None})
+        rows.append({**_ours(ours, cat), "gundlach_factor": None})
     return {
         "sample": f"raw README times, changes dated before {before} (Gundlach's cut-off {cutoff})",
+        "rule": ours["rule_text"],
+        "n": ours["n"],
         "ours_total_factor": ours["total_factor"],
         "gundlach_total_factor": total.get("value"),
         "rows": rows,
         "file": total.get("file"),
         "source": total.get("source"),
     }
+
+
+def _ours(ours: dict[str, Any], cat: str) -> dict[str, Any]:
+    c = ours["categories"][cat]
+    return {"category": cat, "records": c["records"], "ours_factor": c["factor"],
+            "ours_ci95_bootstrap": c["ci95_bootstrap"], "ours_range_over_rules": c["range_over_rules"]}  # fmt: skip
 
 
 def top_share(df: pd.DataFrame, k: int = 10) -> dict[str, Any]:
@@ -486,7 +484,24 @@ def per_change_section(
 
         out["dial"] = dial_comparison(df, anchors.get("dial"))
         out["retimings"] = retiming_comparison(df, anchors.get("intology"), anchors.get("record_folders"))
+        if "rows" in out["retimings"]:
+            out["measurement_error"] = _measurement_error(df, out["retimings"], out["diminishing_returns"])
     return _r(out)
+
+
+def _measurement_error(df: pd.DataFrame, retimings: dict[str, Any], dr: dict[str, Any]) -> dict[str, Any]:
+    """Noise from the re-timings and its effect on the all-records diminishing-returns coefficients."""
+    from .measurement_error import measurement_error
+
+    s, _ = _sample(df)
+    fits = {}
+    for spec, with_index in (("with_record_index", True), ("without_record_index", False)):
+        fit = dr.get("all_records", {}).get(spec, {})
+        if "coef_cumulative_gain_log" in fit:
+            x = _design(s, categories=len(s) >= 25, post_rule=True, record_index=with_index)
+            k = list(x.columns).index("cumulative_gain_log")
+            fits[f"all_records_{spec}"] = (fit["coef_cumulative_gain_log"], x.to_numpy(float), k)
+    return measurement_error(df["gain_log"].to_numpy(float), retimings, fits)
 
 
 def per_change_metrics(

@@ -387,27 +387,73 @@ def per_change_block(snap: Snapshot) -> str:
                 f"(HAC {_ci(e['with_days']['ci95_hac'])}); Engle–Granger p = {_f(eg['p_value'], '.3g')}: "
                 f"{eg['reading']}."
             )
+        lines += _attribution_lines(s.get("attribution", {}))
         lines += _anchor_lines(s)
     return "\n".join(lines) + "\n"
+
+
+def _attribution_lines(a: dict[str, Any]) -> list[str]:
+    """Category factors under the declared rule, with the bootstrap interval and the range over rules."""
+    if "categories" not in a:
+        return []
+    parts = [
+        f"{cat} ×{_f(c['factor'], '.3g')} [{_f(c['ci95_bootstrap'][0], '.3g')}, {_f(c['ci95_bootstrap'][1], '.3g')}]"
+        f" (rules ×{_f(c['range_over_rules'][0], '.3g')}–×{_f(c['range_over_rules'][1], '.3g')})"
+        for cat, c in a["categories"].items()
+        if c["records"] or c["range_over_rules"][1] > 1
+    ]
+    return [
+        f"  - category attribution ({a['n']} changes, total ×{_f(a['total_factor'], '.4g')}; rule: {a['rule_text']}; "
+        f"95 % bootstrap over records in brackets, range over the three rules in parentheses): "
+        + "; ".join(parts)
+        + "."
+    ]
 
 
 def _anchor_lines(s: dict[str, Any]) -> list[str]:
     out: list[str] = []
     g = s.get("gundlach", {})
     if "rows" in g:
-        out += ["", f"Category attribution, {g['sample']}:", "", "| category | ours | Gundlach |", "|---|---|---|"]
         out += [
-            f"| {r['category']} | ×{_f(r['ours_factor'], '.3g')} | "
+            "",
+            f"Category attribution, {g['sample']}; ours: {g.get('rule', 'line shares')} (95 % bootstrap over "
+            "records; range over splitting rules: line shares, equal split over primary and secondary):",
+            "",
+            "| category | records | ours | 95 % bootstrap | range over rules | Gundlach |",
+            "|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {r['category']} | {r.get('records', '')} | ×{_f(r['ours_factor'], '.3g')} | "
+            f"{_ci(r.get('ours_ci95_bootstrap'))} | {_ci(r.get('ours_range_over_rules'))} | "
             f"{'—' if r['gundlach_factor'] is None else '×' + _f(r['gundlach_factor'], '.3g')} |"
             for r in g["rows"]
         ]
-        out += [f"| total | ×{_f(g['ours_total_factor'], '.4g')} | ×{_f(g['gundlach_total_factor'], '.4g')} |", ""]
+        out += [
+            f"| total | {g.get('n', '')} | ×{_f(g['ours_total_factor'], '.4g')} | | | "
+            f"×{_f(g['gundlach_total_factor'], '.4g')} |",
+            "",
+        ]
     d = s.get("dial", {})
     if "prs" in d:
         out.append(
             f"- Dial's estimates: {d['prs_matched_to_a_record']} of {d['prs']} PRs matched to a record; estimated "
             f"{_f(d['dial_total_matched_s'], '.3g')} s vs measured {_f(d['measured_total_matched_s'], '.3g')} s on "
             f"those; Spearman rho {_f(d.get('spearman_rho'), '.2f')} (p = {_f(d.get('spearman_p'), '.2g')})."
+        )
+    me = s.get("measurement_error", {})
+    if "noise" in me:
+        n = me["noise"]
+        dr = me["diminishing_returns"].get("all_records_with_record_index", {})
+        out.append(
+            f"- measurement error: listed minus re-timed log gain over {n['pairs']} re-timed pairs has SD "
+            f"{_f(n['sd'], '.3g')} (95 % bootstrap {_ci(n['ci95_bootstrap'])}; MAD-based {_f(n['sd_mad'], '.3g')}),"
+            f" an upper bound on a listed gain's noise; {me['records_below_2sd']} of {me['records']} records gain"
+            f" less than 2 noise SDs ({_f(100 * me['share_of_total_log_gain_below_2sd'], '.3g')} % of the total log"
+            f" gain); reliability of the gains {_f(me['reliability_of_gains'], '.4g')}; of the cumulative-gain "
+            f"regressor (all records, with index) {_f(dr.get('reliability_ratio'), '.4g')}, so the "
+            f"diminishing-returns coefficient {_f(dr.get('coef'), '.3g')} becomes "
+            f"{_f(dr.get('corrected_classical'), '.3g')} (classical attenuation) or "
+            f"{_f(dr.get('corrected_with_shared_error'), '.3g')} (with the error the gain shares with it)."
         )
     r = s.get("retimings", {})
     if "compared_changes" in r:
