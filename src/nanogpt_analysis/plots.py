@@ -9,6 +9,7 @@ leaves the committed PNGs byte for byte as they were."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from .store.snapshot import Snapshot
 _SNAP: Snapshot | None = None  # the snapshot the forked workers inherit
 
 
+WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 PNG_DPI = 150  # sharp on a phone's or laptop's high-density screen; the SVG beside it scales without limit
 
 
@@ -101,7 +103,15 @@ def save_figures(
             import multiprocessing
 
             _SNAP = snap
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker) as pool:
+            # Ctrl-C and SIGTERM are held while the workers fork and until each has set its own handlers: a
+            # signal that reached a fresh fork first would run the parent's handler there, and its exception
+            # would escape into the parent's code inside the child (under pytest, a second test session)
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
+            try:
+                pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            with pool:
                 results = dict(zip(names, pool.map(_render_in_worker, names, chunksize=1), strict=True))
             _SNAP = None
         else:
@@ -128,11 +138,11 @@ def save_figures(
 
 def _quiet_worker() -> None:
     """A figure worker leaves Ctrl-C to the parent and dies with it (no BrokenPipe noise from orphans)."""
-    import signal
     import sys
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_SIGNALS)  # held by the parent across the fork
     if sys.platform.startswith("linux"):
         import ctypes
 
