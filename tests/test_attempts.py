@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -202,6 +203,13 @@ def test_refresh_writes_attempts_with_prs_dir(upstream: Repo, prs_dir: Path, tmp
     assert sorted(rows) == [5, 6, 7, 8, 12, 13]
     assert [n for n, r in rows.items() if r["became_record"] == "True"] == [5]
     assert (root / "data/commit_authors.csv").is_file()
+    # a second refresh takes the line counts from .cache/ and still writes data/ byte for byte: the cache
+    # counter is a fact of the run (.cache/runs/), not of the data
+    before = {p.name: p.read_bytes() for p in (root / "data").iterdir()}
+    assert main([*argv, "--prs-dir", str(prs_dir)]) == 0
+    assert {p.name: p.read_bytes() for p in (root / "data").iterdir()} == before
+    runs = json.loads((root / ".cache/runs/last-refresh.json").read_text(encoding="utf-8"))
+    assert runs["attempts"]["line_counts_from_cache"] >= 1
 
 
 def test_bad_all_prs_row_is_one_line_and_data_untouched(upstream: Repo, prs_dir: Path, tmp_path: Path, capsys) -> None:

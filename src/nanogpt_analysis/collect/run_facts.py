@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 TOP_LEVEL = ("refreshed_at", "refresh_seconds")
-PER_STEP = ("seconds", "diffs_from_cache", "parses_from_cache", "blob_bytes_read")
+PER_STEP = ("seconds", "diffs_from_cache", "parses_from_cache", "blob_bytes_read", "line_counts_from_cache")
 
 
 def split_run_facts(sources: dict[str, Any]) -> dict[str, Any]:
