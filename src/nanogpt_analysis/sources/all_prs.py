@@ -6,12 +6,12 @@ data/attempts.csv. A malformed row is one clear error naming the file and line."
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from .evidence_csv import evidence_rows
 
 ALL_PRS_FILE = "all-prs.csv"
 REQUIRED = ("pr", "title", "author", "state", "opened_on", "opened_evidence", "claims_record", "track", "ai_credited")
@@ -33,19 +33,8 @@ class ListedPr:
 
 
 def read_all_prs(path: Path) -> dict[int, ListedPr]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8.") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)} (header: {reader.fieldnames})")
     out: dict[int, ListedPr] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in evidence_rows(path, REQUIRED):
         cell = {k: (row.get(k) or "").strip() for k in REQUIRED}
         if not re.fullmatch(r"\d+", cell["pr"]):
             raise UserError(f"{path} line {line}: pr {cell['pr']!r} is not a PR number")

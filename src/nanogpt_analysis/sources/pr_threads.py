@@ -8,12 +8,12 @@ evidence kind in `pr_created_at_source`.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UserError
+from .evidence_csv import evidence_rows
 
 PR_THREADS_FILE = "pr-threads.csv"
 REQUIRED = ("pr", "opened_on", "opened_evidence")
@@ -30,21 +30,8 @@ class PrOpened:
 
 def read_pr_threads(path: Path) -> dict[int, PrOpened]:
     """PR number -> the day it was opened; rows without a day are skipped (the file says why)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"cannot read {path}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8.") from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)} (header: {reader.fieldnames})")
     out: dict[int, PrOpened] = {}
-    for row in reader:
-        line = reader.line_num
+    for line, row in evidence_rows(path, REQUIRED):
         pr_text = (row.get("pr") or "").strip()
         if not re.fullmatch(r"\d+", pr_text):
             raise UserError(f"{path} line {line}: pr {pr_text!r} is not a PR number")
