@@ -7,6 +7,7 @@ phone width, and a screenshot. Chromium comes from Debian's `chromium` package (
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
@@ -14,6 +15,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,6 +124,28 @@ def _start(profile: Path) -> tuple[subprocess.Popen, int]:
     raise RuntimeError("Chromium started but opened no DevTools port within 30 s")
 
 
+@contextlib.contextmanager
+def _session() -> Iterator[Cdp]:
+    """A fresh Chromium with its own profile and one tab (Page, Runtime, Log enabled); closed on exit."""
+    import websocket
+
+    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
+    proc, port = _start(profile)
+    try:
+        cdp = Cdp(websocket.create_connection(_open_tab(port), timeout=30, suppress_origin=True))
+        for domain in ("Page", "Runtime", "Log"):
+            cdp.call(f"{domain}.enable")
+        yield cdp
+        cdp.ws.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 def _open_tab(port: int) -> str:
     req = urllib.request.Request(f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT")
     with urllib.request.urlopen(req, timeout=10) as resp:
@@ -132,14 +156,7 @@ def check_page(
     url: str, screenshot: Path, width: int = 1100, height: int = 1400, extra: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Page checks in Chromium; `extra` maps result keys to further JavaScript expressions to evaluate."""
-    import websocket
-
-    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
-    proc, port = _start(profile)
-    try:
-        cdp = Cdp(websocket.create_connection(_open_tab(port), timeout=30, suppress_origin=True))
-        for domain in ("Page", "Runtime", "Log"):
-            cdp.call(f"{domain}.enable")
+    with _session() as cdp:
         cdp.call("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False)
         cdp.call("Page.navigate", url=url)
         cdp.wait_for("Page.loadEventFired")
@@ -153,15 +170,7 @@ def check_page(
         sw = cdp.call("Runtime.evaluate", expression="document.documentElement.scrollWidth", returnByValue=True)
         result["phone_scroll_width"] = sw["result"]["value"]
         result["errors"] = cdp.errors()
-        cdp.ws.close()
-        return result
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(profile, ignore_errors=True)
+    return result
 
 
 # runs inside the page at one viewport width: what overflows, and the first figure's size before a tap
@@ -209,15 +218,8 @@ def check_widths(
     """Load the page once per width (phone widths emulate a mobile device): the checks of CHECKS_JS, the
     layout of LAYOUT_JS, `extra` (result key -> JavaScript expression), and a tap on the first figure (opened
     full size, then closed by a second tap)."""
-    import websocket
-
-    profile = Path(tempfile.mkdtemp(prefix="chromium-profile-"))
-    proc, port = _start(profile)
     out: dict[str, Any] = {}
-    try:
-        cdp = Cdp(websocket.create_connection(_open_tab(port), timeout=30, suppress_origin=True))
-        for domain in ("Page", "Runtime", "Log"):
-            cdp.call(f"{domain}.enable")
+    with _session() as cdp:
         for w in widths:
             mobile = w < 600
             cdp.call("Emulation.setDeviceMetricsOverride", width=w, height=height, deviceScaleFactor=1, mobile=mobile)
@@ -231,9 +233,8 @@ def check_widths(
                 raise RuntimeError(f"layout check failed in the page: {layout['exceptionDetails']}")
             res |= layout["result"]["value"]
             for key, expression in (extra or {}).items():
-                res[key] = cdp.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"].get(
-                    "value"
-                )
+                found = cdp.call("Runtime.evaluate", expression=expression, returnByValue=True)["result"]
+                res[key] = found.get("value")
             time.sleep(0.2)
             shot = shots / f"page-{w}.png"
             shot.write_bytes(base64.b64decode(cdp.call("Page.captureScreenshot", format="png")["data"]))
@@ -245,15 +246,7 @@ def check_widths(
             res["closed"] = cdp.call("Runtime.evaluate", expression=AFTER_TAP_JS, returnByValue=True)["result"]["value"]
             res["errors"] = cdp.errors()
             out[str(w)] = res
-        cdp.ws.close()
-        return out
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        shutil.rmtree(profile, ignore_errors=True)
+    return out
 
 
 def not_blank(png: Path) -> tuple[bool, str]:
