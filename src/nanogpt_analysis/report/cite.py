@@ -13,6 +13,7 @@ from typing import Any
 
 from ..config import TRACKS
 from ..store.snapshot import Snapshot
+from .fmt import num
 
 HEADLINE_CSV = "headline.csv"
 
@@ -41,17 +42,9 @@ class Total:
     n_records: int
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
-
-
 def fmt_value(v: Any, unit: str) -> str:
     """A value in plain words for its unit (the contract's `unit` column)."""
-    f = _num(v)
+    f = num(v)
     if f is None:
         return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
     if unit == "factor_per_year":
@@ -68,7 +61,7 @@ def fmt_value(v: Any, unit: str) -> str:
 
 
 def _interval(lo: Any, hi: Any, unit: str) -> str:
-    a, b = _num(lo), _num(hi)
+    a, b = num(lo), num(hi)
     if a is None or b is None:
         return ""
     strip = {"factor_per_year": " per year", "halving_days": ""}.get(unit, "")
@@ -81,7 +74,7 @@ def _interval(lo: Any, hi: Any, unit: str) -> str:
 
 
 def _int_text(v: Any) -> str:
-    f = _num(v)
+    f = num(v)
     return "" if f is None else f"{f:.0f}"
 
 
@@ -157,7 +150,7 @@ def rows_from_metrics(snap: Snapshot) -> list[CiteRow]:
             what = f"{label}, records {recs[0]}–{recs[1]}"
             if span and float(span) < 180:
                 value = fmt_value(_halving_days(e["speedup_per_year"]), "halving_days")
-                interval = _interval(_halving_days(_num(hi)), _halving_days(_num(lo)), "halving_days")
+                interval = _interval(_halving_days(num(hi)), _halving_days(num(lo)), "halving_days")
                 text = f"Halving time, {what} (window under 180 days: not annualised)"
             else:
                 value = fmt_value(e["speedup_per_year"], "factor_per_year")
@@ -223,7 +216,7 @@ def totals(snap: Snapshot, rows: list[CiteRow] | tuple = ()) -> list[Total]:
     for tid, t in TRACKS.items():
         if tid in stated or not snap.has(t.output):
             continue
-        rows = [r for r in snap.improvements(tid) if _num(r.get(t.response)) is not None]
+        rows = [r for r in snap.improvements(tid) if num(r.get(t.response)) is not None]
         if len(rows) < 2:
             continue
         first = rows[0]

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from .fmt import fmt_or
+
 
 def _f(v: Any, fmt: str = ".3g") -> str:
-    return "n/a" if v is None else format(v, fmt)
+    return fmt_or(v, fmt, "n/a")
 
 
 def _pct(v: Any) -> str:

@@ -3,7 +3,6 @@ there is produced by code. Hand-written text outside the markers is left alone."
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -15,15 +14,13 @@ from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
 from ..timeutil import days_between
+from .fmt import fmt_or as _f
+from .fmt import num
 from .notes_summary import fill_toc, summary_block
 from .statistics_blocks import headline_block, statistics_block
 
 BLOCK = re.compile(r"(<!-- BEGIN GENERATED: (\w+) -->\n)(.*?)(<!-- END GENERATED: \2 -->)", re.S)
 QUOTE_RECORDS = (2, 21, 55, 74, 89)
-
-
-def _f(v: Any, fmt: str = ".3g") -> str:
-    return "—" if v is None else format(v, fmt)
 
 
 def _fit_rows(fits: dict[str, Any], unit_of: dict[str, str]) -> list[str]:
@@ -495,10 +492,10 @@ def compute_block(snap: Snapshot) -> str:
         if rec not in t1.index:
             continue
         r = t1.loc[rec]
-        tok = "—" if _num(r["train_tokens"]) is None else f"{int(r['train_tokens']):,}"
+        tok = "—" if num(r["train_tokens"]) is None else f"{int(r['train_tokens']):,}"
         lines.append(
-            f"| {rec} | {_int(r['steps'])} | {tok} | {_f(_num(r['flops_6nd']), '.3e')} | "
-            f"{_f(_num(r['flops_attn']), '.3e')} | {r['confidence'] or 'empty'} |"
+            f"| {rec} | {_int(r['steps'])} | {tok} | {_f(num(r['flops_6nd']), '.3e')} | "
+            f"{_f(num(r['flops_attn']), '.3e')} | {r['confidence'] or 'empty'} |"
         )
     comp = snap.metrics.get("compute") or {}
     lines += ["", "| track | from → to | wall-clock | tokens | parameters | FLOPs | non-FLOP | Gundlach (wall / FLOP / "
@@ -536,15 +533,6 @@ def compute_block(snap: Snapshot) -> str:
             )
     lines += ["", *thr_lines] if thr_lines else []
     return "\n".join(lines) + "\n"
-
-
-def _num(v: Any) -> float | None:
-    """A float, or None for an empty cell (None, NaN or pandas' NA)."""
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else f
 
 
 BLOCKS["compute"] = compute_block

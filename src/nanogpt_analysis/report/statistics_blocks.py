@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import TRACKS
+from .fmt import fmt_or as _f
 
 
 def _x(v: Any, fmt: str = ".3g") -> str:
@@ -18,10 +19,6 @@ def _ci(ci: Any, fmt: str = ".3g") -> str:
     if not isinstance(ci, list):
         return "—"
     return f"{_x(ci[0], fmt)}–{_x(ci[1], fmt)}"
-
-
-def _f(v: Any, fmt: str = ".3g") -> str:
-    return "—" if v is None or isinstance(v, str) else format(v, fmt)
 
 
 def _pair(ci: Any, fmt: str = ".3g") -> str:
