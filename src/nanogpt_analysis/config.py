@@ -21,6 +21,8 @@ class Track:
     scripts: tuple[str, ...] = ()  # training scripts, newest name first
     output: str = ""  # improvements file in data/
     slug: str = ""  # suffix of the track's figure files ("" for track 1, whose names predate the others)
+    # the track that published analyses (../shared/anchors) measure: the anchors are compared on it only
+    has_published_anchors: bool = False
 
     def figure_name(self, stem: str) -> str:
         return f"{stem}_{self.slug}.png" if self.slug else f"{stem}.png"
@@ -35,18 +37,19 @@ TRACKS: dict[int, Track] = {
         3.28,
         "time_s",
         "wall-clock time",
-        ("train_gpt.py", "train_gpt2.py"),
+        ("train_gpt.py", "train_gpt2.py"),  # renamed train_gpt2.py -> train_gpt.py on 2024-12-31
         "improvements.json",
+        has_published_anchors=True,
     ),
     2: Track(
         2,
         "GPT-2 medium (350M) to 2.92 val loss on 8xH100",
         "README.md",
-        r"gpt-?2 medium",
+        r"gpt-?2[- ]medium",  # "GPT-2-Medium" in the first README versions (Mar 2025)
         2.92,
         "time_s",
         "wall-clock time",
-        ("train_gpt_medium.py", "train_gptm.py"),
+        ("train_gpt_medium.py", "train_gptm.py"),  # renamed train_gptm.py -> train_gpt_medium.py
         "improvements_medium.json",
         "medium",
     ),
@@ -63,3 +66,30 @@ TRACKS: dict[int, Track] = {
         "optimization",
     ),
 }
+
+
+# Named selections of TRACKS (in table order): code asks for the tracks with a property, never for literal ids.
+
+
+def wallclock_tracks() -> list[Track]:
+    """Tracks whose record is a wall-clock time (the compute tables cover those)."""
+    return [t for t in TRACKS.values() if t.response == "time_s"]
+
+
+def wallclock_track_ids() -> tuple[int, ...]:
+    return tuple(t.id for t in wallclock_tracks())
+
+
+def readme_table_track_ids() -> tuple[int, ...]:
+    """Tracks whose record table is in the upstream README.md (parsed by collect/readme_table.py)."""
+    return tuple(t.id for t in TRACKS.values() if t.readme_file == "README.md")
+
+
+def script_track_ids() -> tuple[int, ...]:
+    """Tracks with a training script of their own at the repository root (their code is mined)."""
+    return tuple(t.id for t in TRACKS.values() if t.scripts)
+
+
+def anchor_track_id() -> int:
+    """The track the published analyses (../shared/anchors) measure."""
+    return next(t.id for t in TRACKS.values() if t.has_published_anchors)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .config import TRACKS
+from .config import TRACKS, wallclock_track_ids
 from .store.io import atomic_write_text
 from .store.snapshot import Snapshot
 
@@ -113,7 +113,9 @@ def _models(root: Path, anchors: Path, inputs: dict) -> dict:
     label = os.path.relpath(anchors.resolve(), root.resolve())
     claims = load_claims(anchors / "published-claims.csv", "gundlach-2026-03", f"{label}/published-claims.csv")
     factors, why = inputs["factors"]
-    metrics["compute"] = {t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in (1, 2)}
+    metrics["compute"] = {
+        t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in wallclock_track_ids()
+    }
     metrics["per_change"] = per_change_metrics(root, inputs["changes"], anchors, inputs["change_notes"], label)
     from .models.effort_attempts import effort_attempts_section
 

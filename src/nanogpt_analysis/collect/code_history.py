@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from ..config import script_track_ids
 from ..sources.git_history import History
 from ..sources.upstream import ObjectReader
 from ..store import schema
@@ -23,7 +24,7 @@ def script_blobs(reader: ObjectReader, history: History) -> list[str]:
     root trees are read in one pipelined pass)."""
     changes = history.first_parent_changes(*CODE_PATHSPEC)
     reader.load_trees([f"{c.sha}^{{tree}}" for c, _ in changes])
-    scripts = [(c.sha, find_script(reader, c.sha, t)) for c, _ in changes for t in (1, 2)]
+    scripts = [(c.sha, find_script(reader, c.sha, t)) for c, _ in changes for t in script_track_ids()]
     return [e.sha for sha, s in scripts if s and (e := reader.entry(sha, s)) is not None]
 
 
@@ -36,7 +37,7 @@ def build_code_history(
     reader.load_texts(script_blobs(reader, history))  # no-op for blobs prefetched already
     for commit, files in tqdm(changes, desc="history", disable=not progress, leave=False):
         changed = set(files)
-        for track in (1, 2):
+        for track in script_track_ids():
             script = find_script(reader, commit.sha, track)
             if script is None:
                 continue

@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..config import TRACKS, wallclock_track_ids
 from ..sources.upstream import ObjectReader, Upstream, git
 from ..store import schema, tables
 from ..store.blob_cache import BlobCache, cache_path, fingerprint
@@ -41,7 +42,7 @@ from .compute_log import (
     split_log,
 )
 from .log_code import normalise_link
-from .training_code import TRACK_SCRIPTS, find_script
+from .training_code import find_script
 
 ATTN_CTX = 1024  # tokens of causal context in the attention term (see flops_attn in the schema)
 EXTERNAL = re.compile(r"llm\.c baseline", re.I)
@@ -145,7 +146,7 @@ def code_commit_for(upstream: Upstream, rec: Any, loc: dict[str, Any]) -> tuple[
     date = _s(rec.date)
     if not date:
         return commit, source
-    scripts = [s for s in TRACK_SCRIPTS[int(rec.track)]]
+    scripts = list(TRACKS[int(rec.track)].scripts)
     out = git(
         upstream.git_dir, "rev-list", "-1", "--first-parent", f"--before={date}T23:59:59Z", upstream.commit, "--",
         *scripts, check=False,
@@ -162,7 +163,7 @@ def build_compute(
     loc_by_key = {(int(r["track"]), int(r["row"])): r for r in loc.to_dict("records")}
     rows: list[dict[str, Any]] = []
     checks: list[dict[str, Any]] = []
-    for rec in records[records["track"].isin([1, 2])].itertuples():
+    for rec in records[records["track"].isin(wallclock_track_ids())].itertuples():
         key = (int(rec.track), int(rec.row))
         row = empty_row(rec)
         reasons: list[str] = []

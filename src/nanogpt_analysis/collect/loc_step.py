@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 from tqdm import tqdm
 
+from ..config import TRACKS
 from ..sources.git_history import History
 from ..sources.github_api import GitHubClient, GitHubError, RateLimitError
 from ..sources.pr_threads import PrOpened, read_pr_threads
@@ -25,7 +26,7 @@ from .code_history import CODE_PATHSPEC, build_code_history, script_blobs
 from .dates import dates_row, fetch_pr_dates, readme_blobs, readme_listings
 from .line_counts import DiffBatch, Files, compare, repo_files
 from .log_code import basename_index, first_log_blobs, read_log_code, sloc_of
-from .training_code import TRACK_SCRIPTS, find_script, training_code_at
+from .training_code import find_script, training_code_at
 
 # the code whose per-blob results the loc step's blob cache keeps (a change to any of them invalidates it)
 CACHE_CODE = ("collect/training_code.py", "collect/readme_table.py", "collect/dates.py", "store/blob_cache.py")
@@ -40,7 +41,7 @@ def _code_columns(
         script = find_script(reader, rc.commit, track)
         if script is None:
             reason = (
-                f"track {track} had no training script of its own ({' / '.join(TRACK_SCRIPTS[track])}) "
+                f"track {track} had no training script of its own ({' / '.join(TRACKS[track].scripts)}) "
                 f"at {rc.commit[:10]}"
             )
         else:

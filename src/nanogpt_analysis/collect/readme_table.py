@@ -18,13 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 
+from ..config import TRACKS, readme_table_track_ids
 from ..errors import UserError
 
-TRACK_HEADINGS: dict[int, re.Pattern[str]] = {
-    1: re.compile(r"world record history", re.I),
-    2: re.compile(r"gpt-?2[- ]medium", re.I),  # "GPT-2-Medium" in the first README versions (Mar 2025)
-}
-TRACK_TARGET_LOSS = {1: 3.28, 2: 2.92}
+# the headings of the tracks whose table is in README.md (config.TRACKS), compiled once
+_HEADINGS: dict[int, re.Pattern[str]] = {t: re.compile(TRACKS[t].heading, re.I) for t in readme_table_track_ids()}
 
 HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 # link text may not hold '[' either: a run of 100 KB of '[' then scans each bracket once (linear), where
@@ -74,7 +72,7 @@ class ParsedReadme:
 
 def find_table(lines: list[str], track: int) -> tuple[int, int] | None:
     """(first data line index, end index) of a track's table, or None when its heading is absent."""
-    pattern = TRACK_HEADINGS[track]
+    pattern = _HEADINGS[track]
     i = next((n for n, line in enumerate(lines) if HEADING.match(line) and pattern.search(line)), None)
     if i is None:
         return None
@@ -216,17 +214,17 @@ def parse_row(line: str, track: int, row: int, lineno: int) -> RecordRow:
     )
 
 
-def parse_readme(text: str, lenient: bool = False, tracks: tuple[int, ...] = (1, 2)) -> ParsedReadme:
+def parse_readme(text: str, lenient: bool = False, tracks: tuple[int, ...] | None = None) -> ParsedReadme:
     """Parse every track table. Strict mode raises on the first bad row, naming its README line."""
     lines = text.splitlines()
     rows: list[RecordRow] = []
     counts: dict[int, int] = {}
     warnings: list[str] = []
-    for track in tracks:
+    for track in readme_table_track_ids() if tracks is None else tracks:
         span = find_table(lines, track)
         if span is None:
             raise ReadmeParseError(
-                f"README: no table found under a heading matching {TRACK_HEADINGS[track].pattern!r} "
+                f"README: no table found under a heading matching {_HEADINGS[track].pattern!r} "
                 f"(track {track}). The upstream README layout changed; update collect/readme_table.py."
             )
         start, end = span
@@ -276,7 +274,7 @@ def listed_records(text: str) -> set[tuple[int, int, float]]:
     the track tables (rows that do not parse are skipped) and the numbered list of track 1."""
     out: set[tuple[int, int, float]] = set()
     lines = text.splitlines()
-    for track in TRACK_HEADINGS:
+    for track in _HEADINGS:
         span = find_table(lines, track)
         if span is None:
             continue

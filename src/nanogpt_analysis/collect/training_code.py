@@ -18,13 +18,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..config import TRACKS
 from ..sources.upstream import ObjectReader
 from ..store.blob_cache import BlobCache
-
-TRACK_SCRIPTS: dict[int, tuple[str, ...]] = {
-    1: ("train_gpt.py", "train_gpt2.py"),  # renamed train_gpt2.py -> train_gpt.py on 2024-12-31
-    2: ("train_gpt_medium.py", "train_gptm.py"),  # renamed train_gptm.py -> train_gpt_medium.py
-}
 
 _IMPORT_START = re.compile(r"^(?:import|from)\s")
 
@@ -231,7 +227,7 @@ def _lazy_imports(text: str) -> tuple[str, ...]:
 
 def find_script(reader: ObjectReader, commit: str, track: int) -> str | None:
     tree = reader.tree(f"{commit}^{{tree}}") or {}
-    return next((s for s in TRACK_SCRIPTS[track] if s in tree), None)
+    return next((s for s in TRACKS[track].scripts if s in tree), None)
 
 
 def _blob_facts(cache: BlobCache | None, sha: str, text: str) -> tuple[LineCounts, tuple[str, ...]]:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..config import wallclock_track_ids
 from ..store import schema, tables
 
 H100_BF16_DENSE_PEAK = 989.4e12  # FLOP/s per GPU (NVIDIA H100 SXM datasheet, dense, no sparsity)
@@ -23,7 +24,7 @@ GPUS = 8
 
 
 def build_factors(records: pd.DataFrame, compute: pd.DataFrame) -> pd.DataFrame:
-    df = records[~records["is_retiming"].astype(bool) & records["track"].isin([1, 2])][
+    df = records[~records["is_retiming"].astype(bool) & records["track"].isin(wallclock_track_ids())][
         ["track", "row", "record", "date", "time_s"]
     ].merge(
         compute[["track", "row", "train_tokens", "params_flops", "flops_6nd", "confidence"]], on=["track", "row"],

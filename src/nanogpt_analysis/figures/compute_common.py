@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import TRACKS, Track
 from ..store.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -15,11 +14,6 @@ FACTORS_TABLE = "compute_factors.csv"
 # colours of the three quantities, the same in every compute figure
 COLOURS = {"time_s": "tab:blue", "train_tokens": "tab:green", "params_flops": "tab:brown", "flops_6nd": "tab:red",
            "non_flop": "tab:purple"}  # fmt: skip
-
-
-def wallclock_tracks() -> list[Track]:
-    """Tracks whose record is a wall-clock time (the compute tables cover those)."""
-    return [t for t in TRACKS.values() if t.response == "time_s"]
 
 
 def track_factors(snap: Snapshot, track: int) -> pd.DataFrame | None:

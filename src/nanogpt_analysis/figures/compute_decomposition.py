@@ -6,9 +6,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..config import Track
+from ..config import Track, wallclock_tracks
 from ..store.snapshot import Snapshot
-from .compute_common import COLOURS, gundlach_cut, track_factors, wallclock_tracks
+from .compute_common import COLOURS, gundlach_cut, track_factors
 from .registry import figure
 from .style import new_figure
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from ..config import wallclock_tracks
 from ..derive.compute_factors import GPUS, H100_BF16_DENSE_PEAK
 from ..store.snapshot import Snapshot
-from .compute_common import track_factors, wallclock_tracks
+from .compute_common import track_factors
 from .palette import track_colour
 from .registry import figure
 from .style import new_figure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import TRACKS
 from ..store.snapshot import Snapshot
 from .change_waterfall import track_changes
 from .palette import track_colour
@@ -20,7 +21,7 @@ from .style import new_figure
 def draw(snap: Snapshot):
     fig, ax = new_figure(8, 5)
     counts = {}
-    for track in (1, 2, 3):
+    for track in TRACKS:
         df = track_changes(snap, track)
         if df is None or not (df["churn_cumulative"].fillna(0) > 0).any():
             continue  # no code mined for the track (3): a column at zero churn says nothing

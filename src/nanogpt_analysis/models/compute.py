@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..config import anchor_track_id
 from ..derive.compute_factors import GPUS, H100_BF16_DENSE_PEAK
 
 GUNDLACH = {"wallclock_factor": "wallclock_factor", "flop_factor": "flop_factor", "non_flop_factor": "non_flop_factor"}
@@ -40,7 +41,7 @@ def compute_section(factors: pd.DataFrame | None, claims: dict[str, dict[str, An
     }
     cuts = {"latest": ok.iloc[-1]}
     cut = (claims.get("flop_factor") or {}).get("cutoff_record")
-    if track == 1 and cut is not None and (ok["record"] == cut).any():
+    if track == anchor_track_id() and cut is not None and (ok["record"] == cut).any():
         cuts[f"record_{cut}"] = ok[ok["record"] == cut].iloc[-1]
     for name, r in cuts.items():
         block = {"record": int(r["record"]), "date": r["date"]}

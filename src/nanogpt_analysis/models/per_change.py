@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..config import anchor_track_id
 from ..store.schema import CATEGORY_WEIGHT_COLUMNS
 
 REFERENCE_CATEGORY = "architecture"
@@ -526,7 +527,7 @@ def per_change_metrics(
         starts = [int(c["record"]) for c in checks if int(c.get("track", 0)) == track]
         if anchors and records is not None:
             anchors["record_folders"] = record_folders(records, track)
-        section[track] = per_change_section(changes, track, starts, anchors if track == 1 else None)
+        section[track] = per_change_section(changes, track, starts, anchors if track == anchor_track_id() else None)
     return section
 
 
