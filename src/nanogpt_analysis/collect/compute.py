@@ -52,7 +52,9 @@ PR_SOURCES = ("pr_merge_commit", "pr_merge_squash", "pr_merge_tree_match", "pr_h
 
 # the code whose results the blob cache keeps (a change to any of them invalidates it)
 CACHE_CODE = ("collect/compute.py", "collect/compute_log.py", "collect/training_code.py", "collect/log_code.py",
-              "store/schema.py", "store/blob_cache.py")  # fmt: skip
+              "store/schema/__init__.py", "store/schema/columns.py", "store/schema/collect_tables.py",
+              "store/schema/derive_tables.py", "store/schema/change_tables.py", "store/schema/checks.py",
+              "store/blob_cache.py")  # fmt: skip
 
 
 def _s(v: Any) -> str:
