@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..store.snapshot import Snapshot
+from .anchors_common import anchor_comparison
 from .change_waterfall import CATEGORY_COLOURS
 from .registry import figure
 from .style import new_figure
@@ -22,10 +23,10 @@ from .style import new_figure
     section="changes",
 )
 def draw(snap: Snapshot):
-    g = snap.metrics.get("per_change", {}).get(1, {}).get("gundlach", {})
-    if "rows" not in g:
+    rows = anchor_comparison(snap, "gundlach", "rows")
+    if rows is None:
         return None
-    rows = g["rows"]
+    g = anchor_comparison(snap, "gundlach")
     fig, ax = new_figure(9, 5)
     x = np.arange(len(rows))
     ours = [r["ours_factor"] or 1.0 for r in rows]

@@ -34,5 +34,5 @@ def track_factors(snap: Snapshot, track: int) -> pd.DataFrame | None:
 
 def gundlach_cut(snap: Snapshot, track: int) -> dict | None:
     """metrics.yaml compute.<track>.record_<N> (our cumulative factors at Gundlach's cut-off, with his values)."""
-    sec = (snap.metrics.get("compute") or {}).get(track) or {}
+    sec = snap.section("compute", track) or {}
     return next((v for k, v in sec.items() if k.startswith("record_") and isinstance(v, dict)), None)

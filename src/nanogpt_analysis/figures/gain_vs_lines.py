@@ -35,8 +35,7 @@ def draw(snap: Snapshot):
     neg = df[df["gain_log"] <= 0]
     if len(neg):
         ax.scatter([], [], color="none", label=f"gain <= 0 (not drawn): records {', '.join(map(str, neg['record']))}")
-    reg = snap.metrics.get("per_change", {}).get(1, {}).get("regression", {})
-    coefs = reg.get("ols", {}).get("coefficients", {})
+    coefs = snap.section("per_change", 1, "regression", "ols", "coefficients") or {}
     if coefs and len(df):
         from ..models.per_change import _design, _sample
 

@@ -62,7 +62,7 @@ def draw_series(snap: Snapshot, track: Track):
         rd, rs = _retimings(snap, track, base)
         ax.scatter(rd, rs, marker="x", color=RETIMING, zorder=4, label=f"re-timings (n={len(rd)}, not fitted)")
         manifest["retimings"] = len(rd)
-    fits = snap.metrics["fits"][track.id][y]["days"]
+    fits = snap.section("fits", track.id, y, "days") or {}
     if "models" in fits:
         grid = np.linspace(0, max(r["days_since_start"] for r in dated), 300)
         gd = pd.Timestamp(rows[0]["date"]) + pd.to_timedelta(grid, unit="D")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..store.snapshot import Snapshot
+from .anchors_common import anchor_comparison
 from .registry import figure
 from .style import new_figure
 
@@ -19,10 +20,10 @@ from .style import new_figure
     section="changes",
 )
 def draw(snap: Snapshot):
-    r = snap.metrics.get("per_change", {}).get(1, {}).get("retimings", {})
-    if "rows" not in r:
+    rows = anchor_comparison(snap, "retimings", "rows")
+    if rows is None:
         return None
-    rows = r["rows"]
+    r = anchor_comparison(snap, "retimings")
     listed = np.array([x["listed_gain_s"] for x in rows])
     retimed = np.array([x["retimed_gain_s"] for x in rows])
     fig, ax = new_figure(7, 6)

@@ -10,8 +10,8 @@ from ..store.snapshot import Snapshot
 
 def analysed(snap: Snapshot, need: str) -> list[tuple[int, str, dict[str, Any]]]:
     """(track, response, statistics entry) for each series whose entry has section `need`, the track's own
-    response first; [] when metrics.yaml has no statistics section."""
-    stats = snap.metrics.get("statistics") or {}
+    response first; [] when the statistics section was skipped."""
+    stats = snap.section("statistics") or {}
     out = []
     for track, by_resp in sorted(stats.items()):
         for response, entry in by_resp.items():

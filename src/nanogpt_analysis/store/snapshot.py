@@ -83,6 +83,24 @@ class Snapshot:
         except yaml.YAMLError as exc:
             raise UserError(f"{path}: corrupt YAML ({exc}); re-run `nanogpt-analysis analyze`.") from None
 
+    def section(self, *keys: str | int) -> Any:
+        """The metrics.yaml value at `keys` (`section("per_change", 1, "gundlach")`), or None when it or a
+        section above it was skipped on purpose (`{"skipped": why}`: the figure draws its skip note). A missing
+        key is a one-line UserError naming metrics.yaml and the key path: a figure never silently loses a line
+        or a panel because the analysis and the figure disagree about what metrics.yaml holds."""
+        node: Any = self.metrics
+        for depth, key in enumerate(keys):
+            if isinstance(node, dict) and "skipped" in node:
+                return None
+            if not isinstance(node, dict) or key not in node:
+                where = ".".join(str(k) for k in keys[: depth + 1])
+                raise UserError(
+                    f"{self.root / 'metrics.yaml'}: no key {where}; re-run `nanogpt-analysis analyze --force` "
+                    "(metrics.yaml is older than the code, or was edited)."
+                )
+            node = node[key]
+        return None if isinstance(node, dict) and "skipped" in node else node
+
     def metrics_or_none(self) -> dict[str, Any] | None:
         """metrics.yaml when it exists and parses, else None (for the cache check only)."""
         try:
