@@ -16,7 +16,7 @@ def run_as_of(root: Path, date: str, anchors_dir: Path | None = None) -> dict[st
 
     from .config import TRACKS
     from .derive.replication import default_anchors_dir
-    from .models.as_of import _published, compare, listing_dates, rows_as_of
+    from .models.as_of import compare, listing_dates, published_claims_as_of, rows_as_of
     from .models.estimands import estimands_section, headline_rows
     from .models.headline import headline_section
     from .models.statistics import public_dates, statistics_section
@@ -54,7 +54,7 @@ def run_as_of(root: Path, date: str, anchors_dir: Path | None = None) -> dict[st
     est = estimands_section({t: r for t, r in rows.items() if r}, iso)
     metrics["headline"] = headline_section(metrics["statistics"], est)
     anchors = Path(anchors_dir) if anchors_dir else default_anchors_dir(root)
-    metrics["as_of"]["published"] = compare(metrics, _published(anchors / "published-claims.csv", iso), iso)
+    metrics["as_of"]["published"] = compare(metrics, published_claims_as_of(anchors / "published-claims.csv", iso), iso)
     out = root / "as_of" / iso
     out.mkdir(parents=True, exist_ok=True)
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)

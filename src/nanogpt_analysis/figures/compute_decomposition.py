@@ -134,7 +134,7 @@ def _totals(snap: Snapshot, track: Track) -> list[str]:
 
 
 def caption(snap: Snapshot, track: Track) -> str:
-    from .record_series import _n_retimings
+    from .record_series import n_retimings
 
     totals = _totals(snap, track)
     text = (
@@ -145,7 +145,7 @@ def caption(snap: Snapshot, track: Track) -> str:
         + "), on a log scale: the segments of a bar multiply to its wall-clock factor (diamond); a segment below "
         "zero is a factor below 1 (more tokens, a larger model, fewer FLOPs per second). Raw README times"
     )
-    if _n_retimings(snap, track):
+    if n_retimings(snap, track):
         return text + ": the timing-rule change after record 21 sits in the non-FLOP factor."
     return text + " (the track has no timing-rule change)."
 

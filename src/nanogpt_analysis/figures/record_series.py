@@ -81,7 +81,7 @@ def draw_series(snap: Snapshot, track: Track):
     return fig, manifest
 
 
-def _n_retimings(snap: Snapshot, track: Track) -> int:
+def n_retimings(snap: Snapshot, track: Track) -> int:
     if track.response != "time_s" or not snap.has("records.csv"):
         return 0
     return len(_retimings(snap, track, 1.0)[0])
@@ -96,7 +96,7 @@ def caption(snap: Snapshot, track: Track) -> str:
     unit = "record time" if track.response == "time_s" else "optimizer steps to 3.28"
     text = f"Track {track.id} ({track.name}): speed-up over its first record by date ({unit})"
     text += ", with the three trend fits against days." if _has_fits(snap, track) else "."
-    n = _n_retimings(snap, track)
+    n = n_retimings(snap, track)
     if n:
         text += (f" Crosses: the {n} re-timing row{'s' if n > 1 else ''} (not fitted); plus signs: times "
                  "normalised to the latest timing rules.")  # fmt: skip
@@ -106,7 +106,7 @@ def caption(snap: Snapshot, track: Track) -> str:
 
 
 def alt(snap: Snapshot, track: Track) -> str:
-    n = _n_retimings(snap, track)
+    n = n_retimings(snap, track)
     return (
         f"Log-scale scatter of track {track.id} speed-up against date, rising, with a step line"
         + (" and fitted curves" if _has_fits(snap, track) else "")

@@ -40,7 +40,7 @@ def rows_as_of(
     return [r for r in rows if listed.get((track, r.get("row")), "9999") <= date]
 
 
-def _published(claims_file: Path, date: str) -> list[dict[str, str]]:
+def published_claims_as_of(claims_file: Path, date: str) -> list[dict[str, str]]:
     """Published track-1 fit claims whose source is dated on or before the as-of date (cut-off <= date)."""
     if not claims_file.exists():
         return []

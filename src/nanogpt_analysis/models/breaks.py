@@ -79,7 +79,7 @@ def _sup_f_test(x: np.ndarray, y: np.ndarray, breaks: list[int], h: int, rng: np
     Scaled by the long-run variance of the (l+1)-break residuals at the Andrews lag; the simulated null
     applies the same studentisation (same lag) to i.i.d. errors, so the estimation noise of the long-run
     variance is in the critical value."""
-    from .robust import _hac_var
+    from .robust import hac_var
 
     edges = [0, *breaks, len(y)]
     segs = [(a, b) for a, b in zip(edges[:-1], edges[1:], strict=True) if b - a >= 2 * h]
@@ -104,7 +104,7 @@ def _sup_f_test(x: np.ndarray, y: np.ndarray, breaks: list[int], h: int, rng: np
             u = Y[rows] - Y[rows] @ _null_projection(x, sorted([*breaks, int(j)])).T
             if lag is None:
                 lag = andrews_lag(u[0])[0]
-            lrv[rows] = _hac_var(u, lag) / n
+            lrv[rows] = hac_var(u, lag) / n
         return best / Q / np.maximum(lrv, 1e-300), at, int(lag or 0)
 
     f, at, lag = stat(y[None, :], None)

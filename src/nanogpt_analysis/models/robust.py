@@ -298,7 +298,7 @@ def andrews_lag(resid: np.ndarray, n_max: int | None = None) -> tuple[int, float
     return int(min(max(math.ceil(st) - 1, 0), cap)), st, rho
 
 
-def _hac_var(v: np.ndarray, lag: int) -> np.ndarray:
+def hac_var(v: np.ndarray, lag: int) -> np.ndarray:
     """Bartlett long-run variance sum_{|j|<=L} (1 - |j|/(L+1)) sum_t v_t v_{t-j}, along the last axis."""
     s = (v * v).sum(axis=-1)
     for j in range(1, lag + 1):
@@ -312,7 +312,7 @@ def hac_t_slope(y: np.ndarray, X: np.ndarray, lag: int) -> tuple[np.ndarray, np.
     b = y @ H.T
     u = y - b @ X.T
     v = u * H[1]
-    return b[..., 1], np.sqrt(_hac_var(v, lag))
+    return b[..., 1], np.sqrt(hac_var(v, lag))
 
 
 def fixed_b_cv(X: np.ndarray, lag: int, level: float = 0.95, reps: int = 1000, seed: int = SEED) -> float:
