@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from nanogpt_analysis.collect.code_units import _value
+from nanogpt_analysis.collect.hyperparameters import numeric_value
 from nanogpt_analysis.collect.compute_log import SafeEval, Unevaluable, parse_chunk, parse_expr
 
 HOSTILE = {
@@ -35,14 +35,14 @@ def test_a_3000_term_sum_is_unparsed_not_a_recursion_error() -> None:
     assert parse_chunk(text) is None
     with pytest.raises(Unevaluable):
         parse_expr(" + ".join(["1"] * 3000))
-    assert _value(" + ".join(["1"] * 3000)) is None
+    assert numeric_value(" + ".join(["1"] * 3000)) is None
 
 
 def test_ordinary_arithmetic_still_evaluates() -> None:
     module = parse_chunk("x = 48 * 1024 + 2 ** 10 - len([1, 2, 3])")
     assert module is not None
     assert SafeEval({})(module.body[0].value) == 48 * 1024 + 1024 - 3  # type: ignore[attr-defined]
-    assert _value("2048 * 8") == 16384.0
+    assert numeric_value("2048 * 8") == 16384.0
 
 
 def test_break_search_in_column_blocks_equals_the_whole_matrix(monkeypatch) -> None:

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..sources.upstream import ObjectReader
+from .pysource import looks_like_python
 
 RULE = re.compile(r"^={80,}\s*$")
 DASHES = re.compile(r"^-{20,}\s*$")
 FILE_HEADER = re.compile(r"^#\s*([\w./-]+\.py)\s*$")
-PY_START = re.compile(r"^(import\s|from\s|#|\"\"\"|'''|@|def\s|class\s)")
 LOG_SUFFIXES = (".txt", ".log")
 GITHUB_PREFIX = re.compile(r"^https?://github\.com/KellerJordan/modded-nanogpt/(?:blob|tree)/[^/]+/", re.I)
 
@@ -71,7 +71,7 @@ def _extract(lines: list[str]) -> tuple[LogCode | None, str]:
         i += 1
     while i < len(lines) and not lines[i].strip():
         i += 1
-    if i >= len(lines) or not PY_START.match(lines[i]):
+    if i >= len(lines) or not looks_like_python(lines[i]):
         return None, "log does not start with Python source"
     end = next((j for j in range(i, len(lines)) if RULE.match(lines[j])), None)
     if end is None:
