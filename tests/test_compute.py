@@ -7,15 +7,11 @@ import pandas as pd
 import pytest
 
 from nanogpt_analysis.collect.compute import build_compute
-from nanogpt_analysis.collect.compute_log import (
-    Script,
-    batch_plan,
-    model_shape,
-    module_env,
-    parse_launch,
-    parse_output,
-    split_log,
-)
+from nanogpt_analysis.collect.compute.batch import batch_plan
+from nanogpt_analysis.collect.compute.launch import module_env, parse_launch
+from nanogpt_analysis.collect.compute.output import parse_output, split_log
+from nanogpt_analysis.collect.compute.script import Script
+from nanogpt_analysis.collect.compute.shape import model_shape
 from nanogpt_analysis.sources.upstream import ObjectReader, open_upstream
 
 from .conftest import readme
