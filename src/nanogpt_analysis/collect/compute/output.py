@@ -6,9 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-RULE_ML = re.compile(r"^={80,}[ \t]*$", re.M)
-PY_START_ML = re.compile(r"^(?:import\s|from\s|#|\"\"\"|\'\'\'|@|def\s|class\s)", re.M)
-MODULE_HEADER = re.compile(r"^-{20,}[ \t]*\n#\s*[\w./-]+\.py[ \t]*\n-{20,}[ \t]*$", re.M)
+from ..log_code import extract_log_code
+
 STEP_LINE = re.compile(r"step:(\d+)/(\d+)")
 LLMC_TRAIN = re.compile(r"^s:(\d+) trl:", re.M)
 LLMC_VAL = re.compile(r"^s:(\d+) tel:", re.M)
@@ -30,18 +29,15 @@ STEP_DONE = re.compile(r"step:(\d+)/\1\b")
 
 
 def split_log(text: str) -> tuple[str, str]:
-    """(training script, output) of a log, by the rule of log_code.extract_log_code: the code runs to the
-    first line of 80+ `=` after its start; the script is the part before the first appended module header.
-    A log without embedded code gives ("", whole text)."""
-    m = PY_START_ML.search(text[:2000])
-    if m is None:
+    """(training script, output) of a log by log_code's one rule of where the printed code starts and ends
+    (extract_log_code): the script is the code's first part (before any appended module), its lines each
+    ended by "\n"; the output is the text after the line of '=' that ends the code. A log without embedded
+    code gives ("", whole text)."""
+    code, _ = extract_log_code(text)
+    if code is None:
         return "", text
-    end = RULE_ML.search(text, m.start())
-    if end is None:
-        return "", text
-    code = text[m.start() : end.start()]
-    header = MODULE_HEADER.search(code)
-    return (code[: header.start()] if header else code), text[end.end() :]
+    script = code.files["script"]
+    return "".join(line + "\n" for line in script), text[code.output_at :]
 
 
 def parse_output(text: str) -> OutputSteps:
