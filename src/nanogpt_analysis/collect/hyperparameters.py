@@ -7,6 +7,7 @@ import ast
 import re
 from functools import lru_cache
 
+from .pysource import PARSE_ERRORS
 from .unit_changes import UnitChange, normal_lines
 
 _NUM = r"-?(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?"
@@ -21,7 +22,7 @@ def numeric_value(expr: str) -> float | None:
     try:
         node = ast.parse(expr.strip(), mode="eval").body
         return _number(node)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    except (*PARSE_ERRORS, OverflowError):
         return None
 
 

@@ -10,7 +10,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..pysource import parse_or_none, top_level_chunks
+from ..pysource import PARSE_ERRORS, parse_or_none, top_level_chunks
 from .evaluator import Namespace, SafeEval, Unevaluable, dotted_name
 
 
@@ -18,7 +18,7 @@ def parse_expr(expr: str) -> ast.expr:
     """One expression of upstream text; Unevaluable when it does not parse or nests too deeply to."""
     try:
         return ast.parse(expr, mode="eval").body
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+    except PARSE_ERRORS as exc:
         raise Unevaluable(f"`{expr[:60]}` does not parse ({type(exc).__name__})") from None
 
 
