@@ -6,7 +6,9 @@ pieces of that reading:
   decorator/def/class); log_code uses it to tell a log that prints its code from one that does not;
 - `triple_quotes` / `distinct_triple_quotes` / `inside_triple_quotes`: where triple-quoted strings open
   and close, so that a column-0 `import x` or `def f` inside a docstring is not taken for a statement;
-- `top_level_chunks`: a script cut into its top-level statements by indentation alone (no parse);
+- `top_level_chunks`: a script cut into its top-level statements by indentation alone (no parse), the
+  cheap cut the compute rules use (a chunk that does not parse is skipped); code_units.split_top_level is
+  the careful cut for diffs (triple-quoted strings, `else:` and decorators kept with their statement);
 - `parse_or_none`: `ast.parse` that turns hostile input (bad syntax, a NUL byte, nesting too deep to
   parse, a parse too big for memory) into None instead of an exception.
 """
