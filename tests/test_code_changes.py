@@ -11,7 +11,8 @@ import pytest
 
 from nanogpt_analysis.collect.code_categories import classify_unit
 from nanogpt_analysis.collect.code_changes import CodeSource, build_code_changes
-from nanogpt_analysis.collect.code_units import compare_units, parse_units, unit_line_counts
+from nanogpt_analysis.collect.code_units import parse_units
+from nanogpt_analysis.collect.unit_changes import compare_units, unit_line_counts
 from nanogpt_analysis.derive.changes import categorise
 from nanogpt_analysis.sources.upstream import ObjectReader
 
@@ -81,7 +82,7 @@ def test_units_and_changes_between_versions() -> None:
 
 
 def test_hyperparameter_changes_are_named() -> None:
-    from nanogpt_analysis.collect.code_units import changed_hyperparameters
+    from nanogpt_analysis.collect.hyperparameters import changed_hyperparameters
 
     changes = compare_units(parse_units(V1), parse_units(V2))
     hp = changed_hyperparameters(changes)
@@ -91,7 +92,7 @@ def test_hyperparameter_changes_are_named() -> None:
 
 
 def test_keyword_defaults_are_named_by_their_call_label() -> None:
-    from nanogpt_analysis.collect.code_units import hyperparameters
+    from nanogpt_analysis.collect.hyperparameters import hyperparameters
 
     got = hyperparameters(
         "main", ("p.add_argument('--bs', type=int, default=8)", "p.add_argument('--lr', default=1e-3)")

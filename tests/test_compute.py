@@ -7,15 +7,12 @@ import pandas as pd
 import pytest
 
 from nanogpt_analysis.collect.compute import build_compute
-from nanogpt_analysis.collect.compute_log import (
-    Script,
-    batch_plan,
-    model_shape,
-    module_env,
-    parse_launch,
-    parse_output,
-    split_log,
-)
+from nanogpt_analysis.collect.compute.batch import batch_plan
+from nanogpt_analysis.collect.compute.launch import module_env, parse_launch
+from nanogpt_analysis.collect.compute.output import parse_output, split_log
+from nanogpt_analysis.collect.compute.script import Script
+from nanogpt_analysis.collect.compute.shape import model_shape
+from nanogpt_analysis.collect.log_code import extract_log_code
 from nanogpt_analysis.sources.upstream import ObjectReader, open_upstream
 
 from .conftest import readme
@@ -155,6 +152,35 @@ def analyse(text: str):
     sc = Script.from_text(script)
     env, _ = module_env(sc, out.world_size or 8)
     return out, batch_plan(sc, env), model_shape(sc, env)
+
+
+# Logs on which split_log and log_code.extract_log_code disagreed while split_log restated the rule with
+# its own patterns (issue 16): (log, script split_log must give, output it must give). The rule is
+# log_code's: skip blank lines and at most one leading rule, the first line must look like Python, the code
+# ends at the next line of 80+ '=' (any line break), the output is what follows that line.
+AFTER = "step:1/1 val_loss:3.27\n"
+DISAGREED = {
+    # a BOM before the code: the old patterns skipped its first line (`^import` does not match "\ufeffimport")
+    "bom": (f"\ufeffimport os\nimport sys\nx = 1\n{RULE}\n{AFTER}", "import os\nimport sys\nx = 1\n", AFTER),
+    # ... and found no code at all when no later line looked like Python
+    "bom_one_line": (f"\ufeffimport os\n{RULE}\n{AFTER}", "import os\n", AFTER),
+    # a non-Python first line: no embedded code (the old patterns took the code from the first `#` line)
+    "output_first": (f"step:0/1 warm-up\n# note\nimport os\n{RULE}\n{AFTER}", "", None),
+    # two leading rules: no embedded code (the old patterns skipped any number of them)
+    "two_rules": (f"{RULE}\n{RULE}\nimport os\nx = 1\n{RULE}\n{AFTER}", "", None),
+    # CRLF line breaks: the old rule pattern (`[ \t]*$`) never matched "====\r\n", so no code was found
+    "crlf": (f"import os\r\nx = 1\r\n{RULE}\r\nstep:1/1\r\n", "import os\nx = 1\n", "step:1/1\r\n"),
+}
+
+
+@pytest.mark.parametrize("case", list(DISAGREED))
+def test_split_log_follows_the_log_code_rule(case: str) -> None:
+    text, script, output = DISAGREED[case]
+    code, _ = extract_log_code(text)
+    got_script, got_output = split_log(text)
+    assert (got_script != "") == (code is not None)
+    assert got_script.splitlines() == (code.files["script"] if code is not None else [])
+    assert (got_script, got_output) == (script, text if output is None else output)
 
 
 def code(body: str, tie: str = "self.lm_head.weight = self.embed.weight") -> str:

@@ -78,6 +78,9 @@ RULE = "=" * 100
         f"\ufeff\n{RULE}{RULE}\nimport a\n{RULE}\nout\n",  # 200 '=' on one line: the prefix holds no end rule
         f"{RULE}\n{RULE}\nimport a\n{RULE}\n",  # two leading rules: the second ends an empty code section
         "import a\nno rule at all\r\nstep:1/1\n",
+        f"\ufeff\ufeffimport a\r\nb = 1\x0c\n{RULE}\r\nstep:1/1\r\n",  # BOMs, CRLF, a form feed in the code
+        f"import a\n{RULE}",  # the rule is the last line: the output is empty
+        f"\ufeffimport a\r\n{RULE}\r\nstep:1/1\r\n{RULE}\r\n",  # a BOM and CRLF, found from the prefix
         f"plain output\n{RULE}\n",
         "",
     ],
@@ -88,6 +91,10 @@ def test_log_code_from_the_lines_before_the_output_equals_the_whole_log(log: str
     assert why == want_why
     assert (code.files if code else None) == (want.files if want else None)
     if code is not None:
+        # where the output starts, found from the prefix's lines, equals the offset over the whole log's lines
+        body = log.lstrip("\ufeff")
+        plain = len(log) - len(body) + len("".join(body.splitlines(keepends=True)[: want.end_line + 1]))
+        assert (code.end_line, code.output_at) == (want.end_line, plain)
         expect = sum(training_code.count_lines("\n".join(v)).sloc for v in code.files.values())
         assert log_code.sloc_of(code) == expect
 

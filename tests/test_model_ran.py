@@ -1,4 +1,4 @@
-"""The model that ran (collect/compute_log.py, issue 18): layers the code builds, every embedding table, steps
+"""The model that ran (collect/compute/, issue 18): layers the code builds, every embedding table, steps
 from the loop's own bound; synthetic scripts with hand counts, and the named upstream records against counts
 read by hand from their code (tests/fixtures/compute_track1.csv, evidence per record)."""
 
@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from nanogpt_analysis.collect.compute_log import Script, batch_plan, model_shape, module_env
+from nanogpt_analysis.collect.compute.batch import batch_plan
+from nanogpt_analysis.collect.compute.launch import module_env
+from nanogpt_analysis.collect.compute.script import Script
+from nanogpt_analysis.collect.compute.shape import model_shape
 
 ROOT = Path(__file__).resolve().parents[1]
 

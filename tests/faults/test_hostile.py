@@ -7,8 +7,10 @@ import time
 
 import pytest
 
-from nanogpt_analysis.collect.code_units import _value
-from nanogpt_analysis.collect.compute_log import SafeEval, Unevaluable, parse_chunk, parse_expr
+from nanogpt_analysis.collect.compute.evaluator import SafeEval, Unevaluable
+from nanogpt_analysis.collect.compute.script import parse_expr
+from nanogpt_analysis.collect.hyperparameters import numeric_value
+from nanogpt_analysis.collect.pysource import parse_or_none
 
 HOSTILE = {
     "tower_of_powers": "9 ** 9 ** 9",
@@ -23,7 +25,7 @@ HOSTILE = {
 @pytest.mark.parametrize("expr", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_hostile_expression_is_unevaluable_quickly(expr: str) -> None:
     t0 = time.perf_counter()
-    module = parse_chunk(f"x = {expr}")
+    module = parse_or_none(f"x = {expr}")
     if module is not None:
         with pytest.raises(Unevaluable):
             SafeEval({})(module.body[0].value)  # type: ignore[attr-defined]
@@ -32,17 +34,17 @@ def test_hostile_expression_is_unevaluable_quickly(expr: str) -> None:
 
 def test_a_3000_term_sum_is_unparsed_not_a_recursion_error() -> None:
     text = "x = " + " + ".join(["1"] * 3000)
-    assert parse_chunk(text) is None
+    assert parse_or_none(text) is None
     with pytest.raises(Unevaluable):
         parse_expr(" + ".join(["1"] * 3000))
-    assert _value(" + ".join(["1"] * 3000)) is None
+    assert numeric_value(" + ".join(["1"] * 3000)) is None
 
 
 def test_ordinary_arithmetic_still_evaluates() -> None:
-    module = parse_chunk("x = 48 * 1024 + 2 ** 10 - len([1, 2, 3])")
+    module = parse_or_none("x = 48 * 1024 + 2 ** 10 - len([1, 2, 3])")
     assert module is not None
     assert SafeEval({})(module.body[0].value) == 48 * 1024 + 1024 - 3  # type: ignore[attr-defined]
-    assert _value("2048 * 8") == 16384.0
+    assert numeric_value("2048 * 8") == 16384.0
 
 
 def test_break_search_in_column_blocks_equals_the_whole_matrix(monkeypatch) -> None:

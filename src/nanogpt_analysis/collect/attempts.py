@@ -61,7 +61,8 @@ SEP = ";"
 T3 = "records/track_3_optimization/"
 T3_BASELINE = T3 + "train_gpt_simple.py"
 # the code whose line counts the cache keeps (a change to any of them invalidates it)
-CACHE_CODE = ("collect/attempts.py", "collect/code_changes.py", "collect/code_units.py", "store/blob_cache.py")
+CACHE_CODE = ("collect/attempts.py", "collect/code_changes.py", "collect/code_units.py", "collect/unit_changes.py",
+              "collect/pysource.py", "store/blob_cache.py")  # fmt: skip
 
 
 GENERIC_NAMES = {"root", "ubuntu", "user", "admin", "runner", "devbox", "localhost", "dev"}

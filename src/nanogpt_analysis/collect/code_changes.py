@@ -45,8 +45,10 @@ from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
 from ..store.blob_cache import BlobCache, cache_path, fingerprint
 from .code_categories import classify_unit
-from .code_units import Parsed, changed_hyperparameters, compare_units, line_diff, parse_units, unit_line_counts
+from .code_units import Parsed, parse_units
+from .hyperparameters import changed_hyperparameters
 from .log_code import extract_log_code
+from .unit_changes import compare_units, line_diff, unit_line_counts
 
 LIST_SEP = ";"
 
@@ -131,7 +133,8 @@ class CodeSource:
 
 
 # the code whose results DiffCache keeps (a change to any of them invalidates it)
-CACHE_CODE = ("collect/code_changes.py", "collect/code_units.py", "collect/code_categories.py",
+CACHE_CODE = ("collect/code_changes.py", "collect/code_units.py", "collect/unit_changes.py",
+              "collect/hyperparameters.py", "collect/pysource.py", "collect/code_categories.py",
               "collect/log_code.py", "store/blob_cache.py")  # fmt: skip
 
 

@@ -29,7 +29,8 @@ from .log_code import basename_index, first_log_blobs, read_log_code, sloc_of
 from .training_code import find_script, training_code_at
 
 # the code whose per-blob results the loc step's blob cache keeps (a change to any of them invalidates it)
-CACHE_CODE = ("collect/training_code.py", "collect/readme_table.py", "collect/dates.py", "store/blob_cache.py")
+CACHE_CODE = ("collect/training_code.py", "collect/pysource.py", "collect/readme_table.py", "collect/dates.py",
+              "store/blob_cache.py")  # fmt: skip
 
 
 def _code_columns(

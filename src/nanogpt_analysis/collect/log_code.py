@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from ..sources.upstream import ObjectReader
+from .pysource import looks_like_python
 
 RULE = re.compile(r"^={80,}\s*$")
 DASHES = re.compile(r"^-{20,}\s*$")
 FILE_HEADER = re.compile(r"^#\s*([\w./-]+\.py)\s*$")
-PY_START = re.compile(r"^(import\s|from\s|#|\"\"\"|'''|@|def\s|class\s)")
 LOG_SUFFIXES = (".txt", ".log")
 GITHUB_PREFIX = re.compile(r"^https?://github\.com/KellerJordan/modded-nanogpt/(?:blob|tree)/[^/]+/", re.I)
 
@@ -29,6 +29,8 @@ GITHUB_PREFIX = re.compile(r"^https?://github\.com/KellerJordan/modded-nanogpt/(
 @dataclass
 class LogCode:
     files: dict[str, list[str]] = field(default_factory=dict)  # "script" or module name -> lines
+    end_line: int = -1  # index of the line of '=' that ends the code, among the lines after a leading BOM
+    output_at: int = 0  # offset in the text read of the run's output: the first character after that line
 
     @property
     def loc(self) -> int:
@@ -46,18 +48,27 @@ def extract_log_code(text: str) -> tuple[LogCode | None, str]:
 
 @lru_cache(maxsize=512)
 def _extract_cached(text: str) -> tuple[LogCode | None, str]:
-    text = text.lstrip("\ufeff")
+    body = text.lstrip("\ufeff")
+    bom = len(text) - len(body)
     # The code ends at a rule line, usually well before the run's output (often most of the log): first try
     # the lines up to the second run of 80 '=' (a prefix ending at a "\n" splits into exactly the first
     # lines of the whole text), and read the whole text only when the rule is not in them.
-    first = text.find(RULE_RUN)
-    second = text.find(RULE_RUN, first + len(RULE_RUN)) if first >= 0 else -1
-    cut = text.find("\n", second) if second >= 0 else -1
+    first = body.find(RULE_RUN)
+    second = body.find(RULE_RUN, first + len(RULE_RUN)) if first >= 0 else -1
+    cut = body.find("\n", second) if second >= 0 else -1
     if cut >= 0:
-        code, why = _extract(text[: cut + 1].splitlines())
+        head = body[: cut + 1]
+        code, why = _extract(head.splitlines())
         if code is not None:
-            return code, why
-    return _extract(text.splitlines())
+            return _with_output_at(code, head, bom), why
+    code, why = _extract(body.splitlines())
+    return (_with_output_at(code, body, bom) if code is not None else None), why
+
+
+def _with_output_at(code: LogCode, split: str, bom: int) -> LogCode:
+    """Set where the output starts: past the rule line (its line break included) of the text that was split."""
+    code.output_at = bom + sum(map(len, split.splitlines(keepends=True)[: code.end_line + 1]))
+    return code
 
 
 RULE_RUN = "=" * 80
@@ -71,12 +82,12 @@ def _extract(lines: list[str]) -> tuple[LogCode | None, str]:
         i += 1
     while i < len(lines) and not lines[i].strip():
         i += 1
-    if i >= len(lines) or not PY_START.match(lines[i]):
+    if i >= len(lines) or not looks_like_python(lines[i]):
         return None, "log does not start with Python source"
     end = next((j for j in range(i, len(lines)) if RULE.match(lines[j])), None)
     if end is None:
         return None, "no line of '=' ends the code section"
-    code = LogCode()
+    code = LogCode(end_line=end)
     name, start = "script", i
     for j in _headers(lines, i, end):
         code.files[name] = trim_blank_edges(lines[start:j])

@@ -77,7 +77,7 @@ def find_table(lines: list[str], track: int) -> tuple[int, int] | None:
     if i is None:
         return None
     j = i + 1
-    while j < len(lines) and not _is_separator(lines[j]):
+    while j < len(lines) and not is_separator(lines[j]):
         if HEADING.match(lines[j]) and j > i + 1:
             return None  # the next section began before any table
         j += 1
@@ -85,22 +85,22 @@ def find_table(lines: list[str], track: int) -> tuple[int, int] | None:
         return None
     start = j + 1
     end = start
-    while end < len(lines) and _is_table_line(lines[end]):
+    while end < len(lines) and is_table_line(lines[end]):
         end += 1
     return start, end
 
 
-def _is_separator(line: str) -> bool:
-    cells = _cells(line)
+def is_separator(line: str) -> bool:
+    cells = table_cells(line)
     return len(cells) >= 2 and all(re.fullmatch(r":?-+:?", c) for c in cells)
 
 
-def _is_table_line(line: str) -> bool:
+def is_table_line(line: str) -> bool:
     s = line.strip()
     return bool(s) and "|" in s and not HEADING.match(line) and not re.fullmatch(r"-{3,}", s)
 
 
-def _cells(line: str) -> list[str]:
+def table_cells(line: str) -> list[str]:
     s = line.strip()
     if s.startswith("|"):
         s = s[1:]
@@ -159,7 +159,7 @@ def parse_contributors(cell: str) -> tuple[list[str], list[str], list[str]]:
 
 
 def parse_row(line: str, track: int, row: int, lineno: int) -> RecordRow:
-    cells = _cells(line)
+    cells = table_cells(line)
     if len(cells) != 6:
         raise ValueError(f"expected 6 cells (#, time, description, date, log, contributors), found {len(cells)}")
     rec_text, time_text, desc_cell, date_text, log_cell, contrib_cell = cells
@@ -260,7 +260,7 @@ _LIST_ITEM_NL = re.compile("\n" + LIST_ITEM.pattern[1:], re.I | re.M)
 def _listed_row(line: str) -> tuple[int, float] | None:
     """(record number, time in s) of a table row, None when it does not parse; the same rows recur in
     hundreds of README versions, so each distinct line is parsed once."""
-    cells = _cells(line)
+    cells = table_cells(line)
     if len(cells) < 2 or not cells[0].isdigit():
         return None
     try:  # "29.3 minutes minutes" (a typo in the first medium tables) is still 29.3 minutes

@@ -20,7 +20,7 @@ from datetime import date
 from ..config import TRACKS
 from ..errors import UserError
 from ..sources.upstream import ObjectReader, Upstream
-from .readme_table import HEADING, LINK, PR_URL, _cells, _is_separator, _is_table_line, parse_contributors
+from .readme_table import HEADING, LINK, PR_URL, is_separator, is_table_line, parse_contributors, table_cells
 
 STEPS = re.compile(r"^(?P<steps>\d+)\s*(?P<mark>\(!\))?$")
 EVIDENCE = re.compile(r"^(?P<loss>\d+(?:\.\d+)?)\s*\(n\s*=\s*(?P<n>\d+)\)\s*(?P<mark>\S*)$")
@@ -51,17 +51,17 @@ def _table_span(lines: list[str], heading: str) -> tuple[int, int] | None:
     i = next((n for n, line in enumerate(lines) if HEADING.match(line) and pat.search(line)), None)
     if i is None:
         return None
-    j = next((k for k in range(i + 1, len(lines)) if _is_separator(lines[k]) or HEADING.match(lines[k])), None)
+    j = next((k for k in range(i + 1, len(lines)) if is_separator(lines[k]) or HEADING.match(lines[k])), None)
     if j is None or HEADING.match(lines[j]):
         return None
     end = j + 1
-    while end < len(lines) and _is_table_line(lines[end]):
+    while end < len(lines) and is_table_line(lines[end]):
         end += 1
     return j + 1, end
 
 
 def _row(line: str, row: int, lineno: int, folder: str) -> OptimizationRow:
-    cells = _cells(line)
+    cells = table_cells(line)
     if len(cells) != 7:
         raise ValueError(
             f"expected 7 cells (#, steps, evidence, description, date, log, contributors), found {len(cells)}"

@@ -21,6 +21,7 @@ from functools import lru_cache
 from ..config import TRACKS
 from ..sources.upstream import ObjectReader
 from ..store.blob_cache import BlobCache
+from .pysource import inside_triple_quotes, parse_or_none, triple_quotes
 
 _IMPORT_START = re.compile(r"^(?:import|from)\s")
 
@@ -89,10 +90,8 @@ def top_level_imports(text: str) -> tuple[str, ...]:
 def _chunk_names(chunk: str) -> tuple[str, ...] | None:
     """Module names of one import statement; None when it does not parse. The same statements recur in
     every version of a script, so each is parsed once."""
-    try:
-        return tuple(_names(ast.parse(chunk)))
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None  # a column-0 'from'/'import' inside a string literal; not an import
+    tree = parse_or_none(chunk)  # None: a column-0 'from'/'import' inside a string literal; not an import
+    return None if tree is None else tuple(_names(tree))
 
 
 # a pattern that starts with a literal "\n" is searched far faster than one anchored by `^` under re.M
@@ -103,7 +102,7 @@ _IMPORT_AFTER_NL = re.compile(r"\n(?:import|from)[^\S\n]")
 def _import_chunks(text: str) -> list[str]:
     """`_import_chunks_by_line` for a text whose only line break is "\n": the same statements, found with
     whole-text searches (import lines, triple quotes) instead of a Python loop over every line."""
-    quotes = _triple_quotes(text)
+    quotes = triple_quotes(text)
     chunks: list[str] = []
     k, open_quote = 0, None  # quotes before the current line, and the string open at its start
     resume = 0  # lines before this offset belong to an earlier statement
@@ -137,23 +136,11 @@ def _import_chunks(text: str) -> list[str]:
     return chunks
 
 
-def _triple_quotes(text: str) -> list[tuple[int, str]]:
-    """(offset, quote) of every triple quote as `_TRIPLE.finditer` finds them (the two kinds never overlap)."""
-    out: list[tuple[int, str]] = []
-    for q in ('"""', "'''"):
-        i = text.find(q)
-        while i >= 0:
-            out.append((i, q))
-            i = text.find(q, i + 3)
-    out.sort()
-    return out
-
-
 def _import_chunks_by_line(text: str) -> list[str]:
     """Module-level import statements (with their continuation lines), skipping lines inside triple quotes."""
     chunks: list[str] = []
     lines = text.splitlines()
-    in_string = _inside_triple_quotes(lines)
+    in_string = inside_triple_quotes(lines)
     i = 0
     while i < len(lines):
         if _IMPORT_START.match(lines[i]) and not in_string[i]:
@@ -166,24 +153,6 @@ def _import_chunks_by_line(text: str) -> list[str]:
             chunks.append("\n".join(stmt))
         i += 1
     return chunks
-
-
-def _inside_triple_quotes(lines: list[str]) -> list[bool]:
-    """Whether each line starts inside a triple-quoted string (a docstring may hold 'import x' in column 0)."""
-    out: list[bool] = []
-    open_quote: str | None = None
-    for line in lines:
-        out.append(open_quote is not None)
-        for m in _TRIPLE.finditer(line):
-            q = m.group(0)
-            if open_quote is None:
-                open_quote = q
-            elif q == open_quote:
-                open_quote = None
-    return out
-
-
-_TRIPLE = re.compile(r'"""|\'\'\'')
 
 
 def _names(tree: ast.AST) -> list[str]:

@@ -284,10 +284,11 @@ class ObjectReader:
         stdout.read(1)  # the newline after the content
         return kind, data
 
-    def _read_many(self, specs: list[str]) -> list[tuple[str, bytes] | None]:
-        return list(self._iter_many(specs))
+    def read_many(self, specs: list[str]) -> list[tuple[str, bytes] | None]:
+        """read() of each name, pipelined (see iter_many), as a list."""
+        return list(self.iter_many(specs))
 
-    def _iter_many(self, specs: list[str]) -> Iterator[tuple[str, bytes] | None]:
+    def iter_many(self, specs: list[str]) -> Iterator[tuple[str, bytes] | None]:
         """read() of each name, pipelined: a thread writes every request while this one reads the answers,
         so git looks objects up back to back instead of waiting for each round trip."""
         if any("\n" in s for s in specs):
@@ -324,8 +325,8 @@ class ObjectReader:
 
         def run() -> None:
             try:
-                for sha, obj in zip(todo, helper._iter_many(todo), strict=False):
-                    text = helper._decode(obj)
+                for sha, obj in zip(todo, helper.iter_many(todo), strict=False):
+                    text = helper.decode(obj)
                     with self._cond:
                         self._text_cache[sha] = text
                         self.bytes_read += len(obj[1]) if text is not None and obj is not None else 0
@@ -345,7 +346,7 @@ class ObjectReader:
     def load_trees(self, specs: list[str]) -> None:
         """Read the trees named (e.g. `<commit>^{tree}` of many commits) into the cache in one pipelined pass."""
         todo = list(dict.fromkeys(s for s in specs if s not in self._tree_cache))
-        for spec, obj in zip(todo, self._read_many(todo), strict=True):
+        for spec, obj in zip(todo, self.read_many(todo), strict=True):
             self._tree_cache[spec] = _parse_tree(obj[1]) if obj is not None and obj[0] == "tree" else None
 
     def load_texts(self, shas: list[str]) -> None:
@@ -353,10 +354,12 @@ class ObjectReader:
         todo = list(
             dict.fromkeys(s for s in shas if _SHA.fullmatch(s) and s not in self._text_cache and s not in self._pending)
         )
-        for sha, obj in zip(todo, self._read_many(todo), strict=True):
-            self._text_cache[sha] = self._decode(obj)
+        for sha, obj in zip(todo, self.read_many(todo), strict=True):
+            self._text_cache[sha] = self.decode(obj)
 
-    def _decode(self, obj: tuple[str, bytes] | None) -> str | None:
+    def decode(self, obj: tuple[str, bytes] | None) -> str | None:
+        """The text of what read() returned when it is a blob (UTF-8, undecodable bytes replaced), counted in
+        bytes_read; None otherwise."""
         if obj is None or obj[0] != "blob":
             return None
         with self._cond:  # a prefetch thread adds to the count too
@@ -377,7 +380,7 @@ class ObjectReader:
                 self._cond.wait_for(lambda: spec not in self._pending)
         if cacheable and spec in self._text_cache:
             return self._text_cache[spec]
-        text = self._decode(self.read(spec))
+        text = self.decode(self.read(spec))
         if cacheable:
             self._text_cache[spec] = text
         return text

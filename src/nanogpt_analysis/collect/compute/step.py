@@ -23,26 +23,27 @@ from typing import Any
 
 import pandas as pd
 
-from ..config import TRACKS, wallclock_track_ids
-from ..sources.upstream import ObjectReader, Upstream, git
-from ..store import schema, tables
-from ..store.blob_cache import BlobCache, cache_path, fingerprint
-from .compute_log import (
-    DEFAULT_WORLD,
-    GPT2_VOCAB,
-    LLMC_CONFIGS,
-    README_BATCH,
-    README_TOKENS,
-    Script,
-    batch_plan,
-    model_shape,
-    module_env,
-    parse_launch,
-    parse_output,
-    split_log,
-)
-from .log_code import normalise_link
-from .training_code import find_script
+from ...config import TRACKS, wallclock_track_ids
+from ...sources.upstream import ObjectReader, Upstream, git
+from ...store import schema, tables
+from ...store.blob_cache import BlobCache, cache_path, fingerprint
+from ..log_code import normalise_link
+from ..training_code import find_script
+from .batch import batch_plan
+from .launch import module_env, parse_launch
+from .output import README_BATCH, README_TOKENS, parse_output, split_log
+from .script import Script
+from .shape import GPT2_VOCAB, model_shape
+
+DEFAULT_WORLD = 8  # track rule: 8xH100
+# the two llm.c baselines ran code outside the repository; their standard configurations (llm.c README,
+# discussion #481): 12/24 layers, 768/1024 wide, 1024 context, 2**19 tokens per step, tied head
+LLMC_CONFIGS = {
+    1: {"name": "llm.c GPT-2 124M", "n_layers": 12, "model_dim": 768, "num_heads": 12, "seq_len": 1024,
+        "tokens_per_step": 524288},
+    2: {"name": "llm.c GPT-2 350M", "n_layers": 24, "model_dim": 1024, "num_heads": 16, "seq_len": 1024,
+        "tokens_per_step": 524288},
+}  # fmt: skip
 
 ATTN_CTX = 1024  # tokens of causal context in the attention term (see flops_attn in the schema)
 EXTERNAL = re.compile(r"llm\.c baseline", re.I)
@@ -51,10 +52,12 @@ PR_SOURCES = ("pr_merge_commit", "pr_merge_squash", "pr_merge_tree_match", "pr_h
 
 
 # the code whose results the blob cache keeps (a change to any of them invalidates it)
-CACHE_CODE = ("collect/compute.py", "collect/compute_log.py", "collect/training_code.py", "collect/log_code.py",
-              "store/schema/__init__.py", "store/schema/columns.py", "store/schema/collect_tables.py",
-              "store/schema/derive_tables.py", "store/schema/change_tables.py", "store/schema/checks.py",
-              "store/blob_cache.py")  # fmt: skip
+CACHE_CODE = ("collect/compute/__init__.py", "collect/compute/step.py", "collect/compute/evaluator.py",
+              "collect/compute/script.py", "collect/compute/launch.py", "collect/compute/output.py",
+              "collect/compute/batch.py", "collect/compute/shape.py", "collect/pysource.py",
+              "collect/training_code.py", "collect/log_code.py", "store/schema/__init__.py", "store/schema/columns.py",
+              "store/schema/collect_tables.py", "store/schema/derive_tables.py", "store/schema/change_tables.py",
+              "store/schema/checks.py", "store/blob_cache.py")  # fmt: skip
 
 
 def _s(v: Any) -> str:
