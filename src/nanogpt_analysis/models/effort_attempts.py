@@ -569,7 +569,7 @@ def attempts_summary(root: Path) -> dict[str, Any]:
 
 def metr_contributors(root: Path, anchors: Path | None, label: str) -> dict[str, Any]:
     """METR's published contributor count beside the counts of people our effort data can make, each with
-    its rule. The credited-handle rules are derive/replication.py's (data/replication.csv); the rest count
+    its rule. The credited-handle rules are derive/replication/metr.py's (data/replication.csv); the rest count
     people who tried, not people credited, up to METR's cut-off date."""
     from ..sources.anchors import load_claims
 
