@@ -16,7 +16,6 @@ import pandas as pd
 from ...config import TRACKS
 from ...store import tables
 
-CLAIMS_FILE = "published-claims.csv"
 DIAL_FILE = "dial-2025-estimates.csv"
 INTOLOGY_FILE = "intology-same-hardware-retimings.csv"
 

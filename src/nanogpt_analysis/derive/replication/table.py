@@ -7,9 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...sources.anchors import CLAIMS_FILE
 from ...store import tables
 from . import dial, gundlach, intology, metr, tkwa
-from .common import CLAIMS_FILE, Claim, Inputs, NotComputed, Result, anchor_rows, int_or_none, load_inputs, rel_path
+from .common import Claim, Inputs, NotComputed, Result, int_or_none, load_inputs, rel_path
 
 MAX_SIG_DIGITS = 6
 TABLE = "replication.csv"
@@ -22,6 +23,8 @@ METHODS: dict[tuple[str, str], Callable[[Inputs, Claim], Result]] = {
 def read_claims(anchors_dir: Path, root: Path) -> list[Claim]:
     """published-claims.csv plus one claim per line of Dial's estimates and one same-hardware total."""
     path = anchors_dir / CLAIMS_FILE
+    from ...sources.anchors import claim_rows
+
     out = [
         Claim(
             anchor=r["anchor"],
@@ -32,9 +35,9 @@ def read_claims(anchors_dir: Path, root: Path) -> list[Claim]:
             cutoff_record=int_or_none(r.get("cutoff_record", "")),
             cutoff_date=r.get("cutoff_date", ""),
             source=r.get("source", ""),
-            claims_file=f"{rel_path(path, root)}:{lineno}",
+            claims_file=f"{r['source_file']}:{r['source_line']}",
         )
-        for lineno, r in anchor_rows(path, ("anchor", "claim", "value"))
+        for r in claim_rows(path, rel_path(path, root))
     ]
     return out + dial.claims(anchors_dir, root, out) + intology.claims(anchors_dir, root)
 
