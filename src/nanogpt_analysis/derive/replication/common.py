@@ -15,6 +15,7 @@ import pandas as pd
 
 from ...config import TRACKS
 from ...store import tables
+from ..category_rule import declared_gain
 
 DIAL_FILE = "dial-2025-estimates.csv"
 INTOLOGY_FILE = "intology-same-hardware-retimings.csv"
@@ -188,13 +189,17 @@ def _category_compare(changes: pd.DataFrame, claim: Claim, kind: str) -> Result:
             judgement=True,
         )
     label = {"hyperparameter": "schedule/hyper-parameters"}.get(kind, kind)
-    sel = ch[ch["category"].astype(str) == label]
-    # raw README times, as Gundlach used, and the declared rule of models/category_split.py (whole gain to the
-    # primary category), so this and per_change.1.gundlach print one "ours"
+    # raw README times, as Gundlach used, and the one declared rule (derive/category_rule.py: the whole gain of a
+    # record to its primary category), the same function as models/category_split.py, so this row and
+    # per_change.1.gundlach print one "ours"
     gain = "gain_log_raw" if "gain_log_raw" in cols else "gain_log"
+    before = None
+    if claim.cutoff_date and "date" in cols:
+        before = (pd.Timestamp(claim.cutoff_date) + pd.Timedelta(days=1)).strftime("%Y-%m-%d")
+    total, n = declared_gain(changes[changes["track"] == track_of(claim)], label, gain, before)
     return Result(
-        float(math.exp(sel[gain].sum())),
-        f"exp(sum of {gain}) over the {len(sel)} records whose primary category is {label}",
+        float(math.exp(total)),
+        f"exp(sum of {gain}) over the {n} records whose primary category is {label}",
         "Gundlach's labels are one LLM-chosen category per record; ours come from the changed definitions",
         judgement=True,
     )
