@@ -36,24 +36,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..rounding import round_sig
 from ..store import tables
 
 SEED = 20240528
 N_BOOT = 199
 N_PERM = 199
 PLACEBO = "ln(days + 60)"
-
-
-def _r(v: Any, digits: int = 6) -> Any:
-    if v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return v
-    if math.isnan(f) or math.isinf(f):
-        return None
-    return float(f"{f:.{digits}g}")
 
 
 # --- inputs ---------------------------------------------------------------------------------------------
@@ -138,11 +127,11 @@ def productivity(df: pd.DataFrame) -> dict[str, Any]:
             {
                 "from": w.index[0],
                 "to": w.index[-1],
-                "log_gain": _r(gain),
-                "effective_researchers": _r(eff / 12),
+                "log_gain": round_sig(gain),
+                "effective_researchers": round_sig(eff / 12),
                 "attempts": int(w["attempts"].sum()),
-                "gain_per_researcher": _r(gain / (eff / 12)) if eff else None,
-                "gain_per_attempt": _r(gain / w["attempts"].sum()) if w["attempts"].sum() else None,
+                "gain_per_researcher": round_sig(gain / (eff / 12)) if eff else None,
+                "gain_per_attempt": round_sig(gain / w["attempts"].sum()) if w["attempts"].sum() else None,
             }
         )
         end -= 12
@@ -156,8 +145,8 @@ def productivity(df: pd.DataFrame) -> dict[str, Any]:
         a, b = windows[-2], windows[-1]
         if a["gain_per_researcher"] and b["gain_per_researcher"] and a["gain_per_researcher"] > 0:
             out["change_last_year"] = {
-                "productivity_per_researcher_ratio": _r(b["gain_per_researcher"] / a["gain_per_researcher"]),
-                "productivity_per_attempt_ratio": _r(b["gain_per_attempt"] / a["gain_per_attempt"])
+                "productivity_per_researcher_ratio": round_sig(b["gain_per_researcher"] / a["gain_per_researcher"]),
+                "productivity_per_attempt_ratio": round_sig(b["gain_per_attempt"] / a["gain_per_attempt"])
                 if a["gain_per_attempt"]
                 else None,
             }
@@ -176,9 +165,9 @@ def productivity(df: pd.DataFrame) -> dict[str, Any]:
             fit = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 11})
             lo, hi = fit.conf_int()[1]
             trend[name] = {
-                "slope_ln_per_year": _r(fit.params[1]),
-                "ci95": [_r(lo), _r(hi)],
-                "change_per_year": _r(math.exp(fit.params[1]) - 1),
+                "slope_ln_per_year": round_sig(fit.params[1]),
+                "ci95": [round_sig(lo), round_sig(hi)],
+                "change_per_year": round_sig(math.exp(fit.params[1]) - 1),
                 "first_window_end": roll.index[0],
                 "last_window_end": roll.index[-1],
             }
@@ -214,10 +203,10 @@ def arrivals(df: pd.DataFrame) -> dict[str, Any]:
                 warnings.simplefilter("ignore")
                 nb = sm.NegativeBinomial(y, X).fit(disp=0, maxiter=200)
             if np.isfinite(nb.bse).all():
-                entry["negative_binomial"] = {**_coefs(nb, drop=("alpha",)), "alpha": _r(nb.params["alpha"])}
+                entry["negative_binomial"] = {**_coefs(nb, drop=("alpha",)), "alpha": round_sig(nb.params["alpha"])}
             else:
                 entry["negative_binomial"] = {
-                    "alpha": _r(nb.params["alpha"]),
+                    "alpha": round_sig(nb.params["alpha"]),
                     "note": "alpha at its boundary (no overdispersion): the Poisson fit stands; NB errors undefined",
                 }
         except Exception as exc:  # a degenerate month pattern; say so rather than fail the run
@@ -238,8 +227,9 @@ def arrivals(df: pd.DataFrame) -> dict[str, Any]:
 def _coefs(fit, drop: tuple[str, ...] = ()) -> dict[str, Any]:
     ci = fit.conf_int()
     return {
-        name: {"coef": _r(fit.params[name]), "se": _r(fit.bse[name]), "p": _r(fit.pvalues[name], 4),
-               "ci95": [_r(ci.loc[name, 0]), _r(ci.loc[name, 1])]}
+        name: {"coef": round_sig(fit.params[name]), "se": round_sig(fit.bse[name]),
+               "p": round_sig(fit.pvalues[name], 4),
+               "ci95": [round_sig(ci.loc[name, 0]), round_sig(ci.loc[name, 1])]}
         for name in fit.params.index
         if name not in drop and name != "const"
     }  # fmt: skip
@@ -291,7 +281,7 @@ def _boot_p(y: np.ndarray, X: pd.DataFrame, col: str, full) -> Any:
             continue
         done += 1
         hits += abs(got[0][j] / got[1][j]) >= z_obs
-    return _r((hits + 1) / (done + 1), 4) if done else None
+    return round_sig((hits + 1) / (done + 1), 4) if done else None
 
 
 # --- success rate per attempt ---------------------------------------------------------------------------
@@ -306,19 +296,19 @@ def success_rate(root: Path, first_month: str, last_month: str) -> dict[str, Any
     when = pd.to_datetime(a["opened_at"].astype(str), utc=True)
     years = ((when - when.min()).dt.total_seconds() / 86400 / 365.25).to_numpy()
     y = a["set_record"].astype(bool).astype(float).to_numpy()
-    out: dict[str, Any] = {"n_attempts": len(a), "records_among_them": int(y.sum()), "rate": _r(y.mean())}
+    out: dict[str, Any] = {"n_attempts": len(a), "records_among_them": int(y.sum()), "rate": round_sig(y.mean())}
     halves = when.dt.year.astype(str) + "-H" + ((when.dt.month > 6).astype(int) + 1).astype(str)
     out["by_half_year"] = [
-        {"half": h, "attempts": int(len(g)), "records": int(g.sum()), "rate": _r(g.mean())}
+        {"half": h, "attempts": int(len(g)), "records": int(g.sum()), "rate": round_sig(g.mean())}
         for h, g in pd.Series(y, index=halves.to_numpy()).groupby(level=0)
     ]
     if len(a) >= 20 and 0 < y.sum() < len(y):
         fit = sm.GLM(y, sm.add_constant(years), family=sm.families.Binomial()).fit()
         lo, hi = fit.conf_int()[1]
         out["logit_trend"] = {
-            "odds_ratio_per_year": _r(math.exp(fit.params[1])),
-            "ci95": [_r(math.exp(lo)), _r(math.exp(hi))],
-            "p": _r(fit.pvalues[1], 4),
+            "odds_ratio_per_year": round_sig(math.exp(fit.params[1])),
+            "ci95": [round_sig(math.exp(lo)), round_sig(math.exp(hi))],
+            "p": round_sig(fit.pvalues[1], 4),
             "inference": "logistic GLM, Wald; attempts treated as independent given the date",
         }
     return out
@@ -369,27 +359,27 @@ def returns_to_research(df: pd.DataFrame) -> dict[str, Any]:
                 continue
             lam, beta = fit.params["ln_E"], -fit.params["ln_A"]
             row.update(
-                **{"lambda": _r(lam)},
-                lambda_se=_r(fit.bse["ln_E"]),
-                lambda_p=_r(fit.pvalues["ln_E"], 4),
-                beta=_r(beta),
-                beta_se=_r(fit.bse["ln_A"]),
+                **{"lambda": round_sig(lam)},
+                lambda_se=round_sig(fit.bse["ln_E"]),
+                lambda_p=round_sig(fit.pvalues["ln_E"], 4),
+                beta=round_sig(beta),
+                beta_se=round_sig(fit.bse["ln_A"]),
             )
             if beta > 0:
                 cov = fit.cov_params()
                 r = lam / beta
                 grad = np.array([1 / beta, lam / beta**2])  # d r / d(lambda), d r / d(coef of ln_A = -beta)
                 v = cov.loc[["ln_E", "ln_A"], ["ln_E", "ln_A"]].to_numpy()
-                row["r"] = _r(r)
-                row["r_se_delta"] = _r(math.sqrt(max(float(grad @ v @ grad), 0.0)))
+                row["r"] = round_sig(r)
+                row["r_se_delta"] = round_sig(math.sqrt(max(float(grad @ v @ grad), 0.0)))
             else:
                 row["r"] = None
                 row["r_note"] = "beta <= 0: no diminishing returns estimated, r undefined"
             if not placebo:
                 row["beta_permutation_p"] = _perm_beta(sub, X, beta)
             if placebo:
-                row["placebo_coef"] = _r(fit.params["placebo"])
-                row["placebo_p"] = _r(fit.pvalues["placebo"], 4)
+                row["placebo_coef"] = round_sig(fit.params["placebo"])
+                row["placebo_p"] = round_sig(fit.pvalues["placebo"], 4)
             rows.append(row)
     return {
         "form": "g = theta E^lambda A^-beta; PPML of the monthly track-1 log gain on ln E and ln A (cumulative "
@@ -419,7 +409,7 @@ def _perm_beta(sub: pd.DataFrame, X: pd.DataFrame, beta_obs: float) -> Any:
             continue
         done += 1
         hits += -got[0][j] >= beta_obs
-    return _r((hits + 1) / (done + 1), 4) if done else None
+    return round_sig((hits + 1) / (done + 1), 4) if done else None
 
 
 # --- sizes of gains ----------------------------------------------------------------------------------------
@@ -468,10 +458,14 @@ def gain_sizes(root: Path, df: pd.DataFrame) -> dict[str, Any]:
         "left_out_non_positive": int(len(ch) - len(pos)),
         "response": "ln(gain_log) of each track-1 improvement in the window",
         "coefficients": {
-            k: {"coef": _r(fit.params[k]), "se_hac3": _r(fit.bse[k]), "ci95": [_r(ci.loc[k, 0]), _r(ci.loc[k, 1])]}
+            k: {
+                "coef": round_sig(fit.params[k]),
+                "se_hac3": round_sig(fit.bse[k]),
+                "ci95": [round_sig(ci.loc[k, 0]), round_sig(ci.loc[k, 1])],
+            }
             for k in ("cum_log_gain", "ln_attempts_plus1", "years")
         },
-        "cum_log_gain_permutation_p": _r((hits + 1) / (N_PERM + 1), 4),
+        "cum_log_gain_permutation_p": round_sig((hits + 1) / (N_PERM + 1), 4),
         "inference": "OLS with Newey-West errors (3 lags) for effort and time; the cumulative-gain coefficient by "
         f"a studentised permutation test ({N_PERM} shuffles of the gains' order, |t| two-sided), not +-1.96",
     }
@@ -513,9 +507,9 @@ def records_among_attempts(root: Path) -> dict[str, Any]:
                 "attempts": n,
                 "attempts_prs": len(att),
                 "records": len(recs),
-                "expected_if_exchangeable": _r(expected),
-                "ln_n": _r(math.log(n)) if n else None,
-                "p_at_least_observed": _r(_p_records_at_least(n, len(recs)), 4),
+                "expected_if_exchangeable": round_sig(expected),
+                "ln_n": round_sig(math.log(n)) if n else None,
+                "p_at_least_observed": round_sig(_p_records_at_least(n, len(recs)), 4),
             }
         )
     return {
@@ -547,7 +541,7 @@ def attempts_summary(root: Path) -> dict[str, Any]:
         "prs": len(a),
         "after_snapshot": int(a["after_snapshot"].astype(bool).sum()),
         "dated": int(a["opened_at"].notna().sum()),
-        "dated_share": _r(a["opened_at"].notna().mean()),
+        "dated_share": round_sig(a["opened_at"].notna().mean()),
         "opened_at_by_source": {
             k: int(v)
             for k, v in a["opened_at_source"].dropna().str.split(":").str[0].value_counts().sort_index().items()
@@ -603,7 +597,7 @@ def metr_contributors(root: Path, anchors: Path | None, label: str) -> dict[str,
         r = tables.read_table(rep)
         row = r[(r["anchor"] == "metr-2026-04") & (r["claim"] == "n_contributors")]
         if len(row):
-            credited = {"our_value": _r(row["our_value"].iloc[0]), "method": row["method"].iloc[0],
+            credited = {"our_value": round_sig(row["our_value"].iloc[0]), "method": row["method"].iloc[0],
                         "alternatives": row["explanation"].iloc[0]}  # fmt: skip
     return {
         "published": published,

@@ -33,27 +33,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..rounding import round_sig_tree
 from ..store.schema import CATEGORY_WEIGHT_COLUMNS
 
 REFERENCE_CATEGORY = "architecture"
 MIN_ROWS = 8
-
-
-def _r(v: Any, digits: int = 6) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, dict):
-        return {k: _r(x, digits) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_r(x, digits) for x in v]
-    if isinstance(v, np.integer | int) and not isinstance(v, bool):
-        return int(v)
-    if isinstance(v, np.floating | float):
-        f = float(v)
-        if not math.isfinite(f):
-            return None
-        return float(f"{f:.{digits}g}")
-    return v
 
 
 def hac_lags(n: int) -> int:
@@ -486,7 +470,7 @@ def per_change_section(
         out["retimings"] = retiming_comparison(df, anchors.get("intology"), anchors.get("record_folders"))
         if "rows" in out["retimings"]:
             out["measurement_error"] = _measurement_error(df, out["retimings"], out["diminishing_returns"])
-    return _r(out)
+    return round_sig_tree(out)
 
 
 def _measurement_error(df: pd.DataFrame, retimings: dict[str, Any], dr: dict[str, Any]) -> dict[str, Any]:

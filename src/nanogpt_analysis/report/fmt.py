@@ -1,10 +1,15 @@
 """Number formatting shared by the notes, the statistics blocks, the effort text and the page: one rule for an
-empty cell."""
+empty cell. Significant-figure rounding (round_sig, round_sig_tree) is defined in rounding.py, below every layer,
+because models/ and derive/ round the numbers they write too; it is re-exported here for the report modules."""
 
 from __future__ import annotations
 
 import math
 from typing import Any
+
+from ..rounding import round_sig, round_sig_tree
+
+__all__ = ["fmt_or", "num", "round_sig", "round_sig_tree"]
 
 
 def num(v: Any) -> float | None:

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ...rounding import round_sig
 from ...sources.anchors import CLAIMS_FILE
 from ...store import tables
 from . import dial, gundlach, intology, metr, tkwa
 from .common import Claim, Inputs, NotComputed, Result, int_or_none, load_inputs, rel_path
 
 MAX_SIG_DIGITS = 6
+REPLICATION_DIGITS = 10  # stored digits: more than any tolerance demands
 TABLE = "replication.csv"
 PUBLISHERS = (tkwa, gundlach, metr, dial, intology)
 METHODS: dict[tuple[str, str], Callable[[Inputs, Claim], Result]] = {
@@ -64,23 +66,19 @@ def tolerance(published: str) -> float | None:
     return tol
 
 
-def _sig(v: float | None) -> float | None:
-    return None if v is None or not math.isfinite(v) else float(f"{v:.10g}")
-
-
 def compare(claim: Claim, inp: Inputs) -> dict[str, Any]:
     method = _method_for(claim)
     row = {
         "anchor": claim.anchor,
         "claim": claim.claim,
         "what": claim.what,
-        "published_value": _sig(_float(claim.value)),
+        "published_value": round_sig(_float(claim.value), REPLICATION_DIGITS),
         "unit": claim.unit,
         "cutoff_record": claim.cutoff_record,
         "cutoff_date": claim.cutoff_date or None,
         "our_value": None,
         "relative_difference": None,
-        "tolerance": _sig(tolerance(claim.value)),
+        "tolerance": round_sig(tolerance(claim.value), REPLICATION_DIGITS),
         "status": "not computed",
         "method": "",
         "explanation": "",
@@ -111,8 +109,8 @@ def _judge(claim: Claim, res: Result, row: dict[str, Any]) -> dict[str, Any]:
         ours = None
     # from the unrounded values; below 1e-12 it is floating-point noise that varies by platform: 0
     rel = None if pub in (None, 0) or ours is None else (ours - pub) / abs(pub)
-    rel = None if rel is None else (0.0 if abs(rel) < 1e-12 else _sig(rel))
-    out = {"our_value": _sig(ours), "relative_difference": rel, "method": res.method}
+    rel = None if rel is None else (0.0 if abs(rel) < 1e-12 else round_sig(rel, REPLICATION_DIGITS))
+    out = {"our_value": round_sig(ours, REPLICATION_DIGITS), "relative_difference": rel, "method": res.method}
     if ours is None or pub is None:
         return {**out, "status": "not computed", "explanation": res.explanation or "no value"}
     if res.judgement:
