@@ -38,10 +38,10 @@ def draw(snap: Snapshot):
     reg = snap.metrics.get("per_change", {}).get(1, {}).get("regression", {})
     coefs = reg.get("ols", {}).get("coefficients", {})
     if coefs and len(df):
-        from ..models.per_change import _design, _sample
+        from ..models.per_change_regression import design, sample
 
-        s, _ = _sample(df.assign(post_rule_change=0.0))
-        x = _design(s, categories=True, post_rule=False)
+        s, _ = sample(df.assign(post_rule_change=0.0))
+        x = design(s, categories=True, post_rule=False)
         means = {k: float(x[k].mean()) for k in x.columns}
         grid = np.geomspace(1, df["lines_changed"].max() + 1, 100)
         base = sum(v["coef"] * means.get(k, 0.0) for k, v in coefs.items() if k != "ln1p_lines_changed")
