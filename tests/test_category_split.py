@@ -77,3 +77,27 @@ def test_attribution_sample_before_cutoff() -> None:
     a = attribution(df, before="2025-01-11", replicates=100)
     assert a["n"] == 10
     assert math.isclose(math.log(a["total_factor"]), df["gain_log"].iloc[:10].sum())
+
+
+def test_replication_and_gundlach_comparison_print_one_ours() -> None:
+    """The replication row for a Gundlach category factor and per_change.1.gundlach use the one declared rule
+    (derive/category_rule.py): same sample (raw gains, dated on or before his cut-off), same factor. Before, they
+    were two computations and printed x7.255 and x3.29 for one claim."""
+    from nanogpt_analysis.derive.replication.common import Claim, Inputs, category_judgement
+    from nanogpt_analysis.models.per_change import gundlach_comparison
+
+    df, _ = _frame(60)
+    df["track"] = 1
+    df["gain_log_raw"] = df["gain_log"] * 1.1
+    df.loc[3, "gain_log_raw"] = np.nan  # a record without a raw gain is left out by both
+    cut = str(df["date"].iloc[40])
+    claim = Claim("gundlach-2026-03", "small_factor_architecture", "", "8.49", "x", None, cut, "", "f:2")
+    inp = Inputs(pd.DataFrame(), {}, {"changes.csv": df})
+    res = category_judgement("architecture")(inp, claim)
+    claims = {"small_total_speedup_pre2026": {"value": 1.0, "cutoff_date": cut}}
+    claims["small_factor_architecture"] = {"value": 8.49, "what": ""}
+    row = next(r for r in gundlach_comparison(df, claims)["rows"] if r["category"] == "architecture")
+    sel = df[(df["date"] <= cut) & (df["category"] == "architecture")]
+    assert math.isclose(res.value, math.exp(sel["gain_log_raw"].sum()), rel_tol=1e-12)
+    assert math.isclose(res.value, row["ours_factor"], rel_tol=1e-12)
+    assert f"over the {row['records']} records" in res.method

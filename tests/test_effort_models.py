@@ -8,24 +8,24 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-from nanogpt_analysis.models import effort_attempts as ea
+from nanogpt_analysis.models import effort_arrivals, effort_returns
 
 
 def test_records_among_exchangeable_attempts_exact_distribution() -> None:
     # n = 3: P(R = 3) = 1/3!, P(R >= 1) = 1, E R = 1 + 1/2 + 1/3
-    assert math.isclose(ea._p_records_at_least(3, 3), 1 / 6)
-    assert math.isclose(ea._p_records_at_least(3, 1), 1.0)
+    assert math.isclose(effort_returns.p_records_at_least(3, 3), 1 / 6)
+    assert math.isclose(effort_returns.p_records_at_least(3, 1), 1.0)
     rng = np.random.default_rng(1)
     draws = rng.random((20000, 30))
     records = (draws == np.maximum.accumulate(draws, axis=1)).sum(axis=1)
-    assert abs((records >= 6).mean() - ea._p_records_at_least(30, 6)) < 0.01
+    assert abs((records >= 6).mean() - effort_returns.p_records_at_least(30, 6)) < 0.01
 
 
 def test_poisson_irls_matches_statsmodels() -> None:
     rng = np.random.default_rng(2)
     X = np.column_stack([np.ones(200), rng.normal(size=200), rng.normal(size=200)])
     y = rng.poisson(np.exp(0.3 + 0.5 * X[:, 1] - 0.2 * X[:, 2])).astype(float)
-    b, se = ea.poisson_irls(y, X)
+    b, se = effort_arrivals.poisson_irls(y, X)
     fit = sm.GLM(y, X, family=sm.families.Poisson()).fit()
     assert np.allclose(b, fit.params, atol=1e-7) and np.allclose(se, fit.bse, atol=1e-6)
 
@@ -47,9 +47,9 @@ def synthetic(lam: float, beta: float, n: int = 240, seed: int = 3) -> pd.DataFr
 
 def test_returns_to_research_recovers_lambda_and_beta(monkeypatch) -> None:
     df = synthetic(lam=0.8, beta=2.0)
-    monkeypatch.setattr(ea, "MEASURES", {"E": ("synthetic effort", "E")})
-    monkeypatch.setattr(ea, "N_PERM", 49)
-    out = ea.returns_to_research(df)
+    monkeypatch.setattr(effort_returns, "MEASURES", {"E": ("synthetic effort", "E")})
+    monkeypatch.setattr(effort_returns, "N_PERM", 49)
+    out = effort_returns.returns_to_research(df)
     base = next(r for r in out["rows"] if not r["placebo_control"])
     assert abs(base["lambda"] - 0.8) < 0.15 and abs(base["beta"] - 2.0) < 0.4
     assert abs(base["r"] - 0.4) < 0.1
@@ -67,7 +67,7 @@ def test_productivity_falls_when_effort_grows_and_gains_do_not() -> None:
         },
         index=[f"2024-{i:02d}" for i in range(n)],
     )
-    out = ea.productivity(df)
+    out = effort_arrivals.productivity(df)
     assert len(out["windows"]) == 3
     assert out["change_last_year"]["productivity_per_researcher_ratio"] < 1
     assert out["rolling_trend"]["per_researcher"]["slope_ln_per_year"] < 0
@@ -115,8 +115,8 @@ def test_gain_sizes_permutation_separates_fishing_out_from_noise(tmp_path) -> No
         g.append(x)
         cum += x
     root, df = _gain_project(tmp_path / "a", np.array(g))
-    out = ea.gain_sizes(root, df)
+    out = effort_returns.gain_sizes(root, df)
     assert out["coefficients"]["cum_log_gain"]["coef"] < -1 and out["cum_log_gain_permutation_p"] <= 0.05
     # exchangeable gains: the permutation p is not small
     root, df = _gain_project(tmp_path / "b", np.exp(rng.normal(-3, 0.5, 80)))
-    assert ea.gain_sizes(root, df)["cum_log_gain_permutation_p"] > 0.05
+    assert effort_returns.gain_sizes(root, df)["cum_log_gain_permutation_p"] > 0.05

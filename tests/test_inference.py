@@ -109,7 +109,7 @@ def test_short_windows_are_shown_as_halving_times() -> None:
 
 
 def test_partial_sum_regression_permutation_keeps_size_and_finds_diminishing_returns() -> None:
-    from nanogpt_analysis.models.per_change import partial_sum_inference
+    from nanogpt_analysis.models.per_change_regression import partial_sum_inference
 
     def design_of(g: np.ndarray) -> np.ndarray:
         n = len(g)

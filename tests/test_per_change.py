@@ -13,7 +13,9 @@ import yaml
 
 from nanogpt_analysis.errors import UserError
 from nanogpt_analysis.models.anchors_compare import dial_comparison, retiming_comparison
-from nanogpt_analysis.models.per_change import elasticity, monthly_model, per_change_section, regression, top_share
+from nanogpt_analysis.models.per_change import per_change_section, top_share
+from nanogpt_analysis.models.per_change_monthly import elasticity, monthly_model
+from nanogpt_analysis.models.per_change_regression import regression
 from nanogpt_analysis.sources.anchors import load_anchors
 from nanogpt_analysis.store.schema import CATEGORY_WEIGHT_COLUMNS
 

@@ -182,3 +182,32 @@ def test_flop_factors_from_compute_table(snapshot):
     assert got["non_flop_factor"]["status"] == "reproduced"
     assert got["annual_rate"]["our_value"] == pytest.approx(40 ** (1 / 7), rel=1e-9)
     assert got["wallclock_factor"]["status"] == "differs" and got["wallclock_factor"]["explanation"]
+
+
+def test_one_claims_reader_for_every_consumer(tmp_path: Path):
+    """load_claims (metrics), the replication table and the as-of comparison read published-claims.csv through
+    sources/anchors.claim_rows: the same rows, cells stripped, and a bad value names the file and line."""
+    from nanogpt_analysis.derive.replication import read_claims
+    from nanogpt_analysis.errors import UserError
+    from nanogpt_analysis.models.as_of import published_claims_as_of
+    from nanogpt_analysis.sources.anchors import claim_rows, load_claims
+
+    anchors = tmp_path / "anchors"
+    _claims(
+        anchors, [("gundlach-2026-03", " flop_factor ", "FLOPs", " 28.44", "8"), ("tkwa-2026-01", "x", "?", "2", "")]
+    )
+    path = anchors / "published-claims.csv"
+    rows = claim_rows(path, "label.csv")
+    assert [(r["claim"], r["value"], r["source_line"]) for r in rows] == [("flop_factor", "28.44", 2), ("x", "2", 3)]
+    got = load_claims(path, "gundlach-2026-03", "label.csv")
+    assert got == {"flop_factor": {"value": 28.44, "unit": "", "cutoff_record": 8, "what": "FLOPs", "source": "test",
+                                   "file": "label.csv", "cutoff_date": ""}}  # fmt: skip
+    claims = read_claims(anchors, tmp_path)
+    assert [(c.claim, c.value, c.claims_file) for c in claims] == [
+        ("flop_factor", "28.44", "anchors/published-claims.csv:2"),
+        ("x", "2", "anchors/published-claims.csv:3"),
+    ]
+    assert published_claims_as_of(path, "2030-01-01") == []  # no cut-off dates: nothing dated on or before
+    path.write_text(path.read_text().replace(" 28.44", "many"), encoding="utf-8")
+    with pytest.raises(UserError, match=r"published-claims.csv:2: claim value 'many' is not a number"):
+        load_claims(path, "gundlach-2026-03")

@@ -93,3 +93,9 @@ def script_track_ids() -> tuple[int, ...]:
 def anchor_track_id() -> int:
     """The track the published analyses (../shared/anchors) measure."""
     return next(t.id for t in TRACKS.values() if t.has_published_anchors)
+
+
+def main_track_id() -> int:
+    """The flagship track (GPT-2 small): the one the published analyses measure, and so the one the effort
+    models, the code-history notes and the replications describe."""
+    return anchor_track_id()

@@ -37,10 +37,10 @@ def draw(snap: Snapshot):
         ax.scatter([], [], color="none", label=f"gain <= 0 (not drawn): records {', '.join(map(str, neg['record']))}")
     coefs = snap.section("per_change", 1, "regression", "ols", "coefficients") or {}
     if coefs and len(df):
-        from ..models.per_change import _design, _sample
+        from ..models.per_change_regression import design, sample
 
-        s, _ = _sample(df.assign(post_rule_change=0.0))
-        x = _design(s, categories=True, post_rule=False)
+        s, _ = sample(df.assign(post_rule_change=0.0))
+        x = design(s, categories=True, post_rule=False)
         means = {k: float(x[k].mean()) for k in x.columns}
         grid = np.geomspace(1, df["lines_changed"].max() + 1, 100)
         base = sum(v["coef"] * means.get(k, 0.0) for k, v in coefs.items() if k != "ln1p_lines_changed")

@@ -44,8 +44,9 @@ def published_claims_as_of(claims_file: Path, date: str) -> list[dict[str, str]]
     """Published track-1 fit claims whose source is dated on or before the as-of date (cut-off <= date)."""
     if not claims_file.exists():
         return []
-    with claims_file.open(encoding="utf-8") as f:
-        return [r for r in csv.DictReader(f) if r.get("cutoff_date") and r["cutoff_date"] <= date]
+    from ..sources.anchors import claim_rows
+
+    return [r for r in claim_rows(claims_file, claims_file.name) if r.get("cutoff_date") and r["cutoff_date"] <= date]
 
 
 def compare(metrics: dict[str, Any], claims: list[dict[str, str]], date: str) -> list[dict[str, Any]]:

@@ -3,22 +3,16 @@ from the track's first record to its latest and to Gundlach's cut-off (record 74
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 
 from ..config import anchor_track_id
 from ..derive.compute_factors import GPUS, H100_BF16_DENSE_PEAK
+from ..rounding import round_sig
 
 GUNDLACH = {"wallclock_factor": "wallclock_factor", "flop_factor": "flop_factor", "non_flop_factor": "non_flop_factor"}
 FACTORS = ("wallclock_factor", "token_factor", "param_factor", "flop_factor", "non_flop_factor")
-
-
-def _r(v: Any) -> Any:
-    if v is None or (isinstance(v, float) and not math.isfinite(v)) or pd.isna(v):
-        return None
-    return float(f"{float(v):.6g}")
 
 
 def compute_section(factors: pd.DataFrame | None, claims: dict[str, dict[str, Any]], track: int) -> dict[str, Any]:
@@ -45,17 +39,17 @@ def compute_section(factors: pd.DataFrame | None, claims: dict[str, dict[str, An
         cuts[f"record_{cut}"] = ok[ok["record"] == cut].iloc[-1]
     for name, r in cuts.items():
         block = {"record": int(r["record"]), "date": r["date"]}
-        block.update({f: _r(r[f + "_cum"]) for f in FACTORS})
-        block.update(train_tokens=int(r["train_tokens"]), flops_6nd=_r(r["flops_6nd"]))
-        block.update(first_train_tokens=int(first["train_tokens"]), first_flops_6nd=_r(first["flops_6nd"]))
+        block.update({f: round_sig(r[f + "_cum"]) for f in FACTORS})
+        block.update(train_tokens=int(r["train_tokens"]), flops_6nd=round_sig(r["flops_6nd"]))
+        block.update(first_train_tokens=int(first["train_tokens"]), first_flops_6nd=round_sig(first["flops_6nd"]))
         if name.startswith("record_"):
-            block["gundlach"] = {k: _r(claims[c]["value"]) for k, c in GUNDLACH.items() if c in claims}
+            block["gundlach"] = {k: round_sig(claims[c]["value"]) for k, c in GUNDLACH.items() if c in claims}
             block["gundlach_source"] = next(iter(claims.values()))["file"] if claims else None
         out[name] = block
     thr = ok["throughput_flops_per_s"]
     out["throughput"] = {
-        "first_flops_per_s": _r(thr.iloc[0]), "latest_flops_per_s": _r(thr.iloc[-1]),
-        "median_flops_per_s": _r(thr.median()), "first_mfu": _r(ok["mfu"].iloc[0]),
-        "latest_mfu": _r(ok["mfu"].iloc[-1]), "max_mfu": _r(ok["mfu"].max()),
+        "first_flops_per_s": round_sig(thr.iloc[0]), "latest_flops_per_s": round_sig(thr.iloc[-1]),
+        "median_flops_per_s": round_sig(thr.median()), "first_mfu": round_sig(ok["mfu"].iloc[0]),
+        "latest_mfu": round_sig(ok["mfu"].iloc[-1]), "max_mfu": round_sig(ok["mfu"].max()),
     }  # fmt: skip
     return out

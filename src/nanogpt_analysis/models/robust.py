@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..rounding import round_sig_tree as rnd  # noqa: F401 - the one rounding rule, as statistics/estimands import it
+
 SEED = 20240528
 N_REPLICATES = 4999
 BLOCKS = (5, 10, 15)
@@ -118,22 +120,6 @@ def residual_diagnostics(resid: np.ndarray) -> dict[str, float | int | None]:
         "durbin_watson": float((np.diff(e) ** 2).sum() / (e**2).sum()),
         "sign_runs": int(1 + (signs[1:] != signs[:-1]).sum()) if len(signs) else 0,
     }
-
-
-def rnd(v):
-    """Round floats to 6 significant digits (stable metrics.yaml); numpy scalars to Python; non-finite to None."""
-    if isinstance(v, bool | np.bool_):
-        return bool(v)
-    if isinstance(v, int | np.integer):
-        return int(v)
-    if isinstance(v, float | np.floating):
-        v = float(v)
-        return float(f"{v:.6g}") if math.isfinite(v) else None
-    if isinstance(v, dict):
-        return {k: rnd(x) for k, x in v.items()}
-    if isinstance(v, list | tuple | np.ndarray):
-        return [rnd(x) for x in v]
-    return v
 
 
 def _prais_winsten(y: np.ndarray, X: np.ndarray, rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from ..rounding import round_sig_tree
+
 # scipy.optimize and statsmodels are imported inside the fitting functions: together they cost about a
 # second of import time, which the main job only pays when it really refits
 
@@ -151,19 +153,6 @@ def _interpretation(model: str, f: Fit, ci_b: tuple[float, float], effort: str, 
         out["x_factor_per_halving"] = 2 ** (-1 / f.b) if f.b < 0 else None
         out["exponent"] = f.b
     return out
-
-
-def _rnd(v: Any) -> Any:
-    """Round floats to 6 significant digits so metrics.yaml is stable and readable."""
-    if isinstance(v, float):
-        return float(f"{v:.6g}") if math.isfinite(v) else None
-    if isinstance(v, dict):
-        return {k: _rnd(x) for k, x in v.items()}
-    if isinstance(v, list | tuple):
-        return [_rnd(x) for x in v]
-    if isinstance(v, np.floating):
-        return _rnd(float(v))
-    return v
 
 
 def fit_trend(rows: list[dict[str, Any]], x_col: str, y_col: str, effort: str = "days") -> dict[str, Any]:
@@ -295,4 +284,4 @@ def compute_metrics(
             metrics["tracks"][track]["total_speedup_by_response"] = {
                 y: rows[0][y] / rows[-1][y] for y in responses if rows[0].get(y) and rows[-1].get(y)
             }
-    return _rnd(metrics)
+    return round_sig_tree(metrics)

@@ -9,13 +9,13 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from ..config import TRACKS
+from ..config import TRACKS, main_track_id
 from ..models.trend import EFFORTS, MODELS
 from ..store.io import atomic_write_text
 from ..store.snapshot import Snapshot
 from ..timeutil import days_between
-from .fmt import fmt_or as _f
-from .fmt import num
+from .fmt import fmt_or, int_or
+from .notes_models import compute_block, per_change_block
 from .notes_summary import fill_toc, summary_block
 from .statistics_blocks import headline_block, statistics_block
 
@@ -33,13 +33,13 @@ def _fit_rows(fits: dict[str, Any], unit_of: dict[str, str]) -> list[str]:
         for m in MODELS:
             e = f["models"][m]
             if m == "exponential":
-                half = f"{_f(e['halving_interval'], '.4g')} {unit} per halving"
+                half = f"{fmt_or(e['halving_interval'], '.4g')} {unit} per halving"
             else:
-                half = f"×{_f(e['x_factor_per_halving'], '.3g')} in (x+x0) per halving, x0={_f(e['x0'], '.3g')}"
+                half = f"×{fmt_or(e['x_factor_per_halving'], '.3g')} in (x+x0) per halving, x0={fmt_or(e['x0'], '.3g')}"
             lines.append(
-                f"| {unit} | {m} | {f['n']} | {_f(e['b'], '.4g')} ({_f(e['b_ci95'][0], '.4g')}, "
-                f"{_f(e['b_ci95'][1], '.4g')}) | {_f(e['r2_log'], '.3f')} | {_f(e['rmse_log'], '.3f')} | "
-                f"{_f(e['aic'], '.1f')} | {half} | {'yes' if f['preferred_model'] == m else ''} |"
+                f"| {unit} | {m} | {f['n']} | {fmt_or(e['b'], '.4g')} ({fmt_or(e['b_ci95'][0], '.4g')}, "
+                f"{fmt_or(e['b_ci95'][1], '.4g')}) | {fmt_or(e['r2_log'], '.3f')} | {fmt_or(e['rmse_log'], '.3f')} | "
+                f"{fmt_or(e['aic'], '.1f')} | {half} | {'yes' if f['preferred_model'] == m else ''} |"
             )
     return lines
 
@@ -52,7 +52,7 @@ def _oos_rows(fits: dict[str, Any], unit_of: dict[str, str]) -> list[str]:
                 if "skipped" in o:
                     continue
                 cells = [
-                    f"{_f(o[m]['rmse_log'], '.3f')} ({_f(o[m]['mean_abs_pct_error'], '.0f')} %)"
+                    f"{fmt_or(o[m]['rmse_log'], '.3f')} ({fmt_or(o[m]['mean_abs_pct_error'], '.0f')} %)"
                     for m in (*MODELS, "no_further_progress")
                 ]
                 kind = "forecast" if key == "out_of_sample" else "conditional on future x"
@@ -77,12 +77,12 @@ def fits_block(metrics: dict[str, Any], track: int = 1, response: str = "time_s"
         e = days["models"]["exponential"]
         lines += [
             "",
-            f"Exponential fit against days: speed-up per year ×{_f(e['speedup_per_year'], '.3g')} "
-            f"(95 % CI ×{_f((e.get('speedup_per_year_ci95') or [None, None])[0], '.3g')}–"
-            f"×{_f((e.get('speedup_per_year_ci95') or [None, None])[1], '.3g')}, "
+            f"Exponential fit against days: speed-up per year ×{fmt_or(e['speedup_per_year'], '.3g')} "
+            f"(95 % CI ×{fmt_or((e.get('speedup_per_year_ci95') or [None, None])[0], '.3g')}–"
+            f"×{fmt_or((e.get('speedup_per_year_ci95') or [None, None])[1], '.3g')}, "
             "OLS: assumes independent errors); "
             f"total speed-up of `{response}` record {t['first_record']['record']} → {t['last_record']['record']}: "
-            f"×{_f(t.get('total_speedup_by_response', {}).get(response, t['total_speedup']), '.4g')}.",
+            f"×{fmt_or(t.get('total_speedup_by_response', {}).get(response, t['total_speedup']), '.4g')}.",
         ]
     lines += [
         "",
@@ -111,9 +111,10 @@ def tracks_block(metrics: dict[str, Any]) -> str:
             e = days["models"]["exponential"]
             total = metrics["tracks"][track].get("total_speedup_by_response", {}).get(response)
             lines.append(
-                f"| {track} | {response} | {days['n']} | ×{_f(total, '.4g')} | ×{_f(e['speedup_per_year'], '.3g')} "
-                f"(×{_f((e.get('speedup_per_year_ci95') or [None, None])[0], '.3g')}–"
-                f"×{_f((e.get('speedup_per_year_ci95') or [None, None])[1], '.3g')}) | "
+                f"| {track} | {response} | {days['n']} | ×{fmt_or(total, '.4g')} | ×"
+                f"{fmt_or(e['speedup_per_year'], '.3g')} "
+                f"(×{fmt_or((e.get('speedup_per_year_ci95') or [None, None])[0], '.3g')}–"
+                f"×{fmt_or((e.get('speedup_per_year_ci95') or [None, None])[1], '.3g')}) | "
                 f"{days['preferred_model']} |"
             )
     return "\n".join(lines) + "\n"
@@ -157,14 +158,14 @@ def _loc_lines(snap: Snapshot) -> list[str]:
     ]
     by_rec = {r["record"]: r for r in snap.improvements(1)}
     for rec in QUOTE_RECORDS:
-        r, lr = by_rec.get(rec), loc[(loc["track"] == 1) & (loc["record"] == rec)]
+        r, lr = by_rec.get(rec), loc[(loc["track"] == main_track_id()) & (loc["record"] == rec)]
         if r is None or lr.empty:
             continue
         lr = lr.iloc[0]
         lines.append(
-            f"| {rec} | {lr['code_source']} | {_int(lr['loc_script'])} | {_int(lr['loc_training'])} | "
-            f"{_int(lr['loc_log_code'])} | {_f(r['stars'], '.0f')} | "
-            f"{_f(r['stars_days_to_nearest_observation'], '.2f')} |"
+            f"| {rec} | {lr['code_source']} | {int_or(lr['loc_script'])} | {int_or(lr['loc_training'])} | "
+            f"{int_or(lr['loc_log_code'])} | {fmt_or(r['stars'], '.0f')} | "
+            f"{fmt_or(r['stars_days_to_nearest_observation'], '.2f')} |"
         )
     return lines
 
@@ -176,7 +177,7 @@ def data_block(snap: Snapshot) -> str:
         lines += [
             "",
             "Median days (track-1 improvements with both dates): "
-            + "; ".join(f"{k}: {_f(v[0], '.1f')} (n={v[1]})" for k, v in lags.items())
+            + "; ".join(f"{k}: {fmt_or(v[0], '.1f')} (n={v[1]})" for k, v in lags.items())
             + ".",
         ]
     st = snap.sources.get("stars", {})
@@ -212,7 +213,7 @@ def normalisation_block(snap: Snapshot) -> str:
         for y in ("time_s", "time_norm_s", "time_norm_overhead_s", "time_norm_nosw_s"):
             e = fits.get(y, {}).get("days", {}).get("models", {}).get("exponential")
             if e:
-                rates.append(f"{y} ×{_f(e['speedup_per_year'], '.4g')}")
+                rates.append(f"{y} ×{fmt_or(e['speedup_per_year'], '.4g')}")
         lines.append(f"  exponential speed-up per year against days: {'; '.join(rates)}.")
     return "\n".join(lines) + "\n"
 
@@ -221,7 +222,7 @@ def _history_lines(snap: Snapshot) -> list[str]:
     if not snap.has("training_code_history.csv"):
         return []
     h = snap.table("training_code_history.csv")
-    h = h[h["track"] == 1].reset_index(drop=True)
+    h = h[h["track"] == main_track_id()].reset_index(drop=True)
     lines, seen = [], set()
     for r in h.itertuples():
         for part in str(r.training_files).split(";"):
@@ -248,13 +249,6 @@ def history_block(snap: Snapshot) -> str:
             worst = max(lags)
             lines.append(f"- largest {label}: {worst[0]:.0f} days (record {worst[1]}).")
     return "\n".join(lines) + "\n"
-
-
-def _int(v: Any) -> str:
-    try:
-        return str(int(v))
-    except (TypeError, ValueError):  # None, NaN or pandas' NA
-        return "—"
 
 
 def _lags(rows: list[dict[str, Any]]) -> dict[str, tuple[float, int]]:
@@ -287,6 +281,12 @@ def replication_block(snap: Snapshot) -> str:
     return "\n".join(lines) + "\n"
 
 
+def effort_notes_block(snap: Snapshot) -> str:
+    from .effort_text import effort_block
+
+    return effort_block(snap.metrics_or_none() or {})
+
+
 # block name in ai_notes.md -> function of the snapshot; other report modules add theirs here
 BLOCKS: dict[str, Callable[[Snapshot], str]] = {
     "data": data_block,
@@ -298,6 +298,10 @@ BLOCKS: dict[str, Callable[[Snapshot], str]] = {
     "replication": replication_block,
     "headline": lambda snap: headline_block(snap.metrics),
     "statistics": lambda snap: statistics_block(snap.metrics),
+    "per_change": per_change_block,
+    "compute": compute_block,
+    "summary": summary_block,
+    "effort": effort_notes_block,
 }
 
 
@@ -314,235 +318,3 @@ def update_notes(root: Path, snap: Snapshot | None = None) -> Path | None:
     if new != text:
         atomic_write_text(path, new)
     return path
-
-
-def _ci(v: list[float] | None) -> str:
-    return "—" if not v else f"({_f(v[0], '.3g')}, {_f(v[1], '.3g')})"
-
-
-def per_change_block(snap: Snapshot) -> str:
-    """Numbers of the per-change section (issue 11): metrics.yaml per_change.<track>."""
-    pc = snap.metrics.get("per_change") or {}
-    lines: list[str] = []
-    src = snap.sources.get("code_changes", {})
-    if src:
-        lines.append(
-            f"- code_changes.csv: diff basis counts {src.get('diff_basis_counts')}; versions that do not parse: "
-            f"{src.get('parse_errors')}; the refresh step took {src.get('seconds')} s "
-            f"({src.get('diffs_from_cache', 0)} of the diffs from the project's .cache)."
-        )
-    for track in sorted(k for k in pc if isinstance(k, int)):
-        s = pc[track]
-        if "skipped" in s:
-            lines.append(f"- track {track}: skipped: {s['skipped']}")
-            continue
-        top = s["top_records"]
-        lines.append(
-            f"- track {track} ({top['n_changes']} changes, gains on `{s['gain_basis']}`, {top['n_nonpositive']} "
-            f"not positive): the top {top['k']} records (#{', #'.join(map(str, top['records']))}) hold "
-            f"{_f(100 * top['share_of_total_log_gain'], '.1f')} % of the total log gain "
-            f"{_f(top['total_gain_log'], '.3f')}."
-        )
-        for sample, res in (s.get("diminishing_returns") or {}).items():
-            if not isinstance(res, dict):
-                continue
-            for spec, d in res.items():
-                if "coef_cumulative_gain_log" not in d:
-                    continue
-                lines.append(
-                    f"  - diminishing returns, {sample.replace('_', ' ')}, {spec.replace('_', ' ')} (n={d['n']}): "
-                    f"coefficient on cumulative log gain {_f(d['coef_cumulative_gain_log'], '.3g')}, 95 % HC3 "
-                    f"{_ci(d['ci95_hc3'])}, HAC {_ci(d['ci95_hac'])}; {d['verdict']}."
-                    + (
-                        f" As a Dickey–Fuller regression: t = {_f(d['t_ols'], '.3g')} vs 5 % "
-                        f"{_f(d['dickey_fuller_cv5'], '.3g')}, permutation p = "
-                        f"{_f(d['p_one_sided_permutation'], '.2g')}: {d['verdict_df_permutation']}."
-                        if "t_ols" in d
-                        else ""
-                    )
-                )
-        m = s.get("monthly", {})
-        rr = m.get("returns_to_research", {})
-        if "r" in rr:
-            lines.append(
-                f"  - monthly PPML ({m['months']} months): lambda {_f(m['lambda'], '.3g')}, beta "
-                f"{_f(m['beta'], '.3g')}, returns to research r = {_f(rr['r'], '.3g')} (95 % HAC delta "
-                f"{_ci(rr['ci95_hac_delta'])})."
-            )
-        for y in m.get("decomposition_by_year", []):
-            lines.append(
-                f"  - {y['year']}: {_f(y['arrivals_per_month'], '.2f')} records/month × "
-                f"{_f(y['mean_gain_log_per_record'], '.3g')} log gain/record = {_f(y['gain_log_per_month'], '.3g')}"
-                " log gain/month."
-            )
-        e = s.get("elasticity", {})
-        if "without_days" in e:
-            eg = e["engle_granger"]
-            lines.append(
-                f"  - effort elasticity of T* to cumulative churn: {_f(e['without_days']['elasticity'], '.3g')} "
-                f"(HAC {_ci(e['without_days']['ci95_hac'])}); with days {_f(e['with_days']['elasticity'], '.3g')} "
-                f"(HAC {_ci(e['with_days']['ci95_hac'])}); Engle–Granger p = {_f(eg['p_value'], '.3g')}: "
-                f"{eg['reading']}."
-            )
-        lines += _attribution_lines(s.get("attribution", {}))
-        lines += _anchor_lines(s)
-    return "\n".join(lines) + "\n"
-
-
-def _attribution_lines(a: dict[str, Any]) -> list[str]:
-    """Category factors under the declared rule, with the bootstrap interval and the range over rules."""
-    if "categories" not in a:
-        return []
-    parts = [
-        f"{cat} ×{_f(c['factor'], '.3g')} [{_f(c['ci95_bootstrap'][0], '.3g')}, {_f(c['ci95_bootstrap'][1], '.3g')}]"
-        f" (rules ×{_f(c['range_over_rules'][0], '.3g')}–×{_f(c['range_over_rules'][1], '.3g')})"
-        for cat, c in a["categories"].items()
-        if c["records"] or c["range_over_rules"][1] > 1
-    ]
-    return [
-        f"  - category attribution ({a['n']} changes, total ×{_f(a['total_factor'], '.4g')}; rule: {a['rule_text']}; "
-        f"95 % bootstrap over records in brackets, range over the three rules in parentheses): "
-        + "; ".join(parts)
-        + "."
-    ]
-
-
-def _anchor_lines(s: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-    g = s.get("gundlach", {})
-    if "rows" in g:
-        out += [
-            "",
-            f"Category attribution, {g['sample']}; ours: {g.get('rule', 'line shares')} (95 % bootstrap over "
-            "records; range over splitting rules: line shares, equal split over primary and secondary):",
-            "",
-            "| category | records | ours | 95 % bootstrap | range over rules | Gundlach |",
-            "|---|---|---|---|---|---|",
-        ]
-        out += [
-            f"| {r['category']} | {r.get('records', '')} | ×{_f(r['ours_factor'], '.3g')} | "
-            f"{_ci(r.get('ours_ci95_bootstrap'))} | {_ci(r.get('ours_range_over_rules'))} | "
-            f"{'—' if r['gundlach_factor'] is None else '×' + _f(r['gundlach_factor'], '.3g')} |"
-            for r in g["rows"]
-        ]
-        out += [
-            f"| total | {g.get('n', '')} | ×{_f(g['ours_total_factor'], '.4g')} | | | "
-            f"×{_f(g['gundlach_total_factor'], '.4g')} |",
-            "",
-        ]
-    d = s.get("dial", {})
-    if "prs" in d:
-        out.append(
-            f"- Dial's estimates: {d['prs_matched_to_a_record']} of {d['prs']} PRs matched to a record; estimated "
-            f"{_f(d['dial_total_matched_s'], '.3g')} s vs measured {_f(d['measured_total_matched_s'], '.3g')} s on "
-            f"those; Spearman rho {_f(d.get('spearman_rho'), '.2f')} (p = {_f(d.get('spearman_p'), '.2g')})."
-        )
-    me = s.get("measurement_error", {})
-    if "noise" in me:
-        n = me["noise"]
-        dr = me["diminishing_returns"].get("all_records_with_record_index", {})
-        out.append(
-            f"- measurement error: listed minus re-timed log gain over {n['pairs']} re-timed pairs has SD "
-            f"{_f(n['sd'], '.3g')} (95 % bootstrap {_ci(n['ci95_bootstrap'])}; MAD-based {_f(n['sd_mad'], '.3g')}),"
-            f" an upper bound on a listed gain's noise; {me['records_below_2sd']} of {me['records']} records gain"
-            f" less than 2 noise SDs ({_f(100 * me['share_of_total_log_gain_below_2sd'], '.3g')} % of the total log"
-            f" gain); reliability of the gains {_f(me['reliability_of_gains'], '.4g')}; of the cumulative-gain "
-            f"regressor (all records, with index) {_f(dr.get('reliability_ratio'), '.4g')}, so the "
-            f"diminishing-returns coefficient {_f(dr.get('coef'), '.3g')} becomes "
-            f"{_f(dr.get('corrected_classical'), '.3g')} (classical attenuation) or "
-            f"{_f(dr.get('corrected_with_shared_error'), '.3g')} (with the error the gain shares with it)."
-        )
-    r = s.get("retimings", {})
-    if "compared_changes" in r:
-        out.append(
-            f"- same-hardware re-timings ({r['entries']} records, {r['compared_changes']} consecutive changes "
-            f"compared; no value for {', '.join(r['entries_without_value']) or 'none'}): "
-            f"{r['faster_than_predecessor']} faster than their predecessor, {r['keep_full_listed_gain']} keep "
-            f"their full listed gain, {r['keep_half_listed_gain']} at least half; not faster: records "
-            f"{', '.join(map(str, r['not_faster_records'])) or 'none'}; listed total "
-            f"{_f(r['listed_total_s'], '.4g')} s vs re-timed {_f(r['retimed_total_s'], '.4g')} s."
-        )
-    return out
-
-
-BLOCKS["per_change"] = per_change_block
-
-
-COMPUTE_RECORDS = (1, 2, 3, 21, 46, 74, 89)  # track 1 records the compute block quotes (Gundlach's cut-off: 74)
-
-
-def compute_block(snap: Snapshot) -> str:
-    """Tokens and FLOPs of chosen track-1 records (data/compute.csv) and the decomposition of the speed-up into
-    token, parameter and non-FLOP factors, 1 → Gundlach's cut-off and 1 → latest, beside his values
-    (metrics.yaml compute.<track>)."""
-    if not snap.has("compute.csv"):
-        return "data/compute.csv is absent: run `nanogpt-analysis refresh`.\n"
-    df = snap.table("compute.csv", text_columns=("confidence", "tokens_source", "steps_source"))
-    df = df[~df["is_retiming"].astype(str).eq("True")]
-    conf = df["confidence"].fillna("").replace("", "empty")
-    lines = []
-    for track in sorted(df["track"].unique()):
-        counts = conf[df["track"] == track].value_counts()
-        lines.append(f"- track {track}: {int((df['track'] == track).sum())} records; confidence "
-                     + ", ".join(f"{k} {int(v)}" for k, v in sorted(counts.items())) + ".")  # fmt: skip
-    lines += ["", "| track-1 record | steps | tokens | FLOPs (6ND) | FLOPs with attention | confidence |",
-              "|---|---|---|---|---|---|"]  # fmt: skip
-    t1 = df[df["track"] == 1].set_index("record")
-    for rec in COMPUTE_RECORDS:
-        if rec not in t1.index:
-            continue
-        r = t1.loc[rec]
-        tok = "—" if num(r["train_tokens"]) is None else f"{int(r['train_tokens']):,}"
-        lines.append(
-            f"| {rec} | {_int(r['steps'])} | {tok} | {_f(num(r['flops_6nd']), '.3e')} | "
-            f"{_f(num(r['flops_attn']), '.3e')} | {r['confidence'] or 'empty'} |"
-        )
-    comp = snap.metrics.get("compute") or {}
-    lines += ["", "| track | from → to | wall-clock | tokens | parameters | FLOPs | non-FLOP | Gundlach (wall / FLOP / "
-              "non-FLOP) |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    for track in sorted(k for k in comp if isinstance(k, int)):
-        sec = comp[track]
-        if "skipped" in sec:
-            lines.append(f"| {track} | skipped: {sec['skipped']} | | | | | | |")
-            continue
-        for key in sorted((k for k in sec if k.startswith("record_")), key=len) + ["latest"]:
-            b = sec.get(key)
-            if not isinstance(b, dict):
-                continue
-            g = b.get("gundlach") or {}
-            his = (
-                f"×{_f(g.get('wallclock_factor'), '.4g')} / ×{_f(g.get('flop_factor'), '.4g')} / "
-                f"×{_f(g.get('non_flop_factor'), '.3g')}"
-                if g
-                else ""
-            )
-            lines.append(
-                f"| {track} | {sec['first_record']} → {b['record']} | ×{_f(b['wallclock_factor'], '.4g')} | "
-                f"×{_f(b['token_factor'], '.4g')} | ×{_f(b['param_factor'], '.4g')} | ×{_f(b['flop_factor'], '.4g')} | "
-                f"×{_f(b['non_flop_factor'], '.3g')} | {his} |"
-            )
-    thr_lines = []
-    for track in sorted(k for k in comp if isinstance(k, int)):
-        thr = comp[track].get("throughput")
-        if thr:
-            thr_lines.append(
-                f"- track {track} throughput (6ND / record time): {_f(thr['first_flops_per_s'] / 1e15, '.3g')} "
-                f"PFLOP/s at record 1, {_f(thr['latest_flops_per_s'] / 1e15, '.3g')} at the latest; MFU "
-                f"{_f(100 * thr['first_mfu'], '.3g')} % → {_f(100 * thr['latest_mfu'], '.3g')} % (max "
-                f"{_f(100 * thr['max_mfu'], '.3g')} %) of {comp[track]['peak']}."
-            )
-    lines += ["", *thr_lines] if thr_lines else []
-    return "\n".join(lines) + "\n"
-
-
-BLOCKS["compute"] = compute_block
-BLOCKS["summary"] = summary_block
-
-
-def effort_notes_block(snap: Snapshot) -> str:
-    from .effort_text import effort_block
-
-    return effort_block(snap.metrics_or_none() or {})
-
-
-BLOCKS["effort"] = effort_notes_block

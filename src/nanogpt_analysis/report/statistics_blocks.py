@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import TRACKS
-from .fmt import fmt_or as _f
+from .fmt import fmt_or
 
 
 def _x(v: Any, fmt: str = ".3g") -> str:
@@ -22,7 +22,7 @@ def _ci(ci: Any, fmt: str = ".3g") -> str:
 
 
 def _pair(ci: Any, fmt: str = ".3g") -> str:
-    return f"{_f(ci[0], fmt)}, {_f(ci[1], fmt)}" if isinstance(ci, list) else "—"
+    return f"{fmt_or(ci[0], fmt)}, {fmt_or(ci[1], fmt)}" if isinstance(ci, list) else "—"
 
 
 def _track_name(track: int) -> str:
@@ -32,8 +32,8 @@ def _track_name(track: int) -> str:
 def _rate_text(e: dict[str, Any]) -> str:
     if e.get("unit") == "halving_days":
         ci = e.get("ci95") or [None, None]
-        hi = _f(ci[1], ".0f") if ci[1] is not None else "∞"
-        return f"halves every {_f(e.get('value'), '.0f')} days (95 % {_f(ci[0], '.0f')}–{hi})"
+        hi = fmt_or(ci[1], ".0f") if ci[1] is not None else "∞"
+        return f"halves every {fmt_or(e.get('value'), '.0f')} days (95 % {fmt_or(ci[0], '.0f')}–{hi})"
     return f"falls {_x(e.get('value'))} per year (95 % {_ci(e.get('ci95'))})"
 
 
@@ -47,11 +47,11 @@ def estimands_sentence(est: dict[str, Any] | None) -> str:
     ou, rng = cur["ou_errors"], cur["estimator_range"]
     unit = "per year" if rng["unit"] == "factor_per_year" else "days to halve"
     lo, hi = (_x(rng["low"]), _x(rng["high"])) if rng["unit"] == "factor_per_year" else (
-        _f(rng["low"], ".0f"), _f(rng["high"], ".0f"))  # fmt: skip
+        fmt_or(rng["low"], ".0f"), fmt_or(rng["high"], ".0f"))  # fmt: skip
     text = (
         f"in the current regime ({cur['definition']}; {cur['window'][0]} → snapshot {cur['window'][1]}, "
-        f"{_f(cur['span_days'], '.0f')} days, {cur['n_records']} records) the record {_rate_text(ou)} "
-        f"(calendar-time trend with continuous-time AR(1) errors, correlation time {_f(ou['tau_days'], '.0f')} "
+        f"{fmt_or(cur['span_days'], '.0f')} days, {cur['n_records']} records) the record {_rate_text(ou)} "
+        f"(calendar-time trend with continuous-time AR(1) errors, correlation time {fmt_or(ou['tau_days'], '.0f')} "
         f"days); standard estimators range {lo}–{hi} {unit} (OLS points, weekly frontier, OU errors, "
         f"end-to-end). "
     )
@@ -66,7 +66,7 @@ def estimands_sentence(est: dict[str, Any] | None) -> str:
             e = ms["scenarios"].get(sc, {})
             if "median_date" in e:
                 p_by = list(e["p_reached_by"].items())
-                p1 = f"P(by {p_by[1][0]}) = {_f(p_by[1][1], '.2f')}" if len(p_by) > 1 else ""
+                p1 = f"P(by {p_by[1][0]}) = {fmt_or(p_by[1][1], '.2f')}" if len(p_by) > 1 else ""
                 parts.append(
                     f"{name}, median {e['median_date'] or 'later'} (80 %: {e['ci80'][0]} – {e['ci80'][1] or 'later'}; "
                     f"95 %: {e['ci95'][0]} – {e['ci95'][1] or 'later'}; {p1})"
@@ -97,7 +97,7 @@ def headline_paragraph(track: int, response: str, h: dict[str, Any]) -> str:
         f"95 % HAC interval (Newey–West, lag 12) {_ci_any(r['ci95_hac_lag12'], hv)}, fixed-b at the Andrews lag "
         f"{r.get('hac_andrews_lag', '—')} {_ci_any(r.get('ci95_fixed_b_andrews'), hv)}, residual block bootstrap "
         f"{boot}; the OLS interval {_ci_any(r['ci95_ols'], hv)} assumes independent errors (HAC/OLS standard-error "
-        f"ratio {_f(ratio)})."
+        f"ratio {fmt_or(ratio)})."
     )
     if "speedup_per_year" in cur or "halving_days" in cur:
         text += (
@@ -112,7 +112,7 @@ def headline_paragraph(track: int, response: str, h: dict[str, Any]) -> str:
         text += f" Breaks in the trend (BIC): new segments start at {', '.join(parts)}."
     pref = h.get("preferred_model")
     if isinstance(pref, dict):
-        skill = _f(pref["skill_90d"], ".2f")
+        skill = fmt_or(pref["skill_90d"], ".2f")
         text += f" Best model by 90-day forecast skill: `{pref['model']}` (skill {skill} vs no change)."
     elif isinstance(pref, str):
         text += f" Forecast evaluation: {pref.removeprefix('skipped: ')}."
@@ -168,13 +168,13 @@ def _rate_or_halving(v: dict[str, Any], key: str = "speedup_per_year") -> str:
     if key in v:
         return _x(v[key])
     h = v.get(key.replace("speedup_per_year", "halving_days"))
-    return f"½ in {_f(h, '.0f')} d" if h is not None else "—"
+    return f"½ in {fmt_or(h, '.0f')} d" if h is not None else "—"
 
 
 def _ci_any(ci: Any, halving: bool) -> str:
     if not halving or not isinstance(ci, list):
         return _ci(ci)
-    return f"{_f(ci[0], '.0f')}–{_f(ci[1], '.0f') if ci[1] is not None else '∞'} d"
+    return f"{fmt_or(ci[0], '.0f')}–{fmt_or(ci[1], '.0f') if ci[1] is not None else '∞'} d"
 
 
 def rates_table(entry: dict[str, Any]) -> list[str]:
@@ -210,7 +210,7 @@ def regimes_lines(reg: dict[str, Any]) -> list[str]:
     seq = reg.get("sequential")
     if seq:
         tests = "; ".join(
-            f"{x['test']}: F = {_f(x['f_statistic'])} vs 5 % {_f(x['critical_value_5pct'])} "
+            f"{x['test']}: F = {fmt_or(x['f_statistic'])} vs 5 % {fmt_or(x['critical_value_5pct'])} "
             f"(#{x['candidate_first_record']})"
             if "f_statistic" in x
             else f"{x['test']}: {x.get('skipped')}"
@@ -226,7 +226,7 @@ def regimes_lines(reg: dict[str, Any]) -> list[str]:
         )
         lines.append(f"BIC breaks by minimum segment length: {sens}.")
     if reg.get("level_shifts_bic"):
-        shifts = ", ".join(f"#{x['first_record']} ×{_f(x['level_factor'])}" for x in reg["level_shifts_bic"])
+        shifts = ", ".join(f"#{x['first_record']} ×{fmt_or(x['level_factor'])}" for x in reg["level_shifts_bic"])
         lines.append(f"Level shifts at the BIC breaks (old line over new at the break day; > 1 a drop): {shifts}.")
     jp = reg.get("joinpoint", {})
     if "segments" in jp:
@@ -239,14 +239,18 @@ def regimes_lines(reg: dict[str, Any]) -> list[str]:
     for x in rc.get("changes", []):
         lines.append(
             f"Rule-change effect from the re-timings between #{x['between_records'][0]} and "
-            f"#{x['between_records'][1]}: the new rules make a run ×{_f(x['time_factor_new_rules'], '.4g')} as long."
+            f"#{x['between_records'][1]}: the new rules make a run ×{fmt_or(x['time_factor_new_rules'], '.4g')} as "
+            "long."
         )
     c = reg["chow"]
     if "f_statistic" in c:
-        wald = ", ".join(f"lag {k[12:]}: p = {_f(v['p_value'])}" for k, v in c.items() if k.startswith("hac_wald_lag"))
+        wald = ", ".join(
+            f"lag {k[12:]}: p = {fmt_or(v['p_value'])}" for k, v in c.items() if k.startswith("hac_wald_lag")
+        )
         lines.append(
             f"Chow test of a trend break between records {c['between_records'][0]} | {c['between_records'][1]}: F = "
-            f"{_f(c['f_statistic'])}, p = {_f(c['p_value'])} (independent errors); HAC Wald {wald}. It measures "
+            f"{fmt_or(c['f_statistic'])}, p = {fmt_or(c['p_value'])} (independent errors); HAC Wald {wald}. It "
+            "measures "
             "the 2025 plateau as much as the rule change (the rule change itself: the re-timing line above)."
         )
     else:
@@ -264,16 +268,16 @@ def robustness_lines(entry: dict[str, Any]) -> list[str]:
         ur, v = rb["unit_root_residuals"], rb["vogelsang_trend_test"]
         if "skipped" in v:
             out.append(
-                f"- {name}: ADF p = {_f(ur['adf']['p_value'], '.2g')} (H0 unit root), KPSS p ≈ "
-                f"{_f(ur['kpss']['p_value_bounded'], '.2g')} (H0 stationary); Vogelsang: {v['skipped']}."
+                f"- {name}: ADF p = {fmt_or(ur['adf']['p_value'], '.2g')} (H0 unit root), KPSS p ≈ "
+                f"{fmt_or(ur['kpss']['p_value_bounded'], '.2g')} (H0 stationary); Vogelsang: {v['skipped']}."
             )
             continue
         ci = v.get("speedup_per_year_ci95") or v.get("halving_days_ci95")
         out.append(
-            f"- {name}: ADF p = {_f(ur['adf']['p_value'], '.2g')} (H0 unit root), KPSS p ≈ "
-            f"{_f(ur['kpss']['p_value_bounded'], '.2g')} (H0 stationary, bounded to 0.01–0.1); Vogelsang "
-            f"t-PS = {_f(v['statistic_no_trend'])} vs 5 % {_f(v['critical_value_5pct'])} (J = "
-            f"{_f(v['j_statistic'])}): {v['verdict']}; its 95 % interval {_ci_any(ci, 'not_annualised' in w)}."
+            f"- {name}: ADF p = {fmt_or(ur['adf']['p_value'], '.2g')} (H0 unit root), KPSS p ≈ "
+            f"{fmt_or(ur['kpss']['p_value_bounded'], '.2g')} (H0 stationary, bounded to 0.01–0.1); Vogelsang "
+            f"t-PS = {fmt_or(v['statistic_no_trend'])} vs 5 % {fmt_or(v['critical_value_5pct'])} (J = "
+            f"{fmt_or(v['j_statistic'])}): {v['verdict']}; its 95 % interval {_ci_any(ci, 'not_annualised' in w)}."
         )
     return out
 
@@ -287,14 +291,14 @@ def realtime_lines(fc: dict[str, Any]) -> list[str]:
                 continue
             dm = rt["diebold_mariano"]
             rcs = (
-                f"reality check p = {_f(rc['reality_check']['p_value'], '.2g')}, SPA p = "
-                f"{_f(rc['spa_consistent']['p_value'], '.2g')} (best: {rc['best_model']})"
+                f"reality check p = {fmt_or(rc['reality_check']['p_value'], '.2g')}, SPA p = "
+                f"{fmt_or(rc['spa_consistent']['p_value'], '.2g')} (best: {rc['best_model']})"
                 if "reality_check" in rc
                 else f"reality check: {rc.get('skipped')}"
             )
             out.append(
-                f"- origins {wname[5:]}, h = {h[1:]} d: real-time selection skill {_f(rt['skill'], '.2f')} "
-                f"(HLN-DM p = {_f(dm.get('hln_p_value'), '.2g')}); {rcs}."
+                f"- origins {wname[5:]}, h = {h[1:]} d: real-time selection skill {fmt_or(rt['skill'], '.2f')} "
+                f"(HLN-DM p = {fmt_or(dm.get('hln_p_value'), '.2g')}); {rcs}."
             )
     return out
 
@@ -308,11 +312,12 @@ def forms_table(forms: dict[str, Any]) -> list[str]:
             continue
         for model, e in smp["models"].items():
             i, a = e["independent_errors"], e.get("ar1_errors", {})
-            x0 = f" (x0 = {_f(e['x0']['x0'])}, profile CI {_pair(e['x0']['ci95_profile'])})" if "x0" in e else ""
+            x0 = f" (x0 = {fmt_or(e['x0']['x0'])}, profile CI {_pair(e['x0']['ci95_profile'])})" if "x0" in e else ""
             lines.append(
-                f"| {name} | {model}{x0} | {_f(i['b'], '.4g')} ({_pair(i['b_ci95'], '.4g')}) | {_f(i['aic'], '.1f')} "
-                f"| {_f(a.get('b'), '.4g')} ({_pair(a.get('b_ci95'), '.4g')}) | {_f(a.get('rho'), '.4f')} "
-                f"| {_f(a.get('aic'), '.1f')} |"
+                f"| {name} | {model}{x0} | {fmt_or(i['b'], '.4g')} ({_pair(i['b_ci95'], '.4g')}) | "
+                f"{fmt_or(i['aic'], '.1f')} "
+                f"| {fmt_or(a.get('b'), '.4g')} ({_pair(a.get('b_ci95'), '.4g')}) | {fmt_or(a.get('rho'), '.4f')} "
+                f"| {fmt_or(a.get('aic'), '.1f')} |"
             )
     return lines
 
@@ -330,7 +335,8 @@ def skill_table(fc: dict[str, Any]) -> list[str]:
                 e = ev["models"][m]
                 dm = e.get("diebold_mariano", {})
                 cells.append(
-                    f"{_f(e['skill'], '.2f')} (p {_f(dm.get('p_value'), '.2g')}; cov {_f(e['coverage80'], '.2f')})"
+                    f"{fmt_or(e['skill'], '.2f')} (p {fmt_or(dm.get('p_value'), '.2g')}; cov "
+                    f"{fmt_or(e['coverage80'], '.2f')})"
                 )
             lines.append(f"| {wname[5:]} | {h[1:]} | {ev['n_origins']} | " + " | ".join(cells) + " |")
     return lines
@@ -349,9 +355,9 @@ def effort_table(eff: dict[str, Any]) -> list[str]:
         h = c.get("hac_lag12", {})
         ci = h.get("ci95", [None, None])
         lines.append(
-            f"| {name} | {e['n']} | {_f(e['spearman_with_days']['rho'], '.3f')} | {_f(c['c'], '.3g')} "
-            f"({_f(ci[0], '.3g')}, {_f(ci[1], '.3g')}; p {_f(h.get('p_value'), '.2g')}) | "
-            f"{_f(e['r2_days_only'], '.3f')} → {_f(e['r2_days_plus_effort'], '.3f')} |"
+            f"| {name} | {e['n']} | {fmt_or(e['spearman_with_days']['rho'], '.3f')} | {fmt_or(c['c'], '.3g')} "
+            f"({fmt_or(ci[0], '.3g')}, {fmt_or(ci[1], '.3g')}; p {fmt_or(h.get('p_value'), '.2g')}) | "
+            f"{fmt_or(e['r2_days_only'], '.3f')} → {fmt_or(e['r2_days_plus_effort'], '.3f')} |"
         )
     return lines
 

@@ -11,6 +11,20 @@ from typing import Any
 
 from ..errors import UserError
 
+CLAIMS_FILE = "published-claims.csv"
+CLAIMS_REQUIRED = ("anchor", "claim", "value")
+
+
+def claim_rows(path: Path, label: str) -> list[dict[str, Any]]:
+    """The one reader of published-claims.csv: every row with its cells stripped, `source_file` (= label, how
+    outputs name the file) and `source_line`; a file without anchor/claim/value columns is one clear error.
+    load_claims, the replication table and the as-of comparison all read the file through here."""
+    return [
+        {**{k: (v or "").strip() for k, v in r.items() if isinstance(k, str) and isinstance(v, str | None)},
+         "source_file": label, "source_line": r["source_line"]}
+        for r in read_csv_rows(Path(path), CLAIMS_REQUIRED, label)
+    ]  # fmt: skip
+
 
 def load_claims(path: Path, anchor: str | None = None, label: str | None = None) -> dict[str, dict[str, Any]]:
     """{claim id: {value, unit, cutoff_record, what, source, file}} of one anchor (all when None);
@@ -20,20 +34,19 @@ def load_claims(path: Path, anchor: str | None = None, label: str | None = None)
     if not p.exists():
         return {}
     out: dict[str, dict[str, Any]] = {}
-    with p.open(encoding="utf-8", newline="") as fh:
-        for i, row in enumerate(csv.DictReader(fh), start=2):
-            if anchor and row.get("anchor") != anchor:
-                continue
-            try:
-                value = float(row["value"])
-            except (KeyError, ValueError):
-                raise UserError(f"{p}:{i}: claim value {row.get('value')!r} is not a number") from None
-            cut = row.get("cutoff_record") or ""
-            out[row["claim"]] = {
-                "value": value, "unit": row.get("unit", ""), "cutoff_record": int(cut) if cut.isdigit() else None,
-                "what": row.get("what", ""), "source": row.get("source", ""), "file": label or p.name,
-                "cutoff_date": row.get("cutoff_date", ""),
-            }  # fmt: skip
+    for row in claim_rows(p, label or p.name):
+        if anchor and row["anchor"] != anchor:
+            continue
+        try:
+            value = float(row["value"])
+        except ValueError:
+            raise UserError(f"{p}:{row['source_line']}: claim value {row['value']!r} is not a number") from None
+        cut = row.get("cutoff_record", "")
+        out[row["claim"]] = {
+            "value": value, "unit": row.get("unit", ""), "cutoff_record": int(cut) if cut.isdigit() else None,
+            "what": row.get("what", ""), "source": row.get("source", ""), "file": row["source_file"],
+            "cutoff_date": row.get("cutoff_date", ""),
+        }  # fmt: skip
     return out
 
 
@@ -66,7 +79,7 @@ def load_anchors(directory: Path | None, label_dir: str = "../shared/anchors") -
         return {}
     d = Path(directory)
     out: dict[str, Any] = {"dir": label_dir}
-    out["claims"] = load_claims(d / "published-claims.csv", "gundlach-2026-03", f"{label_dir}/published-claims.csv")
+    out["claims"] = load_claims(d / CLAIMS_FILE, "gundlach-2026-03", f"{label_dir}/{CLAIMS_FILE}")
     for key, name in FILES.items():
         path = d / name
         out[key] = read_csv_rows(path, REQUIRED[key], f"{label_dir}/{name}") if path.exists() else []
