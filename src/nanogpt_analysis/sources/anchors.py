@@ -6,10 +6,12 @@ path) and its line, so each compared value names its source."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..store.read_once import read_text
 
 
 def load_claims(path: Path, anchor: str | None = None, label: str | None = None) -> dict[str, dict[str, Any]]:
@@ -20,7 +22,7 @@ def load_claims(path: Path, anchor: str | None = None, label: str | None = None)
     if not p.exists():
         return {}
     out: dict[str, dict[str, Any]] = {}
-    with p.open(encoding="utf-8", newline="") as fh:
+    with io.StringIO(read_text(p), newline="") as fh:  # read once per run (store/read_once.py)
         for i, row in enumerate(csv.DictReader(fh), start=2):
             if anchor and row.get("anchor") != anchor:
                 continue
@@ -47,7 +49,7 @@ REQUIRED = {
 def read_csv_rows(path: Path, required: tuple[str, ...], label: str) -> list[dict[str, Any]]:
     """Rows of an anchors CSV with `source_file` (= label) and `source_line`; missing columns: one line."""
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with io.StringIO(read_text(path), newline="") as fh:
             reader = csv.DictReader(fh)
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:

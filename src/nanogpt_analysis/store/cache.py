@@ -1,9 +1,10 @@
 """Content digests that let the main job skip work whose inputs have not changed (like make).
 
-The analyze step records in metrics.yaml the digest of what it read (the collect-layer tables in data/,
-the evidence files, this package's code and the versions of the numerical libraries) and the files it
-wrote. When a later run finds the same digest and every output still in place, untouched, the outputs are
-already what the code would write, byte for byte, so the step is skipped. `--force` always recomputes."""
+The analyze step records in metrics.yaml the digest of what it read (the data/ tables and evidence files
+its steps declare in steps.py, the package files they import and the versions of the numerical
+libraries) and the files it wrote. When a later run finds the same digest and every output still in
+place, untouched, the outputs are already what the code would write, byte for byte, so the step is
+skipped. `--force` always recomputes."""
 
 from __future__ import annotations
 
@@ -21,16 +22,17 @@ def file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def digest(files: Iterable[Path], base: Path, extra: Iterable[str] = ()) -> str:
+def digest(files: Iterable[Path], base: Path, extra: Iterable[str] = (), code: Iterable[Path] | None = None) -> str:
     """Digest of the files (named relative to `base`, so a copy of the project has the same digest) and
-    their bytes, the package's code and the library versions."""
+    their bytes, the package's code (`code`: those package files only, e.g. a step's import graph; default
+    every module) and the library versions."""
     h = hashlib.sha256()
     for lib in LIBRARIES:
         try:
             h.update(f"{lib}={metadata.version(lib)};".encode())
         except metadata.PackageNotFoundError:
             h.update(f"{lib}=absent;".encode())
-    for p in sorted(PACKAGE.rglob("*.py")):
+    for p in sorted(PACKAGE.rglob("*.py") if code is None else code):
         h.update(p.relative_to(PACKAGE).as_posix().encode() + b"\0" + p.read_bytes())
     base = base.resolve()
     named = {os.path.relpath(p.resolve(), base): p for p in files if p.is_file()}
