@@ -10,6 +10,7 @@ the `__init__.py` of every package above it, so those count too."""
 from __future__ import annotations
 
 import ast
+import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
@@ -24,8 +25,11 @@ _IMPORT_START = re.compile(rb"^[ \t]*(?:from[ \t]+\.*[\w.]*[ \t]+import\b|import
 
 
 def _statements(source: bytes) -> list[ast.stmt] | None:
-    """The import statements of a module's source, or None when a fragment does not parse alone."""
-    out: list[ast.stmt] = []
+    """The import statements of a module's source, or None when the fragments do not parse. The fragments
+    are parsed together, one per line range, so one `ast.parse` per file; each node keeps `_top` (whether
+    it starts at column 0, i.e. runs when the module is imported)."""
+    fragments: list[bytes] = []
+    tops: list[bool] = []
     for m in _IMPORT_START.finditer(source):
         end = source.find(b"\n", m.start())
         end = len(source) if end < 0 else end
@@ -40,14 +44,21 @@ def _statements(source: bytes) -> list[ast.stmt] | None:
             nxt = source.find(b"\n", end + 1)
             end = len(source) if nxt < 0 else nxt
             text = source[m.start() : end]
-        try:
-            body = ast.parse(text.strip()).body
-        except SyntaxError:
-            return None
-        for n in body:
-            n._top = source[m.start() : m.start() + 1] not in (b" ", b"\t")  # type: ignore[attr-defined]
-        out += body
-    return out
+        fragments.append(text.strip())
+        tops.append(source[m.start() : m.start() + 1] not in (b" ", b"\t"))
+    starts, line = [], 1
+    for f in fragments:
+        starts.append(line)
+        line += f.count(b"\n") + 1
+    try:
+        body = ast.parse(b"\n".join(fragments)).body
+    except SyntaxError:
+        return None
+    if [n.lineno for n in body] != starts:  # a fragment that was not one statement
+        return None
+    for n, top in zip(body, tops, strict=True):
+        n._top = top  # type: ignore[attr-defined]
+    return body
 
 
 def import_nodes(source: bytes, full: bool = False, top: bool = False) -> list[ast.Import | ast.ImportFrom]:
@@ -63,42 +74,51 @@ def import_nodes(source: bytes, full: bool = False, top: bool = False) -> list[a
     return [n for n in nodes if isinstance(n, ast.Import | ast.ImportFrom)]
 
 
-def _module_file(parts: tuple[str, ...], root: Path) -> Path | None:
-    """The file of a module given by its parts below the package: x/y.py or x/y/__init__.py."""
-    base = root.joinpath(*parts)
-    for f in (base.with_suffix(".py") if parts else None, base / "__init__.py"):
-        if f is not None and f.is_file():
-            return f
-    return None
+def _tree(root: Path) -> set[tuple[str, ...]]:
+    """Every .py file below the package root, as path parts: one walk instead of a stat per lookup."""
+    out = set()
+    for d, dirs, names in os.walk(root):
+        dirs[:] = [x for x in dirs if x != "__pycache__"]
+        rel = tuple(Path(os.path.relpath(d, root)).parts) if d != str(root) else ()
+        out.update(rel + (n,) for n in names if n.endswith(".py"))
+    return out
 
 
-def _parts(path: Path, root: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(module parts, package parts) of a file below the package root."""
-    rel = path.relative_to(root).with_suffix("").parts
-    if rel and rel[-1] == "__init__":
-        return rel[:-1], rel[:-1]
-    return rel, rel[:-1]
+def _resolve(parts: tuple[str, ...], tree: set[tuple[str, ...]]) -> tuple[str, ...] | None:
+    """The file (path parts) of a module given by its parts below the package: x/y.py or x/y/__init__.py."""
+    if parts and (f := (*parts[:-1], parts[-1] + ".py")) in tree:
+        return f
+    return init if (init := (*parts, "__init__.py")) in tree else None
 
 
-def direct_imports(path: Path, root: Path = PACKAGE, full: bool = False) -> set[Path]:
-    """The package files one module imports, with the `__init__.py` of every package on the way. A
-    module's imports inside functions count (the step calls them); a package's `__init__.py` counts only
-    for what it imports when it is imported (the package's lazy `main` does not run when a submodule is)."""
-    _, package = _parts(path, root)
-    out: set[Path] = set()
-    for t in _targets(path.read_bytes(), package, path.name == "__init__.py", full):
-        f = _module_file(t, root)
+def _imports(file: tuple[str, ...], root: Path, tree: set[tuple[str, ...]], full: bool) -> set[tuple[str, ...]]:
+    """The package files (path parts) one file imports, with the `__init__.py` of every package on the
+    way. A module's imports inside functions count (the step calls them); a package's `__init__.py`
+    counts only for what it imports when it is imported (the package's lazy `main` does not run when a
+    submodule is)."""
+    package = file[:-1]
+    source = Path(root, *file).read_bytes()
+    out: set[tuple[str, ...]] = set()
+    for t in _targets(source, package, file[-1] == "__init__.py", full):
+        f = _resolve(t, tree)
         if f is None:
             continue  # a name defined in the module, not a submodule
         out.add(f)
-        out.update(p for i in range(len(t)) if (p := _module_file(t[:i], root)) is not None)
+        out.update(p for i in range(len(t)) if (p := _resolve(t[:i], tree)) is not None)
     return out
+
+
+def direct_imports(path: Path, root: Path = PACKAGE, full: bool = False) -> set[Path]:
+    """The package files one module imports (see _imports)."""
+    root = Path(root).resolve()
+    file = Path(path).resolve().relative_to(root).parts
+    return {root.joinpath(*f) for f in _imports(file, root, _tree(root), full)}
 
 
 @lru_cache(maxsize=512)
 def _targets(source: bytes, package: tuple[str, ...], top: bool, full: bool) -> tuple[tuple[str, ...], ...]:
-    """Module paths (parts below the package) an import may load: each imported module and, for `from X
-    import a`, X.a in case it is a submodule. Cached by source text: several steps share most modules."""
+    """Module paths (parts below the package) an import may load: each imported module and, for a name
+    imported from X, X.name in case it is a submodule (cached by source text: steps share most modules)."""
     targets: list[tuple[str, ...]] = []
     for node in import_nodes(source, full, top):
         if isinstance(node, ast.Import):
@@ -120,8 +140,13 @@ def _targets(source: bytes, package: tuple[str, ...], top: bool, full: bool) -> 
 
 def module_file(module: str, root: Path = PACKAGE) -> Path:
     """The file of a dotted module name (`nanogpt_analysis.collect.loc_step` or `collect.loc_step`)."""
+    root = Path(root).resolve()
+    return root.joinpath(*_module_parts(module, root, _tree(root)))
+
+
+def _module_parts(module: str, root: Path, tree: set[tuple[str, ...]]) -> tuple[str, ...]:
     parts = tuple(module.split("."))
-    f = _module_file(parts[1:] if parts[0] == NAME else parts, root)
+    f = _resolve(parts[1:] if parts[0] == NAME else parts, tree)
     if f is None:
         raise ValueError(f"{module}: no such module under {root}")
     return f
@@ -131,20 +156,17 @@ def closure(modules: Iterable[str], root: Path = PACKAGE) -> list[Path]:
     """Every package file the named modules import, directly or transitively, themselves included (and
     the `__init__.py` files above them), sorted."""
     root = Path(root).resolve()
-    todo = [module_file(m, root) for m in modules]
-    seen: set[Path] = set()
+    tree = _tree(root)
+    todo = [_module_parts(m, root, tree) for m in modules]
+    seen: set[tuple[str, ...]] = set()
     while todo:
         f = todo.pop()
         if f in seen:
             continue
         seen.add(f)
-        todo += [*direct_imports(f, root), *_inits(f, root)]
-    return sorted(seen)
-
-
-def _inits(path: Path, root: Path) -> list[Path]:
-    _, package = _parts(path, root)
-    return [p for i in range(len(package) + 1) if (p := _module_file(package[:i], root)) is not None]
+        todo += _imports(f, root, tree, False)
+        todo += [p for i in range(len(f)) if (p := _resolve(f[:i], tree)) is not None]  # packages above it
+    return sorted(root.joinpath(*f) for f in seen)
 
 
 @lru_cache(maxsize=64)
