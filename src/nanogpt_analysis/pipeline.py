@@ -38,12 +38,12 @@ def analysis_reads(root: Path, anchors_dir: Path | None = None, evidence: bool =
     return out
 
 
-def analysis_code() -> list[Path]:
-    """The package files the analyze steps import (their import graph; store/fingerprint.py)."""
+def analysis_code() -> dict[Path, bytes]:
+    """The package files the analyze steps import (their import graph; store/fingerprint.py), and their bytes."""
     from .steps import stage_steps
-    from .store.fingerprint import closure
+    from .store.fingerprint import closure_sources
 
-    return closure([s.module for s in stage_steps("analyze")])
+    return closure_sources([s.module for s in stage_steps("analyze")])
 
 
 def _evidence_missing(root: Path, anchors_dir: Path | None) -> list[Path]:

@@ -91,13 +91,17 @@ def _resolve(parts: tuple[str, ...], tree: set[tuple[str, ...]]) -> tuple[str, .
     return init if (init := (*parts, "__init__.py")) in tree else None
 
 
-def _imports(file: tuple[str, ...], root: Path, tree: set[tuple[str, ...]], full: bool) -> set[tuple[str, ...]]:
+def _imports(
+    file: tuple[str, ...], root: Path, tree: set[tuple[str, ...]], full: bool, sources: dict | None = None
+) -> set[tuple[str, ...]]:
     """The package files (path parts) one file imports, with the `__init__.py` of every package on the
     way. A module's imports inside functions count (the step calls them); a package's `__init__.py`
     counts only for what it imports when it is imported (the package's lazy `main` does not run when a
     submodule is)."""
     package = file[:-1]
     source = Path(root, *file).read_bytes()
+    if sources is not None:
+        sources[file] = source
     out: set[tuple[str, ...]] = set()
     for t in _targets(source, package, file[-1] == "__init__.py", full):
         f = _resolve(t, tree)
@@ -155,18 +159,22 @@ def _module_parts(module: str, root: Path, tree: set[tuple[str, ...]]) -> tuple[
 def closure(modules: Iterable[str], root: Path = PACKAGE) -> list[Path]:
     """Every package file the named modules import, directly or transitively, themselves included (and
     the `__init__.py` files above them), sorted."""
+    return list(closure_sources(modules, root))
+
+
+def closure_sources(modules: Iterable[str], root: Path = PACKAGE) -> dict[Path, bytes]:
+    """closure() with each file's bytes as read while walking (a digest of them need not read them again)."""
     root = Path(root).resolve()
     tree = _tree(root)
     todo = [_module_parts(m, root, tree) for m in modules]
-    seen: set[tuple[str, ...]] = set()
+    seen: dict[tuple[str, ...], bytes] = {}
     while todo:
         f = todo.pop()
         if f in seen:
             continue
-        seen.add(f)
-        todo += _imports(f, root, tree, False)
+        todo += _imports(f, root, tree, False, seen)
         todo += [p for i in range(len(f)) if (p := _resolve(f[:i], tree)) is not None]  # packages above it
-    return sorted(root.joinpath(*f) for f in seen)
+    return {root.joinpath(*f): seen[f] for f in sorted(seen)}
 
 
 @lru_cache(maxsize=64)
