@@ -4,8 +4,9 @@ A step names its stage (refresh: data/ from upstream and the evidence files; ana
 metrics.yaml; plot: figures, notes, data package, page), what it reads, what it writes, one line of help
 and the function that does the work ("module:function", imported only when the step runs, so `--help`
 stays fast). `refresh`, the main job, the subcommands, `--help`, README's command table (`nanogpt-analysis
-docs`), the data package's "built by" and the caches' fingerprints (the step module's import graph plus
-its declared reads: store/fingerprint.py) all come from here, so they cannot disagree.
+docs`), the data package's "built by" and the caches all come from here, so they cannot disagree: a
+refresh step's .cache/ is stamped with its module's import graph (store/fingerprint.py), the analyze
+stage's skip check with its steps' declared reads and the code they import (pipeline.py).
 
 Reads are named as the project sees them: `data/<table>`, `upstream:<what>` (the git clone), and evidence
 files beside the project as `anchors/<file>`, `prs/<file>`, `stars/<file>` (../shared/... by default).
