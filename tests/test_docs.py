@@ -14,6 +14,7 @@ PKG = ROOT / "src" / "nanogpt_analysis"
 # lower number = lower layer; a module may import only from its own layer or below
 LAYERS = {
     "errors": 0,
+    "steps": 0,  # declarations only: it names each step's function as text and imports it when the step runs
     "timeutil": 0,
     "config": 0,
     "store": 1,
@@ -32,6 +33,8 @@ def test_readme_generated_blocks_match_the_code() -> None:
     assert render_readme(text) == text, "README is stale: run `uv run nanogpt-analysis docs`"
     for name in schema.TABLES:
         assert f"<!-- BEGIN GENERATED: columns:{name} -->" in text, f"README lacks the column list of {name}"
+    # the command table comes from the step registry (tests/test_steps.py checks it against --help)
+    assert "<!-- BEGIN GENERATED: commands -->" in text
 
 
 def test_readme_mentions_every_cli_step() -> None:

@@ -50,6 +50,32 @@ def _add_pr_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pr-threads", type=Path, help="pr-threads.csv: offline source of pr_created_at")
 
 
+def _refresh_options(p: argparse.ArgumentParser) -> None:
+    _add_upstream_args(p)
+    _add_star_args(p)
+    _add_pr_args(p)
+    p.add_argument(
+        "--lenient",
+        action="store_true",
+        help="skip README rows that cannot be parsed (warned, and recorded in data/sources.json)",
+    )
+
+
+def _loc_options(p: argparse.ArgumentParser) -> None:
+    _add_upstream_args(p)
+    _add_pr_args(p)
+    p.add_argument("--offline", action="store_true", help="do not call the GitHub API for PR dates")
+    p.add_argument("--api-url", default="https://api.github.com", help=argparse.SUPPRESS)
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--standalone", type=Path, metavar="FILE", help="also write the page as one self-contained file")
+
+
+# each subcommand's own options (what it runs and writes: steps.py)
+OPTIONS = {"refresh": _refresh_options, "loc": _loc_options, "stars": _add_star_args, "report": _report_options}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nanogpt-analysis",
@@ -82,41 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the analysis on the records the README listed by DATE (YYYY-MM-DD); writes as_of/DATE/ only",
     )
     sub = parser.add_subparsers(dest="command", title="steps", metavar="STEP")
+    from .steps import subcommands
 
-    p = sub.add_parser("refresh", help="rebuild every table in data/ from upstream (and star sources)")
-    _add_upstream_args(p)
-    _add_star_args(p)
-    _add_pr_args(p)
-    p.add_argument(
-        "--lenient",
-        action="store_true",
-        help="skip README rows that cannot be parsed (warned, and recorded in data/sources.json)",
-    )
-
-    p = sub.add_parser(
-        "loc",
-        help="only training-code lines and dates per record: loc.csv, record_dates.csv, training_code_history.csv",
-    )
-    _add_upstream_args(p)
-    _add_pr_args(p)
-    p.add_argument("--offline", action="store_true", help="do not call the GitHub API for PR dates")
-    p.add_argument("--api-url", default="https://api.github.com", help=argparse.SUPPRESS)
-
-    p = sub.add_parser(
-        "stars", help="only the merged star history and stars at each record: stars.csv, record_stars.csv"
-    )
-    _add_star_args(p)
-
-    sub.add_parser(
-        "analyze", help="data/improvements*.json, data/replication.csv and metrics.yaml from the tables in data/"
-    )
-    sub.add_parser("plot", help="figures in plots/, generated ai_notes.md blocks, report/index.html")
-    sub.add_parser("docs", help="rewrite README's generated blocks (column lists, figure map) from the code")
-    p = sub.add_parser(
-        "report",
-        help="only report/index.html from the figures in plots/; --standalone FILE also writes one shareable file",
-    )
-    p.add_argument("--standalone", type=Path, metavar="FILE", help="also write the page as one self-contained file")
+    for command in subcommands():  # names and one-line help from the step registry (steps.py)
+        p = sub.add_parser(command.name, help=command.help)
+        OPTIONS.get(command.name, lambda p: None)(p)
     from .cli_help import finish_steps
 
     finish_steps(sub)  # each step's --help: what it does, what it writes; global options after the step too
@@ -157,7 +153,7 @@ def _quiet_stdout() -> None:
         pass
 
 
-MAIN_JOB = (None, "analyze", "plot")
+MAIN_JOB = (None, "analyze", "plot")  # the commands that run on a staging copy of the outputs
 
 
 def dispatch(args: argparse.Namespace) -> dict[str, Path]:
@@ -174,10 +170,12 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
     root: Path = args.root
     data_dir = root / "data"
     cmd = args.command
-    if cmd in ("refresh", "loc", "stars"):
+    from .steps import COMMANDS, STEPS
+
+    steps = COMMANDS[cmd].steps
+    if steps and all(STEPS[s].stage == "refresh" for s in steps):
         from .collect.refresh import RefreshOptions, run_refresh
 
-        steps = {"refresh": ("records", "loc", "stars"), "loc": ("loc",), "stars": ("stars",)}[cmd]
         opts = RefreshOptions(data_dir=data_dir, steps=steps, progress=not args.no_progress)
         for name in ("repo", "ref", "url", "cache_dir", "lenient", "offline", "api_url"):
             if hasattr(args, name):
@@ -214,10 +212,10 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
 
 
 def _on_stage(args: argparse.Namespace, stage: Path) -> argparse.Namespace:
-    from .pipeline import _anchors
+    from .pipeline import anchors_folder
 
     # the evidence stays where it is for the real project (also when the staging copy sits inside it)
-    anchors = _anchors(args.root, args.anchors)
+    anchors = anchors_folder(args.root, args.anchors)
     return argparse.Namespace(**{**vars(args), "root": stage, "staged": True, "anchors": anchors})
 
 

@@ -1,5 +1,5 @@
-"""What each step of the command line does and which files it writes, for its `--help` (the table names
-come from store/schema.py, so a new table shows up here without an edit)."""
+"""Each step's `--help`: what it does and which files it writes, from the step registry (steps.py), so
+`--help`, README's command table and the code that runs cannot disagree."""
 
 from __future__ import annotations
 
@@ -9,36 +9,12 @@ from pathlib import Path
 GLOBAL_NOTE = "Global options (--root, --no-progress, --force, --anchors) work before or after the step name."
 
 
-def _tables(layer: str) -> str:
-    from .store.schema import TABLES
-
-    return ", ".join(f"data/{n}" for n, t in TABLES.items() if t.layer == layer)
-
-
 def describe(step: str) -> str:
-    from .config import TRACKS
+    """A subcommand's --help text, from the step registry (steps.py): what it does, every file it writes."""
+    from .steps import COMMANDS
+    from .steps import describe as what
 
-    improvements = ", ".join(f"data/{t.output}" for t in TRACKS.values())
-    text = {
-        "refresh": "Rebuild the snapshot in data/ from upstream (a local clone with --repo, else a clone from "
-        "GitHub) and the star and PR-thread files, atomically (data/ is entirely old or entirely new). "
-        f"Writes: {_tables('collect')}, data/sources.json (where every value came from). The run's time, "
-        "durations and cache counts are printed and kept in .cache/runs/last-refresh.json, not in data/.",
-        "loc": "Only the training-code part of refresh. Writes: data/loc.csv, data/record_dates.csv, "
-        "data/training_code_history.csv, data/compute.csv, data/code_changes.csv, data/sources.json.",
-        "stars": "Only the star part of refresh. Writes: data/stars.csv, data/record_stars.csv, data/sources.json.",
-        "analyze": "Fit and test on the snapshot in data/, offline. Writes: "
-        f"{improvements}, {_tables('derive').replace('data/improvements.json, ', '')}, metrics.yaml "
-        "(every fit and statistic). Kept as they are when inputs and code are unchanged (--force recomputes).",
-        "plot": "Draw every figure and the pages, offline. Writes: plots/*.png and plots/*.svg, "
-        "plots/figures.json, the generated blocks of ai_notes.md, data/datapackage.json, report/index.html. "
-        "Figures whose inputs and code are unchanged are kept (--force redraws).",
-        "report": "Only the report page from metrics.yaml, data/ and plots/ as they are. Writes: "
-        "report/index.html (figures linked from plots/, so the page is small); with --standalone FILE also "
-        "FILE, the same page in one self-contained HTML file (figures embedded) that opens offline anywhere.",
-        "docs": "Rewrite README.md's generated blocks (column lists, figure map) from the code. Writes: README.md.",
-    }.get(step, "")
-    return f"{text}\n\n{GLOBAL_NOTE}" if text else GLOBAL_NOTE
+    return f"{what(step)}\n\n{GLOBAL_NOTE}" if step in COMMANDS else GLOBAL_NOTE
 
 
 def add_global_options(p: argparse.ArgumentParser) -> None:

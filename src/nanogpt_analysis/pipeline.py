@@ -1,40 +1,57 @@
-"""The order of the offline steps on the committed snapshot: analyze (derived tables, replication, models)
-then plot (figures, notes, data package, report page). No logic of its own."""
+"""The offline stages on the committed snapshot: analyze (derived tables, replication, metrics.yaml) then
+plot (figures, notes, data package, report page). The steps and their order are declared in steps.py;
+here only the analyze stage's cache (skip it when what it reads, and the code it imports, are unchanged)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from .config import TRACKS, wallclock_track_ids
 from .store.io import atomic_write_text
 from .store.snapshot import Snapshot
 
 
-def _evidence_dirs(root: Path, anchors_dir: Path | None) -> list[Path]:
-    """Folders of evidence the analyze step reads: the published claims and, beside them, the PR threads."""
-    anchors = _anchors(root, anchors_dir)
-    return [anchors, anchors.parent / "prs"]
-
-
-def _anchors(root: Path, anchors_dir: Path | None) -> Path:
+def anchors_folder(root: Path, anchors_dir: Path | None) -> Path:
     """The published-claims folder: --anchors, else ../shared/anchors beside the project (read, never copied)."""
     from .derive.replication import default_anchors_dir
 
     return Path(anchors_dir) if anchors_dir else default_anchors_dir(root)
 
 
-def _analysis_inputs(
-    root: Path, previous_outputs: set[str], anchors_dir: Path | None = None, evidence: bool = True
-) -> list[Path]:
-    """Every file the analyze step may read: data/ less what it writes itself, and (unless `evidence` is
-    False) the evidence files beside the project."""
-    # data/datapackage.json is written by the plot step and never read here
-    skip = previous_outputs | {"data/datapackage.json"}
-    data = [p for p in (root / "data").glob("*") if f"data/{p.name}" not in skip]
-    if not evidence:
-        return data
-    return data + [p for d in _evidence_dirs(root, anchors_dir) for p in d.glob("*")]
+def analysis_reads(root: Path, anchors_dir: Path | None = None, evidence: bool = True) -> list[Path]:
+    """Every file the analyze steps declare they read (steps.py), less what they write themselves: the
+    tables of data/ and (unless `evidence` is False) the evidence files, beside the project; only those,
+    so an unrelated file added to an evidence folder does not re-run the analysis."""
+    from .steps import EVIDENCE, stage_steps
+
+    steps = stage_steps("analyze")
+    own = {w for s in steps for w in s.writes}
+    names = dict.fromkeys(r for s in steps for r in s.reads if r not in own and "*" not in r)
+    evidence_root = anchors_folder(root, anchors_dir).parent
+    out = []
+    for name in names:
+        top = name.split("/")[0]
+        if top == "data":
+            out.append(Path(root) / name)
+        elif top in EVIDENCE and evidence:
+            out.append(evidence_root / name)
+    return out
+
+
+def analysis_code() -> dict[Path, bytes]:
+    """The package files the analyze steps import (their import graph; store/fingerprint.py), and their bytes."""
+    from .steps import stage_steps
+    from .store.fingerprint import closure_sources
+
+    return closure_sources([s.module for s in stage_steps("analyze")])
+
+
+def _evidence_missing(root: Path, anchors_dir: Path | None) -> list[Path]:
+    from .steps import EVIDENCE, stage_steps
+
+    evidence_root = anchors_folder(root, anchors_dir).parent
+    tops = dict.fromkeys(r.split("/")[0] for s in stage_steps("analyze") for r in s.evidence)
+    return [evidence_root / t for t in tops if t in EVIDENCE and not (evidence_root / t).is_dir()]
 
 
 def _unchanged(root: Path, metrics: dict | None, anchors_dir: Path | None) -> dict[str, Path] | None:
@@ -48,9 +65,10 @@ def _unchanged(root: Path, metrics: dict | None, anchors_dir: Path | None) -> di
     outputs: dict[str, str] = cache.get("outputs") or {}
     if not outputs:
         return None
-    if cache.get("inputs") != digest(_analysis_inputs(root, set(outputs), anchors_dir), root):
-        missing = [d for d in _evidence_dirs(root, anchors_dir) if not d.is_dir()]
-        own = digest(_analysis_inputs(root, set(outputs), anchors_dir, evidence=False), root)
+    code = analysis_code()
+    if cache.get("inputs") != digest(analysis_reads(root, anchors_dir), root, code=code):
+        missing = _evidence_missing(root, anchors_dir)
+        own = digest(analysis_reads(root, anchors_dir, evidence=False), root, code=code)
         if not missing or cache.get("project_inputs") != own:
             return None
         print(
@@ -63,94 +81,29 @@ def _unchanged(root: Path, metrics: dict | None, anchors_dir: Path | None) -> di
     return {Path(n).name: root / n for n in outputs} | {"metrics.yaml": root / "metrics.yaml"}
 
 
-def _derive(root: Path, anchors: Path) -> tuple[dict[str, Path], dict]:
-    """The derived tables, in dependency order: improvement rows; per-change gains (the replication reads
-    their categories); the replication of published claims; the compute factors."""
-    from .analysis import write_improvements
-    from .derive.changes import write_changes_step
-    from .derive.compute_factors import write_factors
-    from .derive.replication import write_replication
-
-    written, notes = write_improvements(root / "data")
-    changes_written, changes, change_notes = write_changes_step(root)
-    written.update(changes_written)
-    replication, why = write_replication(root, anchors)
-    if replication is not None:
-        written["replication.csv"] = replication
-    else:
-        print(f"replication skipped: {why}")
-    factors, factors_why = write_factors(root / "data")
-    if factors is not None:
-        written["compute_factors.csv"] = root / "data" / "compute_factors.csv"
-    inputs = {"notes": notes, "changes": changes, "change_notes": change_notes, "factors": (factors, factors_why)}
-    from .derive.effort_monthly import write_effort_monthly  # reads changes.csv: after the changes step
-
-    effort_monthly, effort_why = write_effort_monthly(root)
-    if effort_monthly is not None:
-        written["effort_monthly.csv"] = effort_monthly
-    else:
-        print(f"effort_monthly skipped: {effort_why}")
-    inputs["effort_skipped"] = effort_why
-    return written, inputs
-
-
-def _models(root: Path, anchors: Path, inputs: dict) -> dict:
-    """metrics.yaml: trend fits, trend statistics and headline, compute decomposition, per-change models."""
-    from .models.compute import compute_section
-    from .models.estimands import estimands_section, snapshot_date
-    from .models.headline import headline_section
-    from .models.per_change import per_change_metrics
-    from .models.statistics import public_dates, statistics_section
-    from .models.trend import compute_metrics
-    from .sources.anchors import load_claims
-
-    snap = Snapshot(root)
-    rows = {track: snap.improvements(track) for track in TRACKS}
-    metrics = compute_metrics(rows, snap.sources, inputs["notes"])
-    metrics["statistics"] = statistics_section(rows, public_dates(root / "data"))
-    estimands = estimands_section(rows, snapshot_date(snap.sources))
-    metrics["headline"] = headline_section(metrics["statistics"], estimands)
-    label = os.path.relpath(anchors.resolve(), root.resolve())
-    claims = load_claims(anchors / "published-claims.csv", "gundlach-2026-03", f"{label}/published-claims.csv")
-    factors, why = inputs["factors"]
-    metrics["compute"] = {
-        t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in wallclock_track_ids()
-    }
-    metrics["per_change"] = per_change_metrics(root, inputs["changes"], anchors, inputs["change_notes"], label)
-    from .models.effort_attempts import effort_attempts_section
-
-    metrics["effort"] = effort_attempts_section(root, inputs.get("effort_skipped", ""), anchors, label)
-    return metrics
-
-
-def write_headline(root: Path, metrics: dict) -> Path:
-    """data/headline.csv from metrics.yaml `headline` (the numbers to cite)."""
-    from .models.estimands import headline_rows
-    from .store import schema, tables
-
-    ests = {t: {r: e["estimands"] for r, e in by.items() if "estimands" in e} for t, by in metrics["headline"].items()}
-    path = root / "data" / "headline.csv"
-    atomic_write_text(path, tables.table_text("headline.csv", schema.frame("headline.csv", headline_rows(ests))))
-    return path
-
-
 def run_analyze(root: Path, force: bool = False, anchors_dir: Path | None = None) -> dict[str, Path]:
+    """The analyze steps (steps.py) in order, then metrics.yaml with the digests of what they read."""
     import yaml
 
+    from .steps import StageContext, run_stage
     from .store.cache import digest, file_digest
 
     snap = Snapshot(root)
     if not force and (kept := _unchanged(root, snap.metrics_or_none(), anchors_dir)) is not None:
         print("analyze: inputs and code unchanged since metrics.yaml was written; outputs kept (--force recomputes)")
         return kept
-    anchors = _anchors(root, anchors_dir)
-    written, inputs = _derive(root, anchors)
-    metrics = _models(root, anchors, inputs)
-    written["headline.csv"] = write_headline(root, metrics)
+    anchors = anchors_folder(root, anchors_dir)
+    ctx = StageContext(root, anchors, os.path.relpath(anchors.resolve(), root.resolve()))
+    from .store.read_once import one_read_per_file
+
+    with one_read_per_file():  # each evidence file from disk once, however many steps read it
+        run_stage("analyze", ctx)
+    written, metrics = ctx.written, ctx.results["metrics"]
     outputs = {p.relative_to(root).as_posix() for p in written.values()}
+    code = analysis_code()
     metrics["cache"] = {
-        "inputs": digest(_analysis_inputs(root, outputs, anchors_dir), root),
-        "project_inputs": digest(_analysis_inputs(root, outputs, anchors_dir, evidence=False), root),
+        "inputs": digest(analysis_reads(root, anchors_dir), root, code=code),
+        "project_inputs": digest(analysis_reads(root, anchors_dir, evidence=False), root, code=code),
         "outputs": {name: file_digest(root / name) for name in sorted(outputs)},
     }
     path = root / "metrics.yaml"
@@ -170,19 +123,12 @@ def _no_alias_dumper(base: type) -> type:
 
 
 def run_plot(root: Path, force: bool = False) -> dict[str, Path]:
-    from .plots import save_figures
-    from .report.datapackage import write_datapackage
-    from .report.notes import update_notes
-    from .report.page import write_report
+    """The plot steps (steps.py) in order, on one snapshot."""
+    from .steps import StageContext, run_stage
 
-    snap = Snapshot(root)
-    written = save_figures(root, snap, force=force)
-    notes = update_notes(root, snap)
-    if notes is not None:
-        written["ai_notes.md"] = notes
-    written["datapackage.json"] = write_datapackage(root)
-    written["report"] = write_report(root, snap)
-    return written
+    ctx = StageContext(root, snap=Snapshot(root), force=force)
+    run_stage("plot", ctx)
+    return ctx.written
 
 
 def run_default(root: Path, force: bool = False, anchors_dir: Path | None = None) -> dict[str, Path]:

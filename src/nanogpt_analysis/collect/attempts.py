@@ -60,9 +60,6 @@ UPSTREAM_SLUG = "KellerJordan/modded-nanogpt"
 SEP = ";"
 T3 = "records/track_3_optimization/"
 T3_BASELINE = T3 + "train_gpt_simple.py"
-# the code whose line counts the cache keeps (a change to any of them invalidates it)
-CACHE_CODE = ("collect/attempts.py", "collect/code_changes.py", "collect/code_units.py", "collect/unit_changes.py",
-              "collect/pysource.py", "store/blob_cache.py")  # fmt: skip
 
 
 GENERIC_NAMES = {"root", "ubuntu", "user", "admin", "runner", "devbox", "localhost", "dev"}
@@ -424,7 +421,7 @@ def run_attempts_step(
     if opt_text is None and opt_path.is_file():
         opt_text = opt_path.read_text(encoding="utf-8")
     optimization = pd.read_csv(StringIO(opt_text), dtype={"pr": str}) if opt_text else None
-    cache = BlobCache(cache_path(opts.data_dir, "attempts"), fingerprint(CACHE_CODE))
+    cache = BlobCache(cache_path(opts.data_dir, "attempts"), fingerprint(__name__))
     with History(upstream) as history:
         rows, authors, report = build_attempts(
             upstream, history, reader, records, optimization, api, listed, threads, cache

@@ -132,17 +132,11 @@ class CodeSource:
         return self._cache[key]
 
 
-# the code whose results DiffCache keeps (a change to any of them invalidates it)
-CACHE_CODE = ("collect/code_changes.py", "collect/code_units.py", "collect/unit_changes.py",
-              "collect/hyperparameters.py", "collect/pysource.py", "collect/code_categories.py",
-              "collect/log_code.py", "store/blob_cache.py")  # fmt: skip
-
-
 class DiffCache(BlobCache):
     """Code columns per pair of versions, on disk between refreshes (see the module docstring)."""
 
     def __init__(self, path: Path | None):
-        super().__init__(path, fingerprint(CACHE_CODE))
+        super().__init__(path, fingerprint(__name__))
 
     @staticmethod
     def pair_key(old: Version, new: Version) -> str:

@@ -28,10 +28,6 @@ from .line_counts import DiffBatch, Files, compare, repo_files
 from .log_code import basename_index, first_log_blobs, read_log_code, sloc_of
 from .training_code import find_script, training_code_at
 
-# the code whose per-blob results the loc step's blob cache keeps (a change to any of them invalidates it)
-CACHE_CODE = ("collect/training_code.py", "collect/pysource.py", "collect/readme_table.py", "collect/dates.py",
-              "store/blob_cache.py")  # fmt: skip
-
 
 def _code_columns(
     reader: ObjectReader, rc: RecordCode, track: int, cache: BlobCache | None = None
@@ -220,7 +216,7 @@ def run_loc_step(
         finally:
             client.close()
     name = pr_threads_path.name if pr_threads_path is not None else "pr-threads.csv"
-    cache = BlobCache(cache_path(opts.data_dir, "loc"), fingerprint(CACHE_CODE))
+    cache = BlobCache(cache_path(opts.data_dir, "loc"), fingerprint(__name__))
     loc_df, dates_df, hist_df, report = build_loc_tables(
         upstream, records, opts.progress, pr_api, pr_threads, name, reader, cache
     )

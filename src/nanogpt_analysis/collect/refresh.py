@@ -30,7 +30,7 @@ class RefreshOptions:
     url: str = UPSTREAM_URL
     cache_dir: Path | None = None
     lenient: bool = False
-    steps: tuple[str, ...] = ("records", "loc", "stars")
+    steps: tuple[str, ...] | None = None  # names of refresh steps (steps.py) to run; None: all
     stars_csv: Path | None = None
     stars_observations: Path | None = None
     stars_daily: Path | None = None
@@ -75,20 +75,40 @@ def run_refresh(opts: RefreshOptions) -> dict[str, Path]:
         raise Interrupted(f"interrupted: {opts.data_dir} was left as it was (the old snapshot)") from None
 
 
+@dataclass
+class RefreshContext:
+    """What the refresh steps (steps.py, stage "refresh") share: the upstream clone and its reader, the
+    tables built so far (`files`, validated and swapped in together at the end) and data/sources.json."""
+
+    opts: RefreshOptions
+    sources: dict
+    files: dict[str, str] = field(default_factory=dict)
+    upstream: Upstream | None = None
+    reader: ObjectReader | None = None
+    records_df: object = None
+
+    def records(self):
+        """records.csv of this refresh, else the one in data/ (a step run alone)."""
+        if self.records_df is None:
+            self.records_df = _saved_records(self.opts)
+        return self.records_df
+
+
 def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
+    from ..steps import stage_steps
     from .run_facts import save_run_facts, split_run_facts, summary
 
     t0 = time.perf_counter()
-    sources = tables.load_sources(opts.data_dir)
+    ctx = RefreshContext(opts, tables.load_sources(opts.data_dir))
+    sources, files = ctx.sources, ctx.files
+    chosen = [s for s in stage_steps("refresh") if opts.steps is None or s.name in opts.steps]
     written: dict[str, Path] = {}
     with swap.locked(), ExitStack() as stack:
-        files: dict[str, str] = {}
-        upstream = None
-        if {"records", "loc"} & set(opts.steps):
-            upstream = open_upstream(opts.repo, opts.ref, opts.url, opts.cache_dir)
+        if any(r.startswith("upstream:") for s in chosen for r in s.reads):
+            upstream = ctx.upstream = open_upstream(opts.repo, opts.ref, opts.url, opts.cache_dir)
             _say(opts, f"upstream {upstream.origin} @ {upstream.commit[:10]} ({upstream.commit_date})")
             # one reader for every step: a blob (script version, log) is read and decoded once per refresh
-            reader = stack.enter_context(ObjectReader(upstream.git_dir))
+            ctx.reader = stack.enter_context(ObjectReader(upstream.git_dir))
             sources["upstream"] = {
                 "repository": UPSTREAM_URL,
                 "read_from": upstream.origin if opts.repo is None else "local clone (--repo)",
@@ -97,41 +117,10 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
                 "commit_date": utc_z(upstream.commit_date),
                 "first_commit_date": first_commit_date(upstream),
             }
-        records_df = None
-        if "records" in opts.steps:
-            assert upstream is not None
-            records_df, report = build_records(upstream, reader, lenient=opts.lenient)
-            opt_rows, opt_report = build_optimization_records(upstream, reader, lenient=opts.lenient)
-            files["optimization_records.csv"] = tables.to_csv_text(schema.frame("optimization_records.csv", opt_rows))
-            sources["optimization_records"] = opt_report
-            _say(opts, f"track_3: {opt_report.get('rows', 0)} rows, {opt_report.get('records', 0)} records (`(!)`)")
-            tables.validate_keyed(records_df, "records.csv")
-            files["records.csv"] = tables.table_text("records.csv", records_df)
-            sources["records"] = {"source": f"README.md at upstream commit {upstream.commit}", **report}
-            _report_checks(opts, report)
-        if "loc" in opts.steps:
-            from .loc_step import run_loc_step
-
-            assert upstream is not None
-            if records_df is None:
-                records_df = _saved_records(opts)
-            sources["loc"] = run_loc_step(upstream, records_df, files, opts, reader)
-            from .compute import run_compute_step
-
-            sources["compute"] = run_compute_step(upstream, records_df, files, opts, reader)
-            from .code_changes import run_code_changes_step  # per-change code diffs, from loc.csv just built
-
-            sources["code_changes"] = run_code_changes_step(upstream, records_df, files, opts.data_dir, reader)
-            from .attempts import run_attempts_step  # every pull request, merged or not (issue 17)
-
-            sources["attempts"] = run_attempts_step(upstream, records_df, files, opts, reader)
-        if "stars" in opts.steps:
-            from .stars import run_stars_step
-
-            if records_df is None:
-                records_df = _saved_records(opts)
-            opts.repo_first_commit = opts.repo_first_commit or sources.get("upstream", {}).get("first_commit_date")
-            sources["stars"] = run_stars_step(records_df, files, opts)
+        for s in chosen:
+            before = set(files)
+            sources.update(s.run(ctx))
+            s.check_writes(f"data/{n}" for n in set(files) - before)
         sources["tool_version"] = tool_version()
         facts = split_run_facts(sources)  # when and how fast this run went: not data (see run_facts.py)
         facts["refreshed_at"] = now_utc()
@@ -142,6 +131,22 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
     for name in files:
         written[name] = opts.data_dir / name
     return written
+
+
+def records_step(ctx: RefreshContext) -> dict:
+    """The record tables of every track (steps.py "records"): README rows parsed and checked."""
+    opts, upstream, files = ctx.opts, ctx.upstream, ctx.files
+    assert upstream is not None and ctx.reader is not None
+    ctx.records_df, report = build_records(upstream, ctx.reader, lenient=opts.lenient)
+    opt_rows, opt_report = build_optimization_records(upstream, ctx.reader, lenient=opts.lenient)
+    files["optimization_records.csv"] = tables.to_csv_text(schema.frame("optimization_records.csv", opt_rows))
+    out = {"optimization_records": opt_report}
+    _say(opts, f"track_3: {opt_report.get('rows', 0)} rows, {opt_report.get('records', 0)} records (`(!)`)")
+    tables.validate_keyed(ctx.records_df, "records.csv")
+    files["records.csv"] = tables.table_text("records.csv", ctx.records_df)
+    out["records"] = {"source": f"README.md at upstream commit {upstream.commit}", **report}
+    _report_checks(opts, report)
+    return out
 
 
 def first_commit_date(upstream: Upstream) -> str:

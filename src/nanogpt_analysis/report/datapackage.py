@@ -51,9 +51,19 @@ def resource(t: Table) -> dict[str, Any]:
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
-        "description": f"{t.doc} (built by {'refresh' if t.layer == 'collect' else 'the main job'})",
+        "description": f"{t.doc} (built by {built_by(t.name)})",
         "schema": schema,
     }
+
+
+def built_by(table: str) -> str:
+    """Which command builds a table of data/: the stage of the step that writes it (steps.py)."""
+    from ..steps import built_by as step_of
+
+    step = step_of(f"data/{table}")
+    if step is None:
+        raise ValueError(f"data/{table}: no step in steps.py writes it")
+    return "refresh" if step.stage == "refresh" else "the main job"
 
 
 JSON_TYPES = FIELD_TYPES | {"list": "array"}  # in JSON a list is an array, not a ';'-joined string
@@ -77,7 +87,7 @@ def json_resource(t: Table, path: str) -> dict[str, Any]:
         "mediatype": "application/json",
         "encoding": "utf-8",
         "dialect": {"json": {"property": "rows", "keyed": True}},
-        "description": f"{t.doc} (built by the main job; rows under the key `rows`; in pandas: "
+        "description": f"{t.doc} (built by {built_by(path)}; rows under the key `rows`; in pandas: "
         f'pd.DataFrame(json.load(open("{path}"))["rows"]))',
         "schema": {"fields": fields},
     }

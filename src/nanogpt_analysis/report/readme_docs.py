@@ -1,5 +1,6 @@
-"""README's generated blocks: the column list of every table (from store/schema.py) and the map from each
-figure to the module that draws it (from the figure registry). `nanogpt-analysis docs` rewrites them;
+"""README's generated blocks: the column list of every table (from store/schema.py), the map from each
+figure to the module that draws it (from the figure registry) and the command table: what each command runs
+and writes (from the step registry, steps.py). `nanogpt-analysis docs` rewrites them;
 tests/test_docs.py fails when README and the code disagree (as simonw/git-history checks its docs)."""
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ def block_text(name: str) -> str | None:
         return schema.markdown_columns(table) if table in schema.TABLES else None
     if name == "figures":
         return figures_table()
+    if name == "commands":
+        from ..steps import commands_table
+
+        return commands_table()
     return None
 
 

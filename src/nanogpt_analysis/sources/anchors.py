@@ -6,10 +6,12 @@ path) and its line, so each compared value names its source."""
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 from typing import Any
 
 from ..errors import UserError
+from ..store.read_once import read_text
 
 CLAIMS_FILE = "published-claims.csv"
 CLAIMS_REQUIRED = ("anchor", "claim", "value")
@@ -60,7 +62,7 @@ REQUIRED = {
 def read_csv_rows(path: Path, required: tuple[str, ...], label: str) -> list[dict[str, Any]]:
     """Rows of an anchors CSV with `source_file` (= label) and `source_line`; missing columns: one line."""
     try:
-        with path.open(encoding="utf-8", newline="") as fh:
+        with io.StringIO(read_text(path), newline="") as fh:
             reader = csv.DictReader(fh)
             missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:

@@ -3,27 +3,31 @@
 A refresh parses the same logs and training scripts every time; git object names (blob and commit shas)
 fix their content, so a result computed from them alone can be re-used by the next refresh, which then
 parses only the blobs that are new. Each cache is stamped with a fingerprint of the code that computes
-its results and the Python version (`ast` output depends on it): a cache written by other code, or a file
-that is corrupt or unreadable, is ignored (recomputed and overwritten), so the cache can never change an
-output. Values must be plain JSON (dicts, lists, str, int, float, bool, None)."""
+its results (every package file the step's module imports, from the import graph: store/fingerprint.py)
+and the Python version (`ast` output depends on it): a cache written by other code, or a file that is
+corrupt or unreadable, is ignored (recomputed and overwritten), so the cache can never change an output.
+Values must be plain JSON (dicts, lists, str, int, float, bool, None)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
 
-def fingerprint(modules: Iterable[str]) -> str:
-    """Digest of the named package modules' source (paths relative to the package) and the Python version."""
+def fingerprint(module: str, root: Path = PACKAGE) -> str:
+    """Digest of the source of every package file `module` imports, directly or transitively (itself
+    included; store/fingerprint.py reads the import graph), and the Python version."""
+    from .fingerprint import closure
+
     h = hashlib.blake2b(digest_size=8)
-    for name in sorted(modules):
-        h.update(name.encode() + b"\0" + (PACKAGE / name).read_bytes())
+    for path in closure([module], root):
+        h.update(path.relative_to(root.resolve()).as_posix().encode() + b"\0" + path.read_bytes())
     h.update(sys.version.encode())
     return h.hexdigest()
 

@@ -51,15 +51,6 @@ EXTERNAL = re.compile(r"llm\.c baseline", re.I)
 PR_SOURCES = ("pr_merge_commit", "pr_merge_squash", "pr_merge_tree_match", "pr_head", "default_branch_at_date")
 
 
-# the code whose results the blob cache keeps (a change to any of them invalidates it)
-CACHE_CODE = ("collect/compute/__init__.py", "collect/compute/step.py", "collect/compute/evaluator.py",
-              "collect/compute/script.py", "collect/compute/launch.py", "collect/compute/output.py",
-              "collect/compute/batch.py", "collect/compute/shape.py", "collect/pysource.py",
-              "collect/training_code.py", "collect/log_code.py", "store/schema/__init__.py", "store/schema/columns.py",
-              "store/schema/collect_tables.py", "store/schema/derive_tables.py", "store/schema/change_tables.py",
-              "store/schema/checks.py", "store/blob_cache.py")  # fmt: skip
-
-
 def _s(v: Any) -> str:
     return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
 
@@ -383,7 +374,7 @@ def run_compute_step(
             loc = tables.read_table(opts.data_dir / "loc.csv", text_columns=("log_path", "code_commit"))
         except FileNotFoundError:
             loc = pd.DataFrame(columns=["track", "row", "log_path", "code_commit", "code_source", "log_reason"])
-    cache = BlobCache(cache_path(opts.data_dir, "compute"), fingerprint(CACHE_CODE))
+    cache = BlobCache(cache_path(opts.data_dir, "compute"), fingerprint(__name__))
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:
             df, report = build_compute(upstream, records, loc, own, cache)
