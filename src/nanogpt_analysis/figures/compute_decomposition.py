@@ -123,7 +123,8 @@ def _cum(r: Any) -> dict[str, float]:
 
 def _totals(snap: Snapshot, track: Track) -> list[str]:
     """The cumulative bars the figure draws (same rule as draw_decomposition)."""
-    cut = gundlach_cut(snap, track.id) if snap.root.joinpath("metrics.yaml").exists() else None
+    # a caption is also written for a page built before (or without) the analysis: no compute section, no cut
+    cut = gundlach_cut(snap, track.id) if "compute" in (snap.metrics_or_none() or {}) else None
     out = []
     if cut:
         out.append(f"record 1 to {cut['record']}")
