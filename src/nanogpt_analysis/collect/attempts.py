@@ -29,7 +29,8 @@ Rules (README "Attempts" repeats them):
 - training lines: the training-code files the head changes against the merge-base (top-level
   train_gpt*.py and *kernels*.py; train_gpt*.py under records/track_3_optimization/, a new one compared with
   that folder's train_gpt_simple.py) counted as changes.csv counts code (collect/code_changes.py
-  `diff_versions`). Record-folder copies of a script are not counted (they duplicate the top-level change).
+  `version_line_counts`, the line rule of `diff_versions`). Record-folder copies of a script are not counted
+  (they duplicate the top-level change).
 - after_snapshot: opened after the pinned commit's date, or undated and numbered above every head in the
   clone. Such rows are kept and left out of every window.
 """
@@ -53,7 +54,7 @@ from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
 from ..store.blob_cache import BlobCache, cache_path, fingerprint
 from ..timeutil import utc_z
-from .code_changes import Version, diff_versions
+from .code_changes import Version, version_line_counts
 from .code_commit import prs_of
 
 UPSTREAM_SLUG = "KellerJordan/modded-nanogpt"
@@ -138,8 +139,8 @@ def training_lines(reader: ObjectReader, head: PrHead) -> tuple[int | None, int 
         if h is None and reader.entry(head.head_sha, p) is not None:
             return None, None, paths, f"blob of {p} absent"
         old[p], new[p] = b or "", h or ""
-    d = diff_versions(Version(head.merge_base, old), Version(head.head_sha, new))
-    return d["lines_added"], d["lines_removed"], paths, "; ".join(notes)
+    added, removed = version_line_counts(Version(head.merge_base, old), Version(head.head_sha, new))
+    return added, removed, paths, "; ".join(notes)
 
 
 # --- identity -------------------------------------------------------------------------------------------
