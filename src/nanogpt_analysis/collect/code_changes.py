@@ -140,6 +140,7 @@ class DiffCache(BlobCache):
 
     def __init__(self, path: Path | None):
         super().__init__(path, fingerprint(CACHE_CODE))
+        self._fresh = set()
 
     @staticmethod
     def pair_key(old: Version, new: Version) -> str:
@@ -151,7 +152,54 @@ class DiffCache(BlobCache):
         return h.hexdigest()
 
     def diff(self, old: Version, new: Version) -> dict[str, Any]:
-        return dict(self.get(self.pair_key(old, new), lambda: diff_versions(old, new)))
+        key = self.pair_key(old, new)
+        if key in self._fresh:  # computed ahead by prefill: a miss of this run, as if computed now
+            self._fresh.discard(key)
+            self.misses += 1
+            return dict(self.rows[key])
+        return dict(self.get(key, lambda: diff_versions(old, new)))
+
+    _fresh: set[str]
+
+    def prefill(self, pairs: list[tuple[Version, Version]], workers: int | None = None) -> None:
+        """Compute the diffs of `pairs` that are not stored yet, on every core (diff_versions is pure: the
+        same values as computing each when asked, which `diff` then returns)."""
+        import json
+
+        from ..workers import fork_map
+
+        todo: dict[str, tuple[Version, Version]] = {}
+        for a, b in pairs:
+            key = self.pair_key(a, b)
+            if key not in self.rows and key not in todo:
+                todo[key] = (a, b)
+        if len(todo) < 2:
+            return
+        work = list(todo.values())  # inherited by the forked workers: only indices and results cross a pipe
+        # contiguous chunks: neighbouring pairs share versions, whose parses each worker caches
+        chunk = max(1, len(work) // 8)
+        got = fork_map(lambda i: diff_versions(*work[i]), range(len(work)), workers, chunksize=chunk)
+        for key, d in zip(todo, got, strict=True):
+            try:
+                value = json.loads(json.dumps(d, allow_nan=False))  # as BlobCache.get stores it
+            except (TypeError, ValueError):
+                continue  # not plain JSON: `diff` computes it again and uses it unstored
+            self.rows[key] = value
+            self._fresh.add(key)
+            self.dirty = True
+
+
+class _PairRecorder(DiffCache):
+    """Stands in for the cache in a first pass over the rows: notes which pairs of versions they compare
+    (which pairs does not depend on the diffs) and answers with an empty diff."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.pairs: list[tuple[Version, Version]] = []
+
+    def diff(self, old: Version, new: Version) -> dict[str, Any]:
+        self.pairs.append((old, new))
+        return {**EMPTY, "lines_added": 0, "lines_removed": 0}
 
 
 def diff_versions(old: Version, new: Version) -> dict[str, Any]:
@@ -230,7 +278,22 @@ def build_code_changes(
     pr_bases: dict[tuple[int, int], tuple[str, str, str]] | None = None,
 ) -> pd.DataFrame:
     """One row per improvement (non-re-timing README row) of each track in loc.csv. `pr_bases`: per
-    (track, row) the commit the record's PR started from and its head (see pr_base_commits)."""
+    (track, row) the commit the record's PR started from and its head (see pr_base_commits). The pairs of
+    versions the rows compare are found first and diffed on every core, then the rows are built."""
+    cache = cache or DiffCache(None)
+    recorder = _PairRecorder()
+    _code_change_rows(records, loc, src, recorder, pr_bases)
+    cache.prefill(recorder.pairs)
+    return schema.frame("code_changes.csv", _code_change_rows(records, loc, src, cache, pr_bases))
+
+
+def _code_change_rows(
+    records: pd.DataFrame,
+    loc: pd.DataFrame,
+    src: CodeSource,
+    cache: DiffCache,
+    pr_bases: dict[tuple[int, int], tuple[str, str, str]] | None,
+) -> list[dict[str, Any]]:
     improvements = records[~records["is_retiming"].astype(bool)][["track", "row", "record"]]
     merged = improvements.merge(loc, on=["track", "row", "record"], how="left")
     all_rows = records[["track", "row", "record"]].merge(loc, on=["track", "row", "record"], how="left")
@@ -257,13 +320,13 @@ def build_code_changes(
             else:
                 base, rule = _predecessor(prev, cur, track_rows)
                 row.update(previous_row=int(base["row"]), previous_record=int(base["record"]), diff_rule=rule)
-                _fill(row, base, cur, src, cache or DiffCache(None))
+                _fill(row, base, cur, src, cache)
                 pr_base = (pr_bases or {}).get((int(cur["track"]), int(cur["row"])))
                 if pr_base:
-                    _try_pr_base(row, pr_base, cur, src, cache or DiffCache(None))
+                    _try_pr_base(row, pr_base, cur, src, cache)
             rows.append(row)
             prev = cur
-    return schema.frame("code_changes.csv", rows)
+    return rows
 
 
 PARSE_REASON = "a version does not parse: definitions unknown, line counts still given"
