@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,15 @@ class Version:
 
     ref: str  # where it came from: the log path, or the code commit
     files: dict[str, str]
+
+    @cached_property
+    def digest(self) -> bytes:
+        """Digest of the texts by role (a version's files are not changed once read): hashed once, though
+        the version is in many pairs."""
+        h = hashlib.blake2b(digest_size=16)
+        for role, text in sorted(self.files.items()):
+            h.update(role.encode() + b"\0" + text.encode("utf-8", "replace") + b"\0")
+        return h.digest()
 
 
 def _s(v: Any) -> str:
@@ -144,12 +154,7 @@ class DiffCache(BlobCache):
 
     @staticmethod
     def pair_key(old: Version, new: Version) -> str:
-        h = hashlib.blake2b(digest_size=16)
-        for v in (old, new):
-            for role, text in sorted(v.files.items()):
-                h.update(role.encode() + b"\0" + text.encode("utf-8", "replace") + b"\0")
-            h.update(b"\1")
-        return h.hexdigest()
+        return hashlib.blake2b(old.digest + new.digest, digest_size=16).hexdigest()
 
     def diff(self, old: Version, new: Version) -> dict[str, Any]:
         key = self.pair_key(old, new)
