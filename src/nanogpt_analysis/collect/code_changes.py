@@ -403,11 +403,12 @@ def _try_pr_base(
 
 
 def pr_base_commits(
-    reader_git_dir: Any, dates: pd.DataFrame, upstream_commit: str
+    reader_git_dir: Any, dates: pd.DataFrame, upstream_commit: str, cache: BlobCache | None = None
 ) -> dict[tuple[int, int], tuple[str, str, str]]:
     """Per (track, row) with a PR head: (the first parent of the PR's earliest own commit, the merge base of
     the head with the pinned commit, the head); own: reachable from the head, not from the pinned commit.
-    The first is the code the PR started from, the second the newest default-branch code it contains."""
+    The first is the code the PR started from, the second the newest default-branch code it contains.
+    `cache`: answers of earlier refreshes (commit shas fix the graph below them; failures are not kept)."""
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
@@ -424,8 +425,18 @@ def pr_base_commits(
 
     keys = [(int(r["track"]), int(r["row"]), _s(r.get("pr_head"))) for r in dates.to_dict("records")]
     keys = [k for k in keys if k[2]]
+    rows = cache.rows if cache is not None else {}
+    known: dict[str, tuple[str, str] | None] = {}
+    for head in dict.fromkeys(k[2] for k in keys):
+        if (got := rows.get(BlobCache.key("pr_base", head, upstream_commit))) is not None:
+            known[head] = (got[0], got[1])
+    todo = [head for head in dict.fromkeys(k[2] for k in keys) if head not in known]
     with ThreadPoolExecutor(max_workers=4) as pool:  # git processes, not Python, do the work
-        found = list(pool.map(one, [k[2] for k in keys]))
+        for head, got in zip(todo, pool.map(one, todo), strict=True):
+            known[head] = got
+            if cache is not None and got is not None:
+                cache.get(BlobCache.key("pr_base", head, upstream_commit), lambda got=got: list(got))
+    found = [known[head] for _, _, head in keys]
     return {(t, row): (got[0], got[1], head) for (t, row, head), got in zip(keys, found, strict=True) if got}
 
 
@@ -448,7 +459,10 @@ def run_code_changes_step(
         dates = pd.read_csv(StringIO(files["record_dates.csv"]), keep_default_na=False, na_values=[""])
     else:
         dates = tables.read_table(data_dir / "record_dates.csv")
-    bases = pr_base_commits(upstream.git_dir, dates, upstream.commit)
+    # the graph answers are kept apart from the diffs, so "diffs from the cache" still counts diffs only
+    base_cache = BlobCache(cache_path(data_dir, "pr_bases"), fingerprint(CACHE_CODE))
+    bases = pr_base_commits(upstream.git_dir, dates, upstream.commit, base_cache)
+    base_cache.save()
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:
             df = build_code_changes(records, loc, CodeSource(own, upstream.commit), cache, bases)
