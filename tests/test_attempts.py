@@ -238,3 +238,19 @@ def test_bad_all_prs_row_is_one_line_and_data_untouched(upstream: Repo, prs_dir:
 )
 def test_track_of_path(path: str, want) -> None:
     assert track_of_path(path) == want
+
+
+def test_training_lines_counted_together_equal_one_by_one(upstream: Repo) -> None:
+    """The attempts step counts every head's lines at once on every core: the same as one head at a time."""
+    from nanogpt_analysis.collect.attempts import training_lines, training_lines_many
+    from nanogpt_analysis.sources.git_history import History
+    from nanogpt_analysis.sources.pr_heads import read_pr_heads
+    from nanogpt_analysis.workers import fork_map
+
+    up = open_upstream(str(upstream.path), "master", "x", None)
+    with ObjectReader(up.git_dir) as reader, History(up) as history:
+        heads = [h for h in read_pr_heads(history).values() if h.in_clone]
+        one = [training_lines(reader, h) for h in heads]
+        assert one == training_lines_many(reader, heads)
+    assert any(a for a, *_ in one)  # some head changes training lines
+    assert fork_map(abs, [-1, 2, -3], workers=2) == [1, 2, 3]  # results in the order of the items

@@ -82,6 +82,12 @@ def test_pr_base_when_the_pr_started_from_older_code(make_repo) -> None:
     dates = pd.DataFrame([{"track": 1, "row": 2, "pr_head": c2}])
     bases = pr_base_commits(r.path / ".git", dates, tip)
     assert bases == {(1, 2): (c0, c0, c2)}  # started at c0, and contains no later default-branch commit
+    # a later refresh takes the answers from its cache (no git asked: the git folder here does not exist)
+    from nanogpt_analysis.store.blob_cache import BlobCache
+
+    cache = BlobCache(None, "test")
+    assert pr_base_commits(r.path / ".git", dates, tip, cache) == bases
+    assert pr_base_commits(r.path / "absent", dates, tip, cache) == bases and cache.misses == 1
     records = _records([(1, 1, False), (2, 2, False)])
     files = "train_gpt.py:1"
     loc = _loc(

@@ -205,3 +205,27 @@ def test_diff_batch_falls_back_to_the_temp_folder_when_tmpfs_is_full(monkeypatch
     with DiffBatch([({"script": ["a"]}, {"script": ["b"]})]) as batch:
         assert not str(batch.root).startswith("/dev/shm")
         assert batch.counts() == [(1, 1)]
+
+
+def test_line_counts_alone_equal_the_line_columns_of_the_full_diff() -> None:
+    from nanogpt_analysis.collect.code_changes import Version, diff_versions, version_line_counts
+
+    units = [
+        "import os\n",
+        "def f(x):\n    return x + 1\n",
+        "def f(x):\n    # note\n    return x + 2\n",
+        "class A:\n    lr = 0.05\n\n    def step(self):\n        pass\n",
+        "class A:\n    lr = 0.02\n",
+        "for i in range(3):\n    print0(i)\n",
+        "print0('x')\n",
+        "def broken(:\n",  # a version that does not parse: line by line
+        "\n\n# comment\n",
+    ]
+    rng = random.Random(7)
+    texts = ["".join(rng.choice(units) for _ in range(rng.randint(0, 6))) for _ in range(60)]
+    for k in range(200):
+        old = {r: rng.choice(texts) for r in rng.sample(["script", "kernels.py", "model.py"], rng.randint(1, 3))}
+        new = {r: rng.choice(texts) for r in rng.sample(["script", "kernels.py", "model.py"], rng.randint(1, 3))}
+        a, b = Version("a", old), Version("b", new)
+        d = diff_versions(a, b)
+        assert version_line_counts(a, b) == (d["lines_added"], d["lines_removed"]), k

@@ -129,3 +129,18 @@ def test_partial_sum_regression_permutation_keeps_size_and_finds_diminishing_ret
         cum += g[i]
     out = partial_sum_inference(g, design_of(g)[:, :2], 1, 0.0, False)
     assert out["p_one_sided_permutation"] < 0.05 and out["t_ols"] < out["dickey_fuller_cv5"]
+
+
+def test_closed_form_hac_interval_is_the_statsmodels_fit_bit_for_bit() -> None:
+    """The rolling-rate figure's fast path: the same params and HAC interval as fit_ols, to the last bit."""
+    from nanogpt_analysis.models.robust import design, fit_ols, hac_interval
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(5, 120))
+        x = np.sort(rng.uniform(0, 800, n))
+        y = rng.normal(size=n).cumsum() - 0.003 * x
+        lag = int(rng.integers(0, n - 2))
+        fit = fit_ols(y, design(x), hac_lag=lag)
+        params, ci = hac_interval(y, design(x), lag)
+        assert np.array_equal(fit.params, params) and np.array_equal(fit.ci, ci), (n, lag)

@@ -8,18 +8,12 @@ leaves the committed PNGs byte for byte as they were."""
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 from typing import Any
 
 from .store.io import atomic_write_bytes, write_json
 from .store.snapshot import Snapshot
 
-_SNAP: Snapshot | None = None  # the snapshot the forked workers inherit
-
-
-WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 PNG_DPI = 150  # sharp on a phone's or laptop's high-density screen; the SVG beside it scales without limit
 
 
@@ -59,11 +53,6 @@ def render_files(snap: Snapshot, name: str) -> tuple[bytes | None, bytes | None,
     return buf.getvalue(), svg.getvalue(), manifest
 
 
-def _render_in_worker(name: str) -> tuple[bytes | None, bytes | None, dict[str, Any]]:
-    assert _SNAP is not None
-    return render_files(_SNAP, name)
-
-
 def inputs_digest(root: Path) -> str:
     """Digest of everything a figure can read (data/, metrics.yaml) and of the code that draws it."""
     from .store.cache import digest
@@ -86,7 +75,6 @@ def _previous(out_dir: Path, digest: str) -> dict[str, Any] | None:
 def save_figures(
     root: Path, snap: Snapshot | None = None, workers: int | None = None, force: bool = False
 ) -> dict[str, Path]:
-    global _SNAP
     from .figures import FIGURES
 
     snap = snap or Snapshot(root)
@@ -97,25 +85,10 @@ def save_figures(
                                         and _intact((out_dir / n).with_suffix(".svg"), old))]  # fmt: skip
     results: dict[str, tuple[bytes | None, bytes | None, dict[str, Any]]] = {}
     if names:
-        snap.metrics, snap.sources  # noqa: B018 - load once before forking so workers share it
-        workers = workers or min(len(names), os.cpu_count() or 1)
-        if workers > 1 and "fork" in _start_methods():
-            import multiprocessing
+        from .workers import fork_map
 
-            _SNAP = snap
-            # Ctrl-C and SIGTERM are held while the workers fork and until each has set its own handlers: a
-            # signal that reached a fresh fork first would run the parent's handler there, and its exception
-            # would escape into the parent's code inside the child (under pytest, a second test session)
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, WORKER_SIGNALS)
-            try:
-                pool = multiprocessing.get_context("fork").Pool(workers, initializer=_quiet_worker)
-            finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
-            with pool:
-                results = dict(zip(names, pool.map(_render_in_worker, names, chunksize=1), strict=True))
-            _SNAP = None
-        else:
-            results = {n: render_files(snap, n) for n in names}
+        snap.metrics, snap.sources  # noqa: B018 - load once before forking so workers share it
+        results = dict(zip(names, fork_map(lambda n: render_files(snap, n), names, workers), strict=True))
     written: dict[str, Path] = {}
     manifest: dict[str, Any] = {}
     for name in FIGURES:
@@ -136,22 +109,6 @@ def save_figures(
     return written
 
 
-def _quiet_worker() -> None:
-    """A figure worker leaves Ctrl-C to the parent and dies with it (no BrokenPipe noise from orphans)."""
-    import sys
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, WORKER_SIGNALS)  # held by the parent across the fork
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-
-
 def _png_digest(path: Path) -> str:
     import hashlib
 
@@ -164,9 +121,3 @@ def _intact(path: Path, old: dict[str, Any]) -> bool:
         return False
     recorded = (old.get("digests") or {}).get(path.name)
     return recorded is None or recorded == _png_digest(path)
-
-
-def _start_methods() -> list[str]:
-    import multiprocessing
-
-    return multiprocessing.get_all_start_methods()

@@ -29,7 +29,8 @@ Rules (README "Attempts" repeats them):
 - training lines: the training-code files the head changes against the merge-base (top-level
   train_gpt*.py and *kernels*.py; train_gpt*.py under records/track_3_optimization/, a new one compared with
   that folder's train_gpt_simple.py) counted as changes.csv counts code (collect/code_changes.py
-  `diff_versions`). Record-folder copies of a script are not counted (they duplicate the top-level change).
+  `version_line_counts`, the line rule of `diff_versions`). Record-folder copies of a script are not counted
+  (they duplicate the top-level change).
 - after_snapshot: opened after the pinned commit's date, or undated and numbered above every head in the
   clone. Such rows are kept and left out of every window.
 """
@@ -53,7 +54,7 @@ from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
 from ..store.blob_cache import BlobCache, cache_path, fingerprint
 from ..timeutil import utc_z
-from .code_changes import Version, diff_versions
+from .code_changes import Version, version_line_counts
 from .code_commit import prs_of
 
 UPSTREAM_SLUG = "KellerJordan/modded-nanogpt"
@@ -118,11 +119,37 @@ def training_paths(files: list[str]) -> list[str]:
     return out
 
 
-def training_lines(reader: ObjectReader, head: PrHead) -> tuple[int | None, int | None, list[str], str]:
+Lines = tuple[int | None, int | None, list[str], str]
+
+
+def training_lines(reader: ObjectReader, head: PrHead) -> Lines:
     """(added, removed, files, note) of the head's training code against its merge-base."""
+    done, code = _training_code(reader, head)
+    if code is None:
+        return done  # type: ignore[return-value]
+    old, new, paths, note = code
+    return (*version_line_counts(old, new), paths, note)
+
+
+def training_lines_many(reader: ObjectReader, heads: list[PrHead]) -> list[Lines]:
+    """training_lines of each head: the texts are read here (the reader is this process's), the lines are
+    counted on every core (a pure function of the texts)."""
+    from ..workers import fork_map
+
+    staged = [_training_code(reader, h) for h in heads]
+    todo = [code for _, code in staged if code is not None]
+    counts = iter(fork_map(lambda i: version_line_counts(*todo[i][:2]), range(len(todo)), chunksize=8))
+    out: list[Lines] = []
+    for done, code in staged:
+        out.append(done if code is None else (*next(counts), code[2], code[3]))  # type: ignore[arg-type]
+    return out
+
+
+def _training_code(reader: ObjectReader, head: PrHead) -> tuple[Lines | None, tuple | None]:
+    """(the answer, None) when no lines need counting, else (None, (merge-base code, head code, files, note))."""
     paths = training_paths(head.files)
     if not paths or not head.merge_base:
-        return (0, 0, [], "") if head.merge_base else (None, None, [], "no merge-base")
+        return ((0, 0, [], "") if head.merge_base else (None, None, [], "no merge-base")), None
     old: dict[str, str] = {}
     new: dict[str, str] = {}
     notes = []
@@ -134,10 +161,13 @@ def training_lines(reader: ObjectReader, head: PrHead) -> tuple[int | None, int 
                 notes.append(f"{p} compared with {T3_BASELINE}")
         h = reader.text(f"{head.head_sha}:{p}")
         if h is None and reader.entry(head.head_sha, p) is not None:
-            return None, None, paths, f"blob of {p} absent"
+            return (None, None, paths, f"blob of {p} absent"), None
         old[p], new[p] = b or "", h or ""
-    d = diff_versions(Version(head.merge_base, old), Version(head.head_sha, new))
-    return d["lines_added"], d["lines_removed"], paths, "; ".join(notes)
+    return None, (Version(head.merge_base, old), Version(head.head_sha, new), paths, "; ".join(notes))
+
+
+def _lines_key(head: PrHead) -> str:
+    return BlobCache.key("pr_lines", head.merge_base, head.head_sha)
 
 
 # --- identity -------------------------------------------------------------------------------------------
@@ -215,6 +245,10 @@ def build_attempts(
     ids = Identities(logins, heads)
     snapshot_at = utc_z(upstream.commit_date)
     last_head = max(heads, default=0)
+    # the training lines of every head not in the cache, counted at once (on every core) before the rows
+    in_clone = [heads[n] for n in numbers if n in heads and heads[n].in_clone]
+    need = {_lines_key(h): h for h in in_clone if cache is None or _lines_key(h) not in cache.rows}
+    lines = dict(zip(need, training_lines_many(reader, list(need.values())), strict=True))
     rows = []
     for n in numbers:
         h, a, li, th = heads.get(n), api.get(n), listed.get(n), threads.get(n)
@@ -303,13 +337,11 @@ def build_attempts(
         paths: list[str] = []
         note = "" if h else "no head in the clone"
         if h is not None and h.in_clone:
+            lk = _lines_key(h)
             if cache is None:
-                added, removed, paths, note = training_lines(reader, h)
+                added, removed, paths, note = lines[lk]
             else:  # commit shas fix the texts: a second refresh re-uses the counts
-                got = cache.get(
-                    BlobCache.key("pr_lines", h.merge_base, h.head_sha), lambda h=h: list(training_lines(reader, h))
-                )
-                added, removed, paths, note = got
+                added, removed, paths, note = cache.get(lk, lambda lk=lk: list(lines[lk]))
         row.update(
             head_sha=(h.head_sha if h else "") or (a.head_sha if a else ""),
             merge_base=h.merge_base if h else "",

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,15 @@ class Version:
 
     ref: str  # where it came from: the log path, or the code commit
     files: dict[str, str]
+
+    @cached_property
+    def digest(self) -> bytes:
+        """Digest of the texts by role (a version's files are not changed once read): hashed once, though
+        the version is in many pairs."""
+        h = hashlib.blake2b(digest_size=16)
+        for role, text in sorted(self.files.items()):
+            h.update(role.encode() + b"\0" + text.encode("utf-8", "replace") + b"\0")
+        return h.digest()
 
 
 def _s(v: Any) -> str:
@@ -137,18 +147,61 @@ class DiffCache(BlobCache):
 
     def __init__(self, path: Path | None):
         super().__init__(path, fingerprint(__name__))
+        self._fresh = set()
 
     @staticmethod
     def pair_key(old: Version, new: Version) -> str:
-        h = hashlib.blake2b(digest_size=16)
-        for v in (old, new):
-            for role, text in sorted(v.files.items()):
-                h.update(role.encode() + b"\0" + text.encode("utf-8", "replace") + b"\0")
-            h.update(b"\1")
-        return h.hexdigest()
+        return hashlib.blake2b(old.digest + new.digest, digest_size=16).hexdigest()
 
     def diff(self, old: Version, new: Version) -> dict[str, Any]:
-        return dict(self.get(self.pair_key(old, new), lambda: diff_versions(old, new)))
+        key = self.pair_key(old, new)
+        if key in self._fresh:  # computed ahead by prefill: a miss of this run, as if computed now
+            self._fresh.discard(key)
+            self.misses += 1
+            return dict(self.rows[key])
+        return dict(self.get(key, lambda: diff_versions(old, new)))
+
+    _fresh: set[str]
+
+    def prefill(self, pairs: list[tuple[Version, Version]], workers: int | None = None) -> None:
+        """Compute the diffs of `pairs` that are not stored yet, on every core (diff_versions is pure: the
+        same values as computing each when asked, which `diff` then returns)."""
+        import json
+
+        from ..workers import fork_map
+
+        todo: dict[str, tuple[Version, Version]] = {}
+        for a, b in pairs:
+            key = self.pair_key(a, b)
+            if key not in self.rows and key not in todo:
+                todo[key] = (a, b)
+        if len(todo) < 2:
+            return
+        work = list(todo.values())  # inherited by the forked workers: only indices and results cross a pipe
+        # contiguous chunks: neighbouring pairs share versions, whose parses each worker caches
+        chunk = max(1, len(work) // 8)
+        got = fork_map(lambda i: diff_versions(*work[i]), range(len(work)), workers, chunksize=chunk)
+        for key, d in zip(todo, got, strict=True):
+            try:
+                value = json.loads(json.dumps(d, allow_nan=False))  # as BlobCache.get stores it
+            except (TypeError, ValueError):
+                continue  # not plain JSON: `diff` computes it again and uses it unstored
+            self.rows[key] = value
+            self._fresh.add(key)
+            self.dirty = True
+
+
+class _PairRecorder(DiffCache):
+    """Stands in for the cache in a first pass over the rows: notes which pairs of versions they compare
+    (which pairs does not depend on the diffs) and answers with an empty diff."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+        self.pairs: list[tuple[Version, Version]] = []
+
+    def diff(self, old: Version, new: Version) -> dict[str, Any]:
+        self.pairs.append((old, new))
+        return {**EMPTY, "lines_added": 0, "lines_removed": 0}
 
 
 def diff_versions(old: Version, new: Version) -> dict[str, Any]:
@@ -166,7 +219,7 @@ def diff_versions(old: Version, new: Version) -> dict[str, Any]:
         touched.append(role)
         a_p, b_p = parse_units(a_text), parse_units(b_text)
         bad = [(side, p) for side, p in (("previous", a_p), ("this", b_p)) if p.error]
-        a, r = line_diff(a_p.lines, b_p.lines) if bad else unit_line_counts(a_p, b_p)
+        a, r = _file_line_counts(a_p, b_p)
         added, removed = added + a, removed + r
         if bad:
             errors += [f"{role} ({side} version) {p.error}" for side, p in bad]
@@ -194,6 +247,23 @@ def diff_versions(old: Version, new: Version) -> dict[str, Any]:
     }
 
 
+def _file_line_counts(a_p: Parsed, b_p: Parsed) -> tuple[int, int]:
+    """(added, removed) lines of one file: per paired unit, or line by line when a version does not parse."""
+    return line_diff(a_p.lines, b_p.lines) if (a_p.error or b_p.error) else unit_line_counts(a_p, b_p)
+
+
+def version_line_counts(old: Version, new: Version) -> tuple[int, int]:
+    """`lines_added` and `lines_removed` of diff_versions(old, new) alone: the same rule, without comparing
+    definitions (the attempts step counts lines of hundreds of PR heads and needs nothing else)."""
+    added = removed = 0
+    for role in dict.fromkeys([*old.files, *new.files]):
+        a_text, b_text = old.files.get(role, ""), new.files.get(role, "")
+        if a_text != b_text:
+            a, r = _file_line_counts(parse_units(a_text), parse_units(b_text))
+            added, removed = added + a, removed + r
+    return added, removed
+
+
 # the code columns of a row without code: empty integers, empty texts (names and types from the schema)
 CODE_COLUMNS = [c for c in schema.TABLES["code_changes.csv"].columns if c.name in {
     "lines_added", "lines_removed", "lines_net", "files_touched", "files_changed", "definitions_added",
@@ -210,7 +280,22 @@ def build_code_changes(
     pr_bases: dict[tuple[int, int], tuple[str, str, str]] | None = None,
 ) -> pd.DataFrame:
     """One row per improvement (non-re-timing README row) of each track in loc.csv. `pr_bases`: per
-    (track, row) the commit the record's PR started from and its head (see pr_base_commits)."""
+    (track, row) the commit the record's PR started from and its head (see pr_base_commits). The pairs of
+    versions the rows compare are found first and diffed on every core, then the rows are built."""
+    cache = cache or DiffCache(None)
+    recorder = _PairRecorder()
+    _code_change_rows(records, loc, src, recorder, pr_bases)
+    cache.prefill(recorder.pairs)
+    return schema.frame("code_changes.csv", _code_change_rows(records, loc, src, cache, pr_bases))
+
+
+def _code_change_rows(
+    records: pd.DataFrame,
+    loc: pd.DataFrame,
+    src: CodeSource,
+    cache: DiffCache,
+    pr_bases: dict[tuple[int, int], tuple[str, str, str]] | None,
+) -> list[dict[str, Any]]:
     improvements = records[~records["is_retiming"].astype(bool)][["track", "row", "record"]]
     merged = improvements.merge(loc, on=["track", "row", "record"], how="left")
     all_rows = records[["track", "row", "record"]].merge(loc, on=["track", "row", "record"], how="left")
@@ -237,13 +322,13 @@ def build_code_changes(
             else:
                 base, rule = _predecessor(prev, cur, track_rows)
                 row.update(previous_row=int(base["row"]), previous_record=int(base["record"]), diff_rule=rule)
-                _fill(row, base, cur, src, cache or DiffCache(None))
+                _fill(row, base, cur, src, cache)
                 pr_base = (pr_bases or {}).get((int(cur["track"]), int(cur["row"])))
                 if pr_base:
-                    _try_pr_base(row, pr_base, cur, src, cache or DiffCache(None))
+                    _try_pr_base(row, pr_base, cur, src, cache)
             rows.append(row)
             prev = cur
-    return schema.frame("code_changes.csv", rows)
+    return rows
 
 
 PARSE_REASON = "a version does not parse: definitions unknown, line counts still given"
@@ -315,11 +400,12 @@ def _try_pr_base(
 
 
 def pr_base_commits(
-    reader_git_dir: Any, dates: pd.DataFrame, upstream_commit: str
+    reader_git_dir: Any, dates: pd.DataFrame, upstream_commit: str, cache: BlobCache | None = None
 ) -> dict[tuple[int, int], tuple[str, str, str]]:
     """Per (track, row) with a PR head: (the first parent of the PR's earliest own commit, the merge base of
     the head with the pinned commit, the head); own: reachable from the head, not from the pinned commit.
-    The first is the code the PR started from, the second the newest default-branch code it contains."""
+    The first is the code the PR started from, the second the newest default-branch code it contains.
+    `cache`: answers of earlier refreshes (commit shas fix the graph below them; failures are not kept)."""
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
@@ -336,8 +422,18 @@ def pr_base_commits(
 
     keys = [(int(r["track"]), int(r["row"]), _s(r.get("pr_head"))) for r in dates.to_dict("records")]
     keys = [k for k in keys if k[2]]
+    rows = cache.rows if cache is not None else {}
+    known: dict[str, tuple[str, str] | None] = {}
+    for head in dict.fromkeys(k[2] for k in keys):
+        if (got := rows.get(BlobCache.key("pr_base", head, upstream_commit))) is not None:
+            known[head] = (got[0], got[1])
+    todo = [head for head in dict.fromkeys(k[2] for k in keys) if head not in known]
     with ThreadPoolExecutor(max_workers=4) as pool:  # git processes, not Python, do the work
-        found = list(pool.map(one, [k[2] for k in keys]))
+        for head, got in zip(todo, pool.map(one, todo), strict=True):
+            known[head] = got
+            if cache is not None and got is not None:
+                cache.get(BlobCache.key("pr_base", head, upstream_commit), lambda got=got: list(got))
+    found = [known[head] for _, _, head in keys]
     return {(t, row): (got[0], got[1], head) for (t, row, head), got in zip(keys, found, strict=True) if got}
 
 
@@ -360,7 +456,10 @@ def run_code_changes_step(
         dates = pd.read_csv(StringIO(files["record_dates.csv"]), keep_default_na=False, na_values=[""])
     else:
         dates = tables.read_table(data_dir / "record_dates.csv")
-    bases = pr_base_commits(upstream.git_dir, dates, upstream.commit)
+    # the graph answers are kept apart from the diffs, so "diffs from the cache" still counts diffs only
+    base_cache = BlobCache(cache_path(data_dir, "pr_bases"), fingerprint(__name__))
+    bases = pr_base_commits(upstream.git_dir, dates, upstream.commit, base_cache)
+    base_cache.save()
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:
             df = build_code_changes(records, loc, CodeSource(own, upstream.commit), cache, bases)

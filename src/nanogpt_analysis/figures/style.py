@@ -40,7 +40,13 @@ def finish(fig, stamp: str) -> None:
         # figure must give the same bytes in every process (the committed PNGs are compared byte for byte)
         for ax in fig.axes:
             ax.set_position([round(v, 6) for v in ax.get_position(original=False).bounds])
-        fig.set_layout_engine("none")
+        # no engine at all (not "none", which keeps a placeholder engine): with an engine set, every savefig
+        # draws the whole figure once more before rendering it, for a layout that is already frozen here
+        # (None means "the rc default", which a matplotlibrc could make "tight": pin the defaults)
+        import matplotlib
+
+        with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+            fig.set_layout_engine(None)
     else:
         fig.subplots_adjust(left=0.09, right=0.98, top=0.93, bottom=0.1 + band, hspace=0.45)
 

@@ -76,6 +76,26 @@ def fit_ols_lags(
     return out
 
 
+def hac_interval(y: np.ndarray, X: np.ndarray, lag: int, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+    """(params, (k, 2) interval) of fit_ols(y, X, hac_lag=lag), bit for bit: the same statsmodels routines
+    (pseudo-inverse, Bartlett HAC sandwich, small-sample correction, normal quantile) without building
+    model and results objects, which cost five times the arithmetic (the rolling rate fits 138 windows)."""
+    from scipy import stats
+    from statsmodels.stats import sandwich_covariance as sw
+    from statsmodels.tools.tools import pinv_extended
+
+    y, X = np.asarray(y, float), np.asarray(X, float)
+    n, k = X.shape
+    pinv, _ = pinv_extended(X)
+    beta = np.dot(pinv, y)
+    xu = X * (y - np.dot(X, beta))[:, None]
+    cov = sw._HCCM2(np.dot(pinv, np.transpose(pinv)), sw.S_hac_simple(xu, nlags=lag, weights_func=sw.weights_bartlett))
+    cov *= n / float(n - k)
+    q = stats.norm.ppf(1 - alpha / 2)
+    bse = np.sqrt(np.diag(cov))
+    return beta, np.column_stack([beta - q * bse, beta + q * bse])
+
+
 def ols_closed(y: np.ndarray, X: np.ndarray, alpha: float = 0.05) -> LinFit:
     """Classical OLS in closed form (no statsmodels model object: for loops where only the i.i.d. interval
     is wanted); the same numbers as statsmodels OLS().fit()."""

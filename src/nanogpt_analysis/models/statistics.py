@@ -84,17 +84,31 @@ def public_dates(data_dir: Any) -> dict[tuple[int, int], str]:
 
 
 def track_entries(rows: list[dict[str, Any]], track: int, public: dict | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+    out = _same_as(rows, track)
+    return {r: e if e is not None else series_entry(rows, track, r, public) for r, e in out.items()}
+
+
+def _same_as(rows: list[dict[str, Any]], track: int) -> dict[str, dict[str, Any] | None]:
+    """Per response: {"same_as": r} for a normalised series equal to the raw one r (no re-timing in the
+    track: not analysed twice), else None (to be analysed)."""
+    out: dict[str, dict[str, Any] | None] = {}
     for response in responses_for(track):
-        # a normalised series equal to the raw one (no re-timing in the track) is not analysed twice
         present = any(x.get(response) is not None for x in rows)
         same = next((r for r in out if present and all(x.get(r) == x.get(response) for x in rows)), None)
-        out[response] = {"same_as": same} if same else series_entry(rows, track, response, public)
+        out[response] = {"same_as": same} if same else None
     return out
 
 
 def statistics_section(
     rows_by_track: dict[int, list[dict[str, Any]]], public: dict[tuple[int, int], str] | None = None
 ) -> dict[int, dict[str, Any]]:
-    """`public`: (track, row) -> the day the record became public (forecast information sets)."""
-    return rnd({track: track_entries(rows, track, public) for track, rows in sorted(rows_by_track.items())})
+    """`public`: (track, row) -> the day the record became public (forecast information sets). The series
+    are independent (fixed seeds, no shared state): they are analysed on every core (workers.fork_map)."""
+    from ..workers import fork_map
+
+    out = {track: _same_as(rows, track) for track, rows in sorted(rows_by_track.items())}
+    jobs = [(t, r) for t, by in out.items() for r, e in by.items() if e is None]
+    done = fork_map(lambda job: series_entry(rows_by_track[job[0]], job[0], job[1], public), jobs)
+    for (t, r), entry in zip(jobs, done, strict=True):
+        out[t][r] = entry
+    return rnd(out)

@@ -15,6 +15,7 @@ For PR N with head H:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..timeutil import utc_z
 from .git_history import Commit, History
@@ -39,6 +40,7 @@ def read_pr_heads(history: History) -> dict[int, PrHead]:
     out: dict[int, PrHead] = {}
     pinned = history.upstream.commit
     copies = {(c.author, c.author_date, c.subject) for s in history.reachable if (c := history.commits.get(s))}
+    z = lru_cache(maxsize=None)(utc_z)  # the old line's copied commits recur in many forks' PRs
     for pr, head in sorted(history.pr_heads.items()):
         h = PrHead(pr, head, head in history.commits)
         if h.in_clone:
@@ -56,7 +58,7 @@ def read_pr_heads(history: History) -> dict[int, PrHead]:
             h.own = [c for c in own if (c.author, c.author_date, c.subject) not in copies]
             copied = [c for c in own if (c.author, c.author_date, c.subject) in copies]
             if copied:  # compare with the newest copied commit: what the PR added on top of the old line
-                h.merge_base = max(copied, key=lambda c: (utc_z(c.commit_date), utc_z(c.author_date))).sha
+                h.merge_base = max(copied, key=lambda c: (z(c.commit_date), z(c.author_date))).sha
             h.head_date = history.commits[head].author_date
         out[pr] = h
     pairs = [(h.merge_base, h.head_sha) for h in out.values() if h.merge_base]
