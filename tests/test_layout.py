@@ -1,9 +1,8 @@
 """The layout rules of issue 16, read from the source with `ast`: no module over 500 lines, no private name
 used across modules, no track written as a literal (a track set is a named selection of config.TRACKS).
 
-Each rule has an allowlist of today's known offenders, all owned by helpers fixing them in parallel: it keeps
-this test green on every branch and makes it fail for any NEW offender. An entry that is no longer an offender
-also fails the test, so a list only shrinks."""
+Each rule has an allowlist of exceptions (empty today); an entry that is no longer an offender fails the
+test, so a list only shrinks."""
 
 from __future__ import annotations
 
@@ -16,23 +15,14 @@ from nanogpt_analysis.config import TRACKS
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "nanogpt_analysis"
 MAX_LINES = 500
 
-# fixed on branches wcol (collect/compute/ package, code_units split) and wmod (derive/replication/ package,
-# effort_attempts, notes, per_change); the coordinator empties this after merge
+# exceptions to each rule, with their reason; none today, and an entry that is no longer an offender fails
 LONG_MODULES_ALLOWED: set[str] = set()
 
-# (importing module, imported private name): fixed on branches wreg (cli.py, pipeline._anchors), wcol
-# (readme_table / training_code helpers shared with track3_table and code_units) and wmod (per_change's design
-# matrix used by gain_vs_lines); the coordinator empties this after merge
+# (importing module, imported private name)
 PRIVATE_IMPORTS_ALLOWED: set[tuple[str, str]] = set()
 
-# module -> number of `<track column> == <literal id>` comparisons: "track 1" meaning the track the attempts,
-# the published analyses or the notes are about. NOT fixed on any branch yet (owned by wmod: replication,
-# effort_attempts, notes; wspd: the two figures): each should become a named selection in config (as
-# config.anchor_track_id() did for per_change and models/compute); remove an entry once its file is clean
-COMPARISONS_ALLOWED = {
-    "figures/success_rate.py": 1,
-    "figures/training_loc_history.py": 1,
-}
+# module -> number of `<track column> == <literal id>` comparisons (ask config: main_track_id(), anchor_track_id())
+COMPARISONS_ALLOWED: dict[str, int] = {}
 
 
 def _modules() -> dict[str, ast.Module]:

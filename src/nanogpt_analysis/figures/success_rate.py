@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import main_track_id
 from ..store.snapshot import Snapshot
 from .registry import figure
 from .style import new_figure
@@ -21,7 +22,7 @@ def draw(snap: Snapshot):
     if not snap.has("attempts.csv"):
         return None
     a = snap.table("attempts.csv", text_columns=("opened_at",))
-    a = a[(a["track"] == 1) & ~a["after_snapshot"].astype(bool) & a["opened_at"].notna()]
+    a = a[(a["track"] == main_track_id()) & ~a["after_snapshot"].astype(bool) & a["opened_at"].notna()]
     if a.empty:
         return None
     q = pd.to_datetime(a["opened_at"].astype(str), utc=True).dt.tz_convert(None).dt.to_period("Q")

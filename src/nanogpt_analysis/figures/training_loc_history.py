@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import main_track_id
 from ..store.snapshot import Snapshot
 from .registry import figure
 from .style import new_figure
@@ -20,7 +21,7 @@ def draw(snap: Snapshot):
         return None
     rows = snap.improvements(1)
     hist = snap.table("training_code_history.csv")
-    h1 = hist[hist["track"] == 1]
+    h1 = hist[hist["track"] == main_track_id()]
     fig, ax = new_figure(9, 5)
     t = pd.to_datetime(h1["date"], utc=True)
     ax.step(t, h1["loc_training"], where="post", label="script + imported modules", color="tab:blue")
