@@ -78,6 +78,9 @@ def test_packages_resolve_like_python(tmp_path: Path) -> None:
         (root / name).write_text(text, encoding="utf-8")
     got = {p.relative_to(root).as_posix() for p in fp.closure(["collect.step"], root)}
     assert got == set(files) - {"cli.py", "collect/compute/unused.py"}
+    # a package directory wins over a module file of the same name, as in Python
+    (root / "collect" / "compute.py").write_text("", encoding="utf-8")
+    assert root / "collect" / "compute.py" not in fp.closure(["collect.step"], root)
 
 
 def test_the_fast_import_reader_agrees_with_a_full_parse() -> None:

@@ -85,10 +85,11 @@ def _tree(root: Path) -> set[tuple[str, ...]]:
 
 
 def _resolve(parts: tuple[str, ...], tree: set[tuple[str, ...]]) -> tuple[str, ...] | None:
-    """The file (path parts) of a module given by its parts below the package: x/y.py or x/y/__init__.py."""
-    if parts and (f := (*parts[:-1], parts[-1] + ".py")) in tree:
-        return f
-    return init if (init := (*parts, "__init__.py")) in tree else None
+    """The file (path parts) of a module given by its parts below the package: x/y/__init__.py, else x/y.py
+    (Python's order: a package directory wins over a module file of the same name)."""
+    if (init := (*parts, "__init__.py")) in tree:
+        return init
+    return f if parts and (f := (*parts[:-1], parts[-1] + ".py")) in tree else None
 
 
 def _imports(
