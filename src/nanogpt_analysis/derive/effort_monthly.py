@@ -29,6 +29,10 @@ def _month(ts: pd.Series) -> pd.Series:
     return ts.fillna("").astype(str).str[:7]
 
 
+def _by_month(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    return {str(m): part for m, part in df.groupby("month", sort=False)}
+
+
 def build_effort_monthly(
     attempts: pd.DataFrame, commits: pd.DataFrame | None, changes: pd.DataFrame | None, snapshot_at: str
 ) -> pd.DataFrame:
@@ -46,6 +50,7 @@ def build_effort_monthly(
     first = min([*dated, *[m for m in c["month"] if m]])
     last = snapshot_at[:7]
     months = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
+    commit_people = {m: set(p.dropna().astype(str)) - {""} for m, p in c.groupby("month", sort=False)["person"]}
     rows = []
     for label in TRACK_LABELS:
         at = a if label == "all" else a[a["track_label"] == label]
@@ -53,16 +58,18 @@ def build_effort_monthly(
         seen: set[str] = set()
         rm = 0
         cum_attempts = 0
+        # one grouping per table instead of a boolean filter per month (the same rows, in the same order)
+        at_by, gains_by = _by_month(at), _by_month(gains)
         for m in months:
-            am = at[at["month"] == m]
+            am = at_by.get(m, at.iloc[:0])
             people = set(am["author"].dropna().astype(str)) - {""}
             if label == "all":
-                people |= set(c.loc[c["month"] == m, "person"].dropna().astype(str)) - {""}
+                people |= commit_people.get(m, set())
             new = people - seen
             seen |= people
             rm += len(people)
             cum_attempts += len(am)
-            gm = gains[gains["month"] == m]
+            gm = gains_by.get(m, gains.iloc[:0])
             rows.append(
                 {
                     "month": m,
@@ -85,7 +92,7 @@ def build_effort_monthly(
                     "log_gain": None if label in ("all", "unknown") else round(float(gm["gain_log"].sum()), 10),
                 }
             )
-        und = at[at["month"] == ""]
+        und = at_by.get("", at.iloc[:0])
         rows.append(
             {
                 "month": "undated",
