@@ -1,4 +1,4 @@
-"""data/improvements*.json: one row per improvement of each track (see store/schema.py "improvements.json").
+"""data/improvements*.json: one row per improvement of each track (see store/schema/ "improvements.json").
 
 Tracks 1-2: every README row that is not a re-timing, with normalised times (derive/normalise.py) and the
 effort columns of the collect tables (a missing table leaves its columns empty, with a note). Track 3:

@@ -1,4 +1,4 @@
-"""data/datapackage.json: data/ described as a Frictionless Data Package, generated from store/schema.py.
+"""data/datapackage.json: data/ described as a Frictionless Data Package, generated from store/schema/.
 
 One tabular resource per schema table that exists in data/ (its columns' types, units and docs): every CSV,
 and every JSON table (improvements*.json: the rows under the key `rows`, one object per row), the licence
@@ -114,7 +114,7 @@ def build_datapackage(data_dir: Path) -> dict[str, Any]:
         "name": "nanogpt-speedrun-progress",
         "title": "NanoGPT speedrun: records, training code, effort and derived measures",
         "description": "Tables derived by nanogpt-analysis from the modded-nanogpt repository (README record "
-        "tables, git history, logs) and public star evidence. Column docs come from store/schema.py.",
+        "tables, git history, logs) and public star evidence. Column docs come from store/schema/.",
         "version": tool_version(),
         "licenses": [LICENSE],
         "sources": [

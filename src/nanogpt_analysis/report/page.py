@@ -282,7 +282,7 @@ def _column_docs(name: str) -> str:
 
     t = TABLES.get(name)
     if t is None:
-        return "<p>Columns: see README (not yet in store/schema.py).</p>"
+        return "<p>Columns: see README (not yet in store/schema/).</p>"
     rows = [[c.name, c.type, c.unit, c.doc] for c in t.columns]
     return f"<p>{escape(t.doc)}</p>" + _table(["column", "type", "unit", "meaning"], rows)
 

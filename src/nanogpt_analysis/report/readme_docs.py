@@ -1,4 +1,4 @@
-"""README's generated blocks: the column list of every table (from store/schema.py), the map from each
+"""README's generated blocks: the column list of every table (from store/schema/), the map from each
 figure to the module that draws it (from the figure registry) and the command table: what each command runs
 and writes (from the step registry, steps.py). `nanogpt-analysis docs` rewrites them;
 tests/test_docs.py fails when README and the code disagree (as simonw/git-history checks its docs)."""

@@ -1,4 +1,4 @@
-"""Every input checked before anything is written, from the schema (store/schema.py), not case by case.
+"""Every input checked before anything is written, from the schema (store/schema/), not case by case.
 
 A table in data/ is read as bytes and checked for: UTF-8 text without NUL bytes, a final newline (a file cut
 short has none), a header holding the columns the schema marks required, the same number of fields on every
