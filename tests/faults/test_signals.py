@@ -39,7 +39,7 @@ def old_and_new(small_template: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def _figure() -> str:
-    """A figure the small project draws (the hook in a worker fires when it starts this one)."""
+    """A figure every project's plot step takes up (the hook in a worker fires when it starts this one)."""
     from nanogpt_analysis.figures import FIGURES
 
     return list(FIGURES)[2]
@@ -53,7 +53,7 @@ def old_and_new_plot(small_template: Path, tmp_path_factory: pytest.TempPathFact
     base = tmp_path_factory.mktemp("signals-plot")
     changed = base / "changed" / "proj"
     shutil.copytree(small_template, changed)
-    (changed / "plots" / _figure()).unlink()
+    sorted((changed / "plots").glob("*.png"))[0].unlink()  # one the small project draws
     old = tree(changed)
     ref = base / "ref" / "proj"
     shutil.copytree(changed, ref)
@@ -208,3 +208,32 @@ def test_main_job_waits_for_no_one_while_refresh_holds_the_lock(small, capsys) -
         os.close(fd)
     assert code == 2 and len(err.strip().splitlines()) == 1 and "lock" in err
     assert tree(small) == before
+
+
+def test_signals_held_while_another_thread_runs() -> None:
+    """A signal sent to the process inside the block (here while a second thread runs, which the kernel may
+    hand the signal to) is raised only once the block has run to its end."""
+    import threading
+    import time
+
+    from nanogpt_analysis.store.io import signals_held
+
+    class Stop(Exception):
+        pass
+
+    def stop(signum, frame):  # noqa: ANN001
+        raise Stop
+
+    before = signal.signal(signal.SIGTERM, stop)
+    worker = threading.Thread(target=time.sleep, args=(1.0,), daemon=True)
+    worker.start()
+    ran = []
+    try:
+        with pytest.raises(Stop):
+            with signals_held():
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)  # the handler would run here, were the signal not held
+                ran.append("all renames")
+        assert ran == ["all renames"]
+    finally:
+        signal.signal(signal.SIGTERM, before)

@@ -25,17 +25,26 @@ def target_mode(path: Path) -> int:
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM held off (in the main thread) while a set of renames runs, so it runs whole; a
-    signal that arrives meanwhile is delivered when the block ends."""
+    """Ctrl-C and SIGTERM held off while a set of renames runs, so it runs whole; a signal that arrives
+    meanwhile is raised again when the block ends. Done by the handlers, not the signal mask: a signal sent
+    to the process is delivered to any thread that does not block it (refresh's git readers run in threads),
+    and Python then runs the handler in the main thread all the same, so blocking it there alone holds
+    nothing off."""
     import signal
 
-    main = threading.current_thread() is threading.main_thread()
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if main else None
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread can set handlers; the renames run there
+        return
+    got: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in held}
     try:
         yield
     finally:
-        if mask is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        for s, handler in before.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
+        if got:
+            signal.raise_signal(got[0])  # to the handler in place again: as if it had come now
 
 
 @contextmanager
