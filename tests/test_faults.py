@@ -22,6 +22,7 @@ from nanogpt_analysis.sources.github_api import GitHubClient, GitHubError
 from nanogpt_analysis.sources.github_stars import current_count, fetch_api_stars
 
 from .conftest import Repo, lines, readme
+from .faults.procs import marker, no_orphans, start
 
 ROW1 = "1 | 45 minutes | [llm.c baseline](https://e.com) | 05/28/24 | [log](records/t1/base/main.log) | @karpathy"
 ROW2 = "2 | 30 minutes | Tuned | 06/09/24 | [log](records/t1/r2/log.txt) | @alice"
@@ -320,13 +321,12 @@ def test_readme_parsing_is_linear_on_a_row_of_brackets() -> None:
 
 
 def test_ctrl_c_during_refresh_exits_130_without_orphans_and_data_is_old_or_new(project, tmp_path) -> None:
+    """Ctrl-C as a user sends it, at a moment the run does not choose (tests/faults/test_signals.py delivers
+    signals at each named stage)."""
     root, up, stars = project
     before = snapshot(root / "data")
-    marker = f"nanogpt-fault-{os.getpid()}-{time.time_ns()}"
-    env = {**os.environ, "NANOGPT_TEST_MARKER": marker}
-    cmd = [sys.executable, "-c", "import sys; from nanogpt_analysis.cli import main; sys.exit(main(sys.argv[1:]))",
-           *refresh_args(root, up.path, stars)]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    mark = marker("fault")
+    proc = start(refresh_args(root, up.path, stars), mark)
     assert proc.stdout is not None
     first = proc.stdout.readline()  # "upstream … @ …": git readers are running from here on
     assert first.startswith("upstream")
@@ -343,16 +343,7 @@ def test_ctrl_c_during_refresh_exits_130_without_orphans_and_data_is_old_or_new(
         assert "interrupted" in err and "Traceback" not in err
         after = snapshot(root / "data")
         assert after == before or "is the new one" in err
-    time.sleep(0.2)
-    left = []
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if marker.encode() in (p / "environ").read_bytes():
-                    left.append(p.name)
-            except OSError:
-                continue
-    assert left == [], f"orphan processes: {left}"
+    assert no_orphans(mark) == [], "orphan processes"
     assert not list(root.glob(".data.staging-*"))
 
 

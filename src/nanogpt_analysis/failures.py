@@ -81,7 +81,9 @@ def describe(exc: BaseException) -> tuple[str, int]:
         return f"error: {exc}", 2
     if isinstance(exc, KeyboardInterrupt):
         custom = getattr(exc, "message", None)
-        if custom:
+        if custom:  # refresh's own line on what data/ holds; a SIGTERM it caught keeps its word and code
+            if isinstance(exc.__context__, Terminated):
+                return "terminated" + custom.removeprefix("interrupted"), TERMINATED
             return custom, INTERRUPTED
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
         code = TERMINATED if isinstance(exc, Terminated) else INTERRUPTED

@@ -60,3 +60,23 @@ def test_break_search_in_column_blocks_equals_the_whole_matrix(monkeypatch) -> N
     monkeypatch.setattr(regimes, "BLOCK_CELLS", 5 * 121)  # five columns at a time
     costs, backs = regimes.partition_costs(x, y, 3)
     assert regimes.partitions_from_costs(costs, backs) == whole
+
+
+def test_break_search_of_a_long_series_starts_segments_on_a_grid(monkeypatch) -> None:
+    """Time linear in the rows (README of 100x the rows): past MAX_STARTS records a segment may start only on an
+    even grid, and a break on the grid is still found exactly; up to MAX_STARTS every record is a candidate."""
+    import numpy as np
+
+    from nanogpt_analysis.models import regimes
+
+    assert list(regimes.break_starts(50)) == list(range(51))
+    monkeypatch.setattr(regimes, "MAX_STARTS", 31)
+    starts = regimes.break_starts(300)
+    assert len(starts) <= 31 and starts[0] == 0 and starts[-1] == 300
+    b = int(starts[12])  # a break on the grid
+    x = np.arange(300.0)
+    y = np.where(x < b, 5 - 0.01 * x, 3 - 0.002 * x) + np.random.default_rng(1).normal(0, 0.01, 300)
+    costs, backs = regimes.partition_costs(x, y, 2)
+    parts = regimes.partitions_from_costs(costs, backs)
+    assert parts[1][1] == [b]
+    assert set(backs[0]) <= set(starts.tolist())

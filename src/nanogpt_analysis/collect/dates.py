@@ -85,16 +85,18 @@ def readme_blobs(history: History, reader: ObjectReader) -> list[str]:
 
 
 def fetch_pr_dates(client: GitHubClient) -> dict[int, dict[str, str]]:
-    """PR number -> {created_at, merged_at, title} from the pull-request listing (wrong shapes skipped)."""
+    """PR number -> {created_at, merged_at, title} from the pull-request listing (wrong shapes skipped,
+    impossible times an error)."""
     out: dict[int, dict[str, str]] = {}
     for _, items in client.paginate(f"/repos/{UPSTREAM_SLUG}/pulls", {"state": "all"}):
         for pr in items:
             if not isinstance(pr, dict) or not isinstance(pr.get("number"), int):
                 continue
-            # an unparseable or impossible time (year 9999, before GitHub) is treated as absent
+            # an unparseable or impossible time (year 9999, before GitHub) stops the run, naming it
+            where = f"GitHub API /repos/{UPSTREAM_SLUG}/pulls: PR {pr['number']}"
             out[pr["number"]] = {
-                "created_at": plausible_time(pr.get("created_at")),
-                "merged_at": plausible_time(pr.get("merged_at")),
+                "created_at": plausible_time(pr.get("created_at"), f"{where} created_at"),
+                "merged_at": plausible_time(pr.get("merged_at"), f"{where} merged_at"),
                 "title": pr["title"] if isinstance(pr.get("title"), str) else "",
             }
     return out

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..sources.github_api import GitHubClient, GitHubError, RateLimitError
+from ..sources.github_stars import REPO as API_REPO
 from ..sources.github_stars import fetch_api_stars
 from ..sources.star_files import (
     StarPoint,
@@ -162,14 +163,21 @@ def record_stars(history: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+API_STARS = f"/repos/{API_REPO}/stargazers"
+
+
+def _bounds(opts: Any) -> tuple[datetime | None, datetime]:
+    """A star point must fall between the day before the repository's first commit and the day after now."""
+    first = getattr(opts, "repo_first_commit", None)
+    return (parse_iso(first) - timedelta(days=1) if first else None), datetime.now(UTC) + timedelta(days=1)
+
+
 def load_file_points(opts: Any) -> tuple[list[StarPoint], dict[str, Any]]:
     """Points of every star file given; impossible points are rejected (UserError), small falls noted in
     `used[...]["suspicious"]` and printed."""
     points: list[StarPoint] = []
     used: dict[str, Any] = {}
-    first = getattr(opts, "repo_first_commit", None)
-    not_before = parse_iso(first) - timedelta(days=1) if first else None
-    not_after = datetime.now(UTC) + timedelta(days=1)
+    not_before, not_after = _bounds(opts)
     for attr, reader in (
         ("stars_csv", read_star_history_csv),
         ("stars_observations", read_observations_csv),
@@ -194,6 +202,9 @@ def run_stars_step(records: pd.DataFrame, files: dict[str, str], opts: Any) -> d
         client = GitHubClient(base_url=opts.api_url, max_retries=2)
         try:
             api_points, api_notes = fetch_api_stars(client)
+            # the API's values pass the star files' checks: an impossible one stops the run (exit 2)
+            for n in check_points(f"GitHub API {API_STARS}", api_points, *_bounds(opts)):
+                print(f"stars: suspicious: {n}")
             points.extend(api_points)
             used["github_api"] = {"points": len(api_points)}
         except RateLimitError:

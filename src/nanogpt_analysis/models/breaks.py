@@ -33,6 +33,7 @@ from .series import Series
 TRIM = 0.15
 Q = 2  # intercept and slope change at a break
 SIM_REPS = 1000
+SIM_BLOCK = 100  # simulated rows per block
 MIN_LENGTHS = (5, 8, 10, 13)
 
 
@@ -62,15 +63,23 @@ def split_ssr(x: np.ndarray, Y: np.ndarray, h: int) -> tuple[np.ndarray, np.ndar
     return full, two
 
 
-def _null_projection(x: np.ndarray, breaks: list[int]) -> np.ndarray:
-    """(n, n) projection onto the segmented trend with the given breaks (block diagonal)."""
+def _segment_residuals(x: np.ndarray, Y: np.ndarray, breaks: list[int]) -> np.ndarray:
+    """Residuals of rows of Y (r, n) from the segmented trend with the given breaks (intercept and slope
+    per segment), segment by segment in closed form: O(r n) time and memory, where the (n, n) projection
+    it replaces cost O(r n^2) and a square array per candidate break (gigabytes at 10,000 records)."""
     n = len(x)
-    P = np.zeros((n, n))
+    U = np.empty_like(Y, dtype=float)
     edges = [0, *breaks, n]
     for a, b in zip(edges[:-1], edges[1:], strict=True):
-        X = np.column_stack([np.ones(b - a), x[a:b] - x[a:b].mean()])
-        P[a:b, a:b] = X @ np.linalg.pinv(X)
-    return P
+        seg = Y[:, a:b]
+        xc = x[a:b] - x[a:b].mean()
+        sxx = float(xc @ xc)
+        yc = seg - seg.mean(axis=1, keepdims=True)
+        # a segment whose days are all equal has no slope: its fit is its mean (pinv's cut-off, whose
+        # singular values are sqrt(m) and sqrt(sxx) for these orthogonal columns)
+        flat = math.sqrt(sxx) <= 1e-15 * max(math.sqrt(b - a), math.sqrt(sxx))
+        U[:, a:b] = yc if flat else yc - np.outer(yc @ xc / sxx, xc)
+    return U
 
 
 def _sup_f_test(x: np.ndarray, y: np.ndarray, breaks: list[int], h: int, rng: np.random.Generator) -> dict[str, Any]:
@@ -101,14 +110,16 @@ def _sup_f_test(x: np.ndarray, y: np.ndarray, breaks: list[int], h: int, rng: np
         lrv = np.empty(Y.shape[0])
         for j in np.unique(at):
             rows = at == j
-            u = Y[rows] - Y[rows] @ _null_projection(x, sorted([*breaks, int(j)])).T
+            u = _segment_residuals(x, Y[rows], sorted([*breaks, int(j)]))
             if lag is None:
                 lag = andrews_lag(u[0])[0]
             lrv[rows] = hac_var(u, lag) / n
         return best / Q / np.maximum(lrv, 1e-300), at, int(lag or 0)
 
     f, at, lag = stat(y[None, :], None)
-    sim, _, _ = stat(rng.standard_normal((SIM_REPS, n)), lag)
+    draws = rng.standard_normal((SIM_REPS, n))
+    # rows are independent: in blocks, so the (rows, n) intermediates stay a few MB at any n
+    sim = np.concatenate([stat(draws[i : i + SIM_BLOCK], lag)[0] for i in range(0, SIM_REPS, SIM_BLOCK)])
     f0 = float(f[0])
     cv = float(np.quantile(sim, 0.95))
     return {
@@ -149,13 +160,14 @@ def sequential_supf(s: Series) -> dict[str, Any]:
 
 
 def min_length_sensitivity(s: Series) -> list[dict[str, Any]]:
-    from .regimes import choose_breaks, segment_ssr
+    from .regimes import choose_breaks, partition_costs, partitions_from_costs
 
     out = []
     for h in MIN_LENGTHS:
         if s.n < 2 * h:
             continue
-        m, br, _ = choose_breaks(segment_ssr(s.days, s.y, h), s.n, max_breaks=5)
+        # the blocked programme: the same partitions as the whole SSR matrix without holding it (n^2 floats)
+        m, br, _ = choose_breaks(partitions_from_costs(*partition_costs(s.days, s.y, 5, h)), s.n, max_breaks=5)
         out.append({"min_records": h, "n_breaks_bic": m, "first_records": [s.record[b] for b in br]})
     return out
 

@@ -72,6 +72,17 @@ def segment_ssr(x: np.ndarray, y: np.ndarray, min_len: int = MIN_RECORDS) -> np.
 
 # columns of the SSR matrix computed at once by partition_costs: ~10 arrays of (rows+1) x BLOCK floats
 BLOCK_CELLS = 2_000_000
+# a break may start a segment at any record while a series has at most this many; a longer one (a README of
+# 100x the rows) searches starts on an even grid of about this many records, so the search costs
+# O(MAX_STARTS x n) per break instead of O(n^2) (every real series is far shorter: its answer is exact)
+MAX_STARTS = 400
+
+
+def break_starts(n: int) -> np.ndarray:
+    """Row indices 0..n where a segment may start: every one up to MAX_STARTS rows, else an even grid."""
+    if n + 1 <= MAX_STARTS:
+        return np.arange(n + 1)
+    return np.unique(np.linspace(0, n, MAX_STARTS).round().astype(int))
 
 
 def partition_costs(
@@ -79,19 +90,22 @@ def partition_costs(
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """The dynamic programme of best_partitions over column blocks of the SSR matrix, never the whole matrix
     (memory linear in the rows; the same numbers): costs[m][j] = best SSR of rows 0..j-1 with m breaks,
-    backs[m-1][j] = where its last segment starts."""
+    backs[m-1][j] = where its last segment starts (a row of break_starts: every row of a real series)."""
     sums = _segment_sums(x, y)
     n1 = sums[0].shape[-1]
-    block = max(1, BLOCK_CELLS // n1)
+    starts = break_starts(n1 - 1)
+    rows = slice(None) if len(starts) == n1 else starts
+    block = max(1, BLOCK_CELLS // len(starts))
     costs = [_ssr_block(sums, slice(0, 1), slice(None), min_len)[0]]
     backs: list[np.ndarray] = []
     for _ in range(max_breaks):
-        cost, new, arg = costs[-1], np.empty(n1), np.empty(n1, dtype=int)
+        cost, new, arg = costs[-1][rows], np.empty(n1), np.empty(n1, dtype=int)
         for a in range(0, n1, block):
             cols = slice(a, min(n1, a + block))
-            tot = cost[:, None] + _ssr_block(sums, slice(None), cols, min_len)
-            arg[cols] = np.argmin(tot, axis=0)
-            new[cols] = tot[arg[cols], np.arange(tot.shape[1])]
+            tot = cost[:, None] + _ssr_block(sums, rows, cols, min_len)
+            k = np.argmin(tot, axis=0)
+            arg[cols] = starts[k]
+            new[cols] = tot[k, np.arange(tot.shape[1])]
         costs.append(new)
         backs.append(arg)
     return costs, backs

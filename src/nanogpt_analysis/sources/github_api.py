@@ -215,21 +215,42 @@ def _reset_time(wait: float) -> str:
     return datetime.fromtimestamp(time.time() + wait, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def plausible_time(value: Any) -> str:
-    """An API timestamp as UTC `...Z` when it parses and falls between GitHub's start (2008) and tomorrow;
-    else "" (the field is treated as absent, as an impossible evidence-file date is)."""
+GITHUB_START = datetime(2008, 1, 1, tzinfo=UTC)
+
+
+class ImplausibleValue(UserError):
+    """A value in an API answer that no real answer holds (not a GitHubError, which callers turn into a note:
+    like an impossible value in an evidence file it stops the run, exit 2, data/ untouched)."""
+
+
+def plausible_time(value: Any, where: str | None = None, not_before: datetime | None = None) -> str:
+    """An API timestamp as UTC `...Z` when it parses and falls between `not_before` (default GitHub's start,
+    2008) and tomorrow. Absent (null or empty) is "". A present value that fails is "" without `where`; with
+    `where` (the endpoint, entry and field it came from) it is an ImplausibleValue naming it."""
     from ..timeutil import utc_z
 
-    if not isinstance(value, str) or not value or len(value) > 40:
+    if value is None or value == "":
         return ""
-    try:
-        text = utc_z(value)
-        when = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except (ValueError, OverflowError):
+    low = not_before or GITHUB_START
+    why = ""
+    if not isinstance(value, str) or len(value) > 40:
+        why = "is not a time"
+    else:
+        try:
+            text = utc_z(value)
+            when = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        except (ValueError, OverflowError):
+            why = "is not a time"
+        else:
+            if when < low.timestamp():
+                why = f"is before {'the repository existed' if not_before else 'GitHub existed'} ({low:%Y-%m-%d})"
+            elif when > time.time() + 86400:
+                why = "is after this refresh"
+    if not why:
+        return text
+    if where is None:
         return ""
-    if not datetime(2008, 1, 1, tzinfo=UTC).timestamp() <= when <= time.time() + 86400:
-        return ""
-    return text
+    raise ImplausibleValue(f"{where}: {str(value)[:60]!r} {why}; run with --offline to use the offline sources only")
 
 
 def _rate_limit_wait(resp: httpx.Response) -> float | None:

@@ -97,26 +97,30 @@ def _int(value: str | None, path: Path, line: int) -> int:
 
 
 def check_points(
-    path: Path, points: list[StarPoint], not_before: datetime | None = None, not_after: datetime | None = None
+    path: Path | str, points: list[StarPoint], not_before: datetime | None = None, not_after: datetime | None = None
 ) -> list[str]:
-    """Reject impossible points (UserError naming the line); return notes on suspicious ones (small falls)."""
+    """Reject impossible points (UserError naming the line, or for points not from a file, e.g. the GitHub
+    API's, the point); return notes on suspicious ones (small falls)."""
+
+    def where(p: StarPoint, short: bool = False) -> str:
+        name = Path(path).name if short and isinstance(path, Path) else path
+        return f"{name} line {p.line}" if p.line else f"{name}: the point of {p.at} ({p.method})"
+
     notes: list[str] = []
     for p in points:
         at = parse_iso(p.at)
         if not_before is not None and at < not_before:
-            raise UserError(
-                f"{path} line {p.line}: {p.at} is before the repository existed (first commit {iso_utc(not_before)})"
-            )
+            raise UserError(f"{where(p)}: {p.at} is before the repository existed (first commit {iso_utc(not_before)})")
         if not_after is not None and at > not_after:
-            raise UserError(f"{path} line {p.line}: {p.at} is after this refresh ({iso_utc(not_after)})")
+            raise UserError(f"{where(p)}: {p.at} is after this refresh ({iso_utc(not_after)})")
     ordered = sorted(points, key=lambda p: p.at)
     for a, b in zip(ordered, ordered[1:], strict=False):
         if b.stars < a.stars:
             fall = (a.stars - b.stars) / a.stars
-            msg = f"{path.name} line {b.line}: stars fall from {a.stars} ({a.at}) to {b.stars} ({b.at}), {fall:.1%}"
+            msg = f"{where(b, short=True)}: stars fall from {a.stars} ({a.at}) to {b.stars} ({b.at}), {fall:.1%}"
             if fall > DROP_TOLERANCE:
                 raise UserError(
-                    f"{path} line {b.line}: stars fall from {a.stars} to {b.stars} ({fall:.1%}), more than the "
+                    f"{where(b)}: stars fall from {a.stars} to {b.stars} ({fall:.1%}), more than the "
                     f"{DROP_TOLERANCE:.0%} unstarring tolerance: not a count of this repository"
                 )
             notes.append(msg)

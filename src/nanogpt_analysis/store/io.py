@@ -17,13 +17,54 @@ from typing import Any
 from ..errors import UserError
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def target_mode(path: Path) -> int:
+    """The mode a file replacing `path` gets: the replaced file's, else 0644 (mkstemp makes 0600 files;
+    outputs are meant to be read by others)."""
+    return path.stat().st_mode & 0o7777 if path.exists() else 0o644
 
 
-_UMASK = _umask()
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held off while a set of renames runs, so it runs whole; a signal that arrives
+    meanwhile is raised again when the block ends. Done by the handlers, not the signal mask: a signal sent
+    to the process is delivered to any thread that does not block it (refresh's git readers run in threads),
+    and Python then runs the handler in the main thread all the same, so blocking it there alone holds
+    nothing off."""
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread can set handlers; the renames run there
+        return
+    got: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.signal(s, lambda signum, frame: got.append(signum)) for s in held}
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, signal.SIG_DFL if handler is None else handler)
+        if got:
+            signal.raise_signal(got[0])  # to the handler in place again: as if it had come now
+
+
+@contextmanager
+def exclusive_lock(path: Path, busy: str, cannot: str) -> Iterator[None]:
+    """Hold `flock` on `path` (created when absent) for the block; UserError `busy` when another process holds
+    it, `cannot` (with the OS's reason appended) when the lock file cannot be made."""
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise UserError(cannot.format(why=exc.strerror or exc)) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(busy) from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the flock
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> Path:
@@ -34,11 +75,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are meant to be read by others
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
+        os.chmod(tmp, target_mode(path))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -128,21 +165,15 @@ class SnapshotSwap:
 
     @contextmanager
     def locked(self) -> Iterator[SnapshotSwap]:
-        import fcntl
-
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise UserError(f"cannot write beside {self.data_dir}: {exc.strerror or exc}") from None
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise UserError(
-                    f"another refresh is writing {self.data_dir} (lock {self.lock_path.name} is held); "
-                    "wait for it to finish and run again."
-                ) from None
+        busy = (
+            f"another refresh is writing {self.data_dir} (lock {self.lock_path.name} is held); "
+            "wait for it to finish and run again."
+        )
+        with exclusive_lock(self.lock_path, busy, f"cannot write beside {self.data_dir}: {{why}}"):
             self._recover()
             self._check_writable()
             self.staging = Path(tempfile.mkdtemp(prefix=f"{self.prefix}staging-", dir=self.root))
@@ -151,8 +182,6 @@ class SnapshotSwap:
             finally:
                 if self.staging is not None:
                     shutil.rmtree(self.staging, ignore_errors=True)
-        finally:
-            os.close(fd)  # closing releases the flock
 
     def _recover(self) -> None:
         """Remove what a killed run left; finish a half-done two-rename swap back to the old snapshot."""
@@ -174,8 +203,6 @@ class SnapshotSwap:
             raise UserError(f"{self.data_dir} is not a directory (nothing was changed).")
 
     def commit(self, files: dict[str, bytes]) -> None:
-        import signal
-
         staging = self.staging
         assert staging is not None
         if self.data_dir.exists():
@@ -194,9 +221,7 @@ class SnapshotSwap:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-        main = threading.current_thread() is threading.main_thread()
-        old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if main else None
-        try:
+        with signals_held():
             if not self.data_dir.exists():
                 os.rename(staging, self.data_dir)
                 self.staging = None
@@ -208,6 +233,3 @@ class SnapshotSwap:
                 os.rename(staging, self.data_dir)
                 self.staging = old
             self.state = "new"
-        finally:
-            if old_mask is not None:
-                signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)

@@ -16,14 +16,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import UserError
+from .io import exclusive_lock, signals_held, target_mode
 
 OUTPUTS = ("data", "plots", "report", "metrics.yaml", "ai_notes.md")
 LOCK = ".data.refresh.lock"  # the lock store/io.SnapshotSwap takes for refresh
@@ -72,26 +69,13 @@ def recover(root: Path) -> bool:
     return True
 
 
-@contextmanager
-def locked(root: Path) -> Iterator[None]:
-    import fcntl
-
-    try:
-        fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        why = exc.strerror or exc
-        raise UserError(f"cannot create the lock file in {root}: {why} (nothing was changed).") from None
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise UserError(
-                f"another nanogpt-analysis run (refresh or main job) is using {root} (lock {LOCK} is held); wait for "
-                "it to finish and run again (nothing was changed)."
-            ) from None
-        yield
-    finally:
-        os.close(fd)
+def locked(root: Path):
+    """The refresh lock (`.data.refresh.lock`, the one store/io.SnapshotSwap takes), held for the block."""
+    busy = (
+        f"another nanogpt-analysis run (refresh or main job) is using {root} (lock {LOCK} is held); wait for "
+        "it to finish and run again (nothing was changed)."
+    )
+    return exclusive_lock(root / LOCK, busy, f"cannot create the lock file in {root}: {{why}} (nothing was changed).")
 
 
 def _files(base: Path) -> dict[str, Path]:
@@ -174,8 +158,7 @@ def commit(root: Path, stage: Path) -> list[str]:
             except OSError as exc:  # name the folder that refused, not our temporary file
                 raise type(exc)(exc.errno, exc.strerror, str(target.parent)) from None
             prepared.append((tmp.relative_to(root).as_posix(), name))
-            mode = target.stat().st_mode & 0o7777 if target.exists() else 0o644
-            os.chmod(tmp, mode)
+            os.chmod(tmp, target_mode(target))
         journal = root / JOURNAL
         with open(journal, "w", encoding="utf-8") as fh:
             json.dump({"moves": prepared, "deletes": deletes}, fh)
@@ -186,18 +169,13 @@ def commit(root: Path, stage: Path) -> list[str]:
             (root / tmp).unlink(missing_ok=True)
         (root / JOURNAL).unlink(missing_ok=True)
         raise
-    main = threading.current_thread() is threading.main_thread()
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if main else None
-    try:
+    with signals_held():
         STATE["outputs"] = "new"
         for tmp, name in prepared:
             os.replace(root / tmp, root / name)
         for name in deletes:
             (root / name).unlink(missing_ok=True)
         (root / JOURNAL).unlink()
-    finally:
-        if mask is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     return changed + deletes
 
 

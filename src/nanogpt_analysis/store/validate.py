@@ -167,12 +167,48 @@ def check_references(tables: dict[str, list[dict[str, str]]], labels: dict[str, 
                 )
 
 
+# tables with one row per README row of records.csv (refresh writes them from it): a cut one lacks some
+PER_RECORD = ("loc.csv", "record_dates.csv", "record_stars.csv")
+RECORD_KEY = ("track", "row", "record")
+
+
+def check_cover(tables: dict[str, list[dict[str, str]]], labels: dict[str, str], fixes: dict[str, str]) -> None:
+    """Every row of records.csv has its row in each per-record table present (the other direction of the
+    references: a per-record table cut at a line boundary has only rows of records, but not all of them)."""
+    records = tables.get("records.csv")
+    if not records:
+        return
+    for name in PER_RECORD:
+        rows = tables.get(name)
+        if rows is None or any(c not in rows[0] for c in RECORD_KEY):
+            continue
+        have = {tuple(_norm(r[c]) for c in RECORD_KEY) for r in rows}
+        for r in records:
+            key = tuple(_norm(r[c]) for c in RECORD_KEY)
+            if key not in have:
+                shown = ", ".join(f"{c}={v}" for c, v in zip(RECORD_KEY, key, strict=True))
+                raise UserError(
+                    f"{labels[name]}: no row for records.csv line {r['__line__']} ({shown}) (the table was cut or "
+                    f"edited); {fixes[name]}."
+                )
+
+
+# where refresh records a table's row count in sources.json when it is not `<table>.rows`: the tables no other
+# table refers to, so a cut at a line boundary is caught only by their count
+RECORDED_ROWS = {
+    "stars.csv": ("stars", "merged_points"),  # collect/stars.py: the merged points are the rows
+    "training_code_history.csv": ("loc", "history_commits"),  # collect/loc_step.py: one row per commit
+    "attempts.csv": ("attempts", "prs"),  # collect/attempts.py: one row per pull request
+}
+
+
 def check_counts(tables: dict[str, list[dict[str, str]]], sources: dict, labels: dict, fixes: dict) -> None:
-    """A table whose refresh recorded its row count in sources.json (`<table>.rows`) must still have it: a
-    table cut at a line boundary has well-formed lines but fewer of them."""
+    """A table whose refresh recorded its row count in sources.json (`<table>.rows`, or as RECORDED_ROWS says)
+    must still have it: a table cut at a line boundary has well-formed lines but fewer of them."""
     for name, rows in tables.items():
-        section = sources.get(name.removesuffix(".csv"))
-        recorded = section.get("rows") if isinstance(section, dict) else None
+        where, key = RECORDED_ROWS.get(name, (name.removesuffix(".csv"), "rows"))
+        section = sources.get(where)
+        recorded = section.get(key) if isinstance(section, dict) else None
         if isinstance(recorded, int) and not isinstance(recorded, bool) and recorded != len(rows):
             raise UserError(
                 f"{labels[name]}: {len(rows)} rows where data/sources.json records {recorded} (the table was cut or "
@@ -331,6 +367,7 @@ def check_inputs(root: Path, layers: Iterable[str] = ("collect",), announce: boo
         sources = load_json(data / "sources.json", str(data / "sources.json"), REFRESH, SOURCES_SHAPE)
         check_counts(tables, sources, labels, fixes)
     check_references(tables, labels, fixes)
+    check_cover(tables, labels, fixes)
     if announce:
         for n in notes:
             print(n)
