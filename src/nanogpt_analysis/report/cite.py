@@ -2,7 +2,8 @@
 
 The table comes from data/headline.csv when it exists (the statistics step writes it; columns in
 store/schema/), else from metrics.yaml `headline` (whole history and current timing regime, HAC intervals).
-The total speed-up per track (first record / current record) comes from data/improvements*.json. Every number is read from those files; nothing here is typed in by hand."""
+The total speed-up per track (first record / current record) comes from data/improvements*.json.
+Every number is read from those files; nothing here is typed in by hand."""
 
 from __future__ import annotations
 
