@@ -64,7 +64,7 @@ def old_and_new_plot(small_template: Path, tmp_path_factory: pytest.TempPathFact
 # for the figure stages, so every figure is drawn, in the worker pool).
 MAIN_STAGES = [
     ("validate", "nanogpt_analysis.store.validate", "check_inputs", "call", "old"),
-    ("analyze", "nanogpt_analysis.pipeline", "_models", "call", "old"),
+    ("analyze", "nanogpt_analysis.models.metrics", "build_metrics", "call", "old"),
     ("figures", "nanogpt_analysis.plots", "save_figures", "call", "old"),
     ("figure-worker", "nanogpt_analysis.plots", "render_files", "parent-on:" + _figure(), "old"),
     ("notes", "nanogpt_analysis.report.notes", "update_notes", "call", "old"),
