@@ -31,6 +31,7 @@ def _drop(root: Path, *keys: str | int) -> None:
     ("keys", "where"),
     [
         (("fits", 1, "time_s", "days"), "fits.1.time_s.days"),  # the fit lines of the speed-up figure
+        (("fits", 1, "time_s"), "fits.1.time_s"),  # residuals and time-vs-effort index it too
         (("per_change", 1, "regression"), "per_change.1.regression"),  # the OLS line of gain_vs_lines
         (("statistics",), "statistics"),  # every trend-statistics figure
     ],

@@ -14,7 +14,7 @@ from .style import STYLE, new_figure
 
 def draw(snap: Snapshot, track: Track):
     rows = snap.improvements(track.id)
-    fits = snap.metrics["fits"][track.id][track.response]
+    fits = snap.section("fits", track.id, track.response)
     fig, axes = new_figure(9, 2.7 * len(fits), len(fits), 1, sharex=False, squeeze=False)
     counts = {}
     for ax, effort in zip(axes[:, 0], fits, strict=True):

@@ -15,7 +15,7 @@ from .style import STYLE, new_figure, without_gaps
 
 def draw_effort(snap: Snapshot, track: Track, effort: str):
     rows = snap.improvements(track.id)
-    fits = snap.metrics["fits"][track.id]["time_s"]
+    fits = snap.section("fits", track.id, "time_s")
     col, unit = EFFORTS[effort]
     pts = [r for r in rows if r.get(col) is not None]
     fig, ax = new_figure(8, 5)
