@@ -124,6 +124,34 @@ def _track_comparisons(tree: ast.Module) -> list[str]:
     return out
 
 
+def _track_lookups(tree: ast.Module) -> list[str]:
+    """A literal track id used to look a track up: `improvements(1)`, `improvements[1]`, the track key of
+    `section("per_change", 1, ...)`, `metrics["fits"].get(1, ...)`."""
+    out = []
+    for node in ast.walk(tree):
+        key = None
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.args:
+            name = node.func.attr
+            if name == "improvements":
+                key = node.args[0]
+            elif name == "section" and len(node.args) > 1:
+                key = node.args[1]
+            elif name == "get" and any(
+                w in ast.unparse(node.func.value).replace('"', "'") for w in ("'fits'", "'tracks'")
+            ):
+                key = node.args[0]
+        elif isinstance(node, ast.Subscript) and ast.unparse(node.value).endswith("improvements"):
+            key = node.slice
+        if isinstance(key, ast.Constant) and type(key.value) is int and key.value in TRACKS:
+            out.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return out
+
+
+def test_no_literal_track_lookup() -> None:
+    found = {rel: hits for rel, tree in _modules().items() if (hits := _track_lookups(tree))}
+    assert found == {}, "ask config for the track (e.g. config.main_track_id())"
+
+
 def test_no_literal_track_tuple() -> None:
     found = {rel: hits for rel, tree in _modules().items() if (hits := _track_literals(tree))}
     assert found == {}, "use a named selection of config.TRACKS (e.g. config.wallclock_track_ids())"
@@ -145,6 +173,11 @@ def test_the_rules_catch_what_they_forbid() -> None:
     )
     assert sorted(h.split(":")[0] for h in _track_literals(bad)) == ["line 1", "line 3", "line 5"]
     assert _track_comparisons(bad) == ["line 4: rows['track'] == 2"]
+    lookups = ast.parse(
+        "a = snap.improvements(1)\nb = inp.improvements[2]\nc = snap.section('per_change', 1, 'x')\n"
+        "d = metrics['fits'].get(1, {})\ne = snap.improvements(t)\nf = rows[1]\n"
+    )
+    assert [h.split(":")[0] for h in _track_lookups(lookups)] == ["line 1", "line 2", "line 3", "line 4"]
     private = ast.parse(
         "from .robust import _hac_var, hac_t_slope\nfrom ..store import io\nio._private()\nio.public()\n"
         "import argparse\nargparse._SubParsersAction\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import main_track_id
 from ..store.snapshot import Snapshot
 from ..timeutil import days_between
 from .registry import figure
@@ -23,7 +24,7 @@ LAGS = (
     section="effort",
 )
 def draw(snap: Snapshot):
-    rows = snap.improvements(1)
+    rows = snap.improvements(main_track_id())
     fig, ax = new_figure(9, 5)
     counts = {}
     for col, marker, label in LAGS:

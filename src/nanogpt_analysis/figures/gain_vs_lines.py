@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config import main_track_id
 from ..store.snapshot import Snapshot
 from .change_waterfall import CATEGORY_COLOURS, track_changes
 from .registry import figure
@@ -35,7 +36,7 @@ def draw(snap: Snapshot):
     neg = df[df["gain_log"] <= 0]
     if len(neg):
         ax.scatter([], [], color="none", label=f"gain <= 0 (not drawn): records {', '.join(map(str, neg['record']))}")
-    coefs = snap.section("per_change", 1, "regression", "ols", "coefficients") or {}
+    coefs = snap.section("per_change", main_track_id(), "regression", "ols", "coefficients") or {}
     if coefs and len(df):
         from ..models.per_change_regression import design, sample
 

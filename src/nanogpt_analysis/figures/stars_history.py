@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import main_track_id
 from ..store.snapshot import Snapshot
 from .registry import figure
 from .style import new_figure
@@ -19,7 +20,7 @@ def draw(snap: Snapshot):
 
     if not snap.has("stars.csv"):
         return None
-    rows = snap.improvements(1)
+    rows = snap.improvements(main_track_id())
     st = snap.table("stars.csv")
     fig, ax = new_figure(9, 5)
     ax.plot(pd.to_datetime(st["at"], utc=True), st["stars"], color="0.7", lw=1, label="merged history (linear)")

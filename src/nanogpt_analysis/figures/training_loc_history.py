@@ -19,7 +19,7 @@ def draw(snap: Snapshot):
 
     if not snap.has("training_code_history.csv"):
         return None
-    rows = snap.improvements(1)
+    rows = snap.improvements(main_track_id())
     hist = snap.table("training_code_history.csv")
     h1 = hist[hist["track"] == main_track_id()]
     fig, ax = new_figure(9, 5)

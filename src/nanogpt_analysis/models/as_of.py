@@ -16,6 +16,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from ..config import main_track_id
+
 
 def listing_dates(data_dir: Path) -> tuple[dict[tuple[int, int], str], dict[tuple[int, int], str]]:
     """((track, row) -> README listing day, (track, row) -> PR opening day) from data/record_dates.csv."""
@@ -51,7 +53,7 @@ def published_claims_as_of(claims_file: Path, date: str) -> list[dict[str, str]]
 
 def compare(metrics: dict[str, Any], claims: list[dict[str, str]], date: str) -> list[dict[str, Any]]:
     """Our as-of values beside the published ones that the as-of fits compute the same way."""
-    t1 = metrics["fits"].get(1, {}).get("time_s", {}).get("days", {})
+    t1 = metrics["fits"].get(main_track_id(), {}).get("time_s", {}).get("days", {})
     models = t1.get("models", {})
     exp, pw = models.get("exponential", {}), models.get("power_x0_1", {})
     ours = {
@@ -61,7 +63,7 @@ def compare(metrics: dict[str, Any], claims: list[dict[str, str]], date: str) ->
         "half_life_days": math.log(2) / -exp["b"] if exp.get("b", 0) < 0 else None,
         "power_exponent": pw.get("b"),
         "power_r2": pw.get("r2_log"),
-        "total_speedup": metrics["tracks"].get(1, {}).get("total_speedup"),
+        "total_speedup": metrics["tracks"].get(main_track_id(), {}).get("total_speedup"),
     }
     # the latest source whose cut-off the date covers, per claim id
     latest: dict[str, dict[str, str]] = {}

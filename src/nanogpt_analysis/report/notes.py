@@ -156,7 +156,7 @@ def _loc_lines(snap: Snapshot) -> list[str]:
         "| record | code_source | loc_script | loc_training | loc_log_code | stars | days to nearest star obs. |",
         "|---|---|---|---|---|---|---|",
     ]
-    by_rec = {r["record"]: r for r in snap.improvements(1)}
+    by_rec = {r["record"]: r for r in snap.improvements(main_track_id())}
     for rec in QUOTE_RECORDS:
         r, lr = by_rec.get(rec), loc[(loc["track"] == main_track_id()) & (loc["record"] == rec)]
         if r is None or lr.empty:
@@ -172,7 +172,7 @@ def _loc_lines(snap: Snapshot) -> list[str]:
 
 def data_block(snap: Snapshot) -> str:
     lines = _snapshot_lines(snap) + _loc_lines(snap)
-    lags = _lags(snap.improvements(1))
+    lags = _lags(snap.improvements(main_track_id()))
     if lags:
         lines += [
             "",
@@ -242,7 +242,7 @@ def _history_lines(snap: Snapshot) -> list[str]:
 def history_block(snap: Snapshot) -> str:
     """LoC jumps on the default branch and the largest README-date lags, for the observations below."""
     lines = _history_lines(snap)
-    rows = snap.improvements(1)
+    rows = snap.improvements(main_track_id())
     for label, col in (("README date → merge", "merged_at"), ("README date → README listing", "readme_listed_at")):
         lags = [x for x in ((days_between(r["date"], r.get(col)), r["record"]) for r in rows) if x[0] is not None]
         if lags:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...config import TRACKS
+from ...config import TRACKS, main_track_id
 from ...store import tables
 from ..category_rule import declared_gain
 
@@ -122,7 +122,12 @@ def track_of(claim: Claim) -> int:
     for word in ("small", "medium"):
         if word in claim.claim.split("_"):
             return next(t.id for t in TRACKS.values() if f"GPT-2 {word}" in t.name)
-    return 1
+    return main_track_id()
+
+
+def claim_rows(inp: Inputs, claim: Claim) -> pd.DataFrame:
+    """The README rows (re-timings included) of the claim's track up to its cut-off."""
+    return truncate(inp.records[inp.records["track"] == track_of(claim)], claim)
 
 
 def record_time(df: pd.DataFrame, record: int) -> float:
@@ -141,7 +146,7 @@ def handles(cell: Any) -> list[str]:
 def improvement_count(inp: Inputs, claim: Claim) -> Result:
     track = track_of(claim)
     imp = truncate(inp.improvements[track], claim)
-    rows = truncate(inp.records[inp.records["track"] == track], claim)
+    rows = claim_rows(inp, claim)
     n_ret = int(rows["is_retiming"].astype(bool).sum())
     return Result(
         float(imp["record"].nunique()),
@@ -152,7 +157,7 @@ def improvement_count(inp: Inputs, claim: Claim) -> Result:
 
 def endpoint_speedup(inp: Inputs, claim: Claim) -> Result:
     track = track_of(claim)
-    rows = truncate(inp.records[inp.records["track"] == track], claim)
+    rows = claim_rows(inp, claim)
     t = rows["time_s"].to_numpy(float)
     value = float(np.prod(t[:-1] / t[1:]))  # the product of consecutive ratios telescopes to first / last
     last = rows.iloc[-1]

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ...config import main_track_id
 from .common import (
     DIAL_FILE,
     Claim,
@@ -43,7 +44,7 @@ def claims(anchors_dir: Path, root: Path, published: list[Claim]) -> list[Claim]
 
 
 def _dial_drop(inp: Inputs, claim: Claim) -> Result:
-    imp = inp.improvements[1]
+    imp = inp.improvements[main_track_id()]
     end = truncate(imp, claim).iloc[-1]
     month = re.search(
         r"(January|February|March|April|May|June|July|August|September|October|November|December)", claim.what
@@ -64,7 +65,7 @@ def _dial_drop(inp: Inputs, claim: Claim) -> Result:
 
 
 def _pr_records(inp: Inputs, prs: list[str]) -> tuple[pd.DataFrame, list[str]]:
-    imp = inp.improvements[1].copy()
+    imp = inp.improvements[main_track_id()].copy()
     imp["gain_s"] = imp["time_s"].shift(1) - imp["time_s"]
     hit = imp[imp["pr"].fillna("").apply(lambda c: bool(set(str(c).split(";")) & set(prs)))]
     linked = {p for cell in hit["pr"].fillna("") for p in str(cell).split(";")}

@@ -16,6 +16,7 @@ from .common import (
     NotComputed,
     Result,
     category_judgement,
+    claim_rows,
     endpoint_speedup,
     record_time,
     truncate,
@@ -23,12 +24,12 @@ from .common import (
 
 
 def _step_ratios(inp: Inputs, claim: Claim) -> Result:
-    rows = truncate(inp.records[inp.records["track"] == main_track_id()], claim)
+    rows = claim_rows(inp, claim)
     t = rows["time_s"].to_numpy(float)
     ratios = t[:-1] / t[1:]
     stat = claim.claim.split("_")[2]
     value = {"median": np.median, "mean": np.mean, "max": np.max}[stat](ratios)
-    imp = truncate(inp.improvements[1], claim)["time_s"].to_numpy(float)
+    imp = truncate(inp.improvements[main_track_id()], claim)["time_s"].to_numpy(float)
     alt = {"median": np.median, "mean": np.mean, "max": np.max}[stat](imp[:-1] / imp[1:])
     return Result(
         float(value),
@@ -44,14 +45,14 @@ def _gundlach_compute(inp: Inputs, claim: Claim) -> Result:
     comp = comp[comp["track"] == main_track_id()]
     if "is_retiming" in comp.columns:
         comp = comp[~comp["is_retiming"].astype(bool)]
-    first = int(inp.improvements[1]["record"].iloc[0])
+    first = int(inp.improvements[main_track_id()]["record"].iloc[0])
     last = claim.cutoff_record or int(comp["record"].max())
     rows = {int(r["record"]): r for r in comp.to_dict("records")}
     if any(k not in rows or pd.isna(rows[k]["flops_6nd"]) for k in (first, last)):
         raise NotComputed(f"flops_6nd is empty for record {first} or {last} in data/compute.csv")
     f1, f2 = float(rows[first]["flops_6nd"]), float(rows[last]["flops_6nd"])
     flop = f1 / f2
-    wall = record_time(inp.improvements[1], first) / record_time(inp.improvements[1], last)
+    wall = record_time(inp.improvements[main_track_id()], first) / record_time(inp.improvements[main_track_id()], last)
     why = _flop_difference(rows, first, last, f1, f2)
     ends = re.search(r"\(([\d.]+e\d+)\s*->\s*([\d.]+e\d+)\)", claim.what)
     if ends:  # the source's own endpoints: say which end differs and by how much

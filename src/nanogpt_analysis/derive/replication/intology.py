@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from ...config import main_track_id
 from .common import (
     INTOLOGY_FILE,
     Claim,
@@ -45,7 +46,7 @@ def claims(anchors_dir: Path, root: Path) -> list[Claim]:
 
 def _same_hardware(inp: Inputs, claim: Claim) -> Result:
     first, last = claim.claim.split(":", 1)[1].split("..")
-    imp = inp.improvements[1]
+    imp = inp.improvements[main_track_id()]
     paths = imp["log_links"].fillna("").astype(str)
     t = []
     for folder in (first, last):

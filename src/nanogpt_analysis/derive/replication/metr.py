@@ -6,21 +6,20 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ...config import main_track_id
 from .common import (
     Claim,
     Inputs,
     Result,
+    claim_rows,
     endpoint_speedup,
     handles,
     improvement_count,
     not_in_data,
-    truncate,
 )
 
 
 def _metr_contributors(inp: Inputs, claim: Claim) -> Result:
-    rows = truncate(inp.records[inp.records["track"] == main_track_id()], claim)
+    rows = claim_rows(inp, claim)
     rows = rows[~rows["is_retiming"].astype(bool)]
 
     def count(frame: pd.DataFrame, teams_as_one: bool = False, lead_only_feat: bool = False) -> int:
@@ -50,7 +49,7 @@ def _metr_contributors(inp: Inputs, claim: Claim) -> Result:
 
 
 def _agent_records(inp: Inputs, claim: Claim) -> Result:
-    rows = truncate(inp.records[inp.records["track"] == main_track_id()], claim)
+    rows = claim_rows(inp, claim)
     rows = rows[~rows["is_retiming"].astype(bool)]
     ai = rows[rows["contributor_groups"].fillna("").str.contains(r"\bAI system\b", case=False, regex=True)]
     names = ", ".join(f"#{int(r.record)} {r.contributor_groups}" for r in ai.itertuples())

@@ -26,7 +26,7 @@ def _tkwa_fit(inp: Inputs, claim: Claim) -> Result:
     """statsmodels OLS as tkwa fitted it (derive/ sits below models/, so not through models/trend.py)."""
     from statsmodels.regression.linear_model import OLS
 
-    imp = truncate(inp.improvements[1], claim)
+    imp = truncate(inp.improvements[main_track_id()], claim)
     x = pd.to_datetime(imp["date"]).sub(pd.Timestamp(imp["date"].iloc[0])).dt.days.to_numpy(float)
     y = np.log(imp["time_s"].to_numpy(float) / 60.0)
     power = claim.claim.startswith("power")
