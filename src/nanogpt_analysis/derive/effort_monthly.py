@@ -33,6 +33,18 @@ def _by_month(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {str(m): part for m, part in df.groupby("month", sort=False)}
 
 
+def _attempt_counts(am: pd.DataFrame) -> dict[str, int]:
+    """The attempts of one month (or the undated ones) by outcome; missing flags count as not set."""
+    return {
+        "attempts": len(am),
+        **{
+            f"attempts_{name}": int(am[col].fillna(False).astype(bool).sum())
+            for name, col in (("claiming", "claims_record"), ("became_record", "became_record"),
+                              ("set_record", "set_record"), ("ai_credited", "ai_credited"))
+        },
+    }  # fmt: skip
+
+
 def build_effort_monthly(
     attempts: pd.DataFrame, commits: pd.DataFrame | None, changes: pd.DataFrame | None, snapshot_at: str
 ) -> pd.DataFrame:
@@ -75,11 +87,7 @@ def build_effort_monthly(
                     "month": m,
                     "track": label,
                     "month_complete": m < last,
-                    "attempts": len(am),
-                    "attempts_claiming": int(am["claims_record"].fillna(False).astype(bool).sum()),
-                    "attempts_became_record": int(am["became_record"].astype(bool).sum()),
-                    "attempts_set_record": int(am["set_record"].astype(bool).sum()),
-                    "attempts_ai_credited": int(am["ai_credited"].fillna(False).astype(bool).sum()),
+                    **_attempt_counts(am),
                     "attempts_cumulative": cum_attempts,
                     "coverage": round(float(am["by_opening"].mean()), 6) if len(am) else None,
                     "active_researchers": len(people),
@@ -98,11 +106,7 @@ def build_effort_monthly(
                 "month": "undated",
                 "track": label,
                 "month_complete": False,
-                "attempts": len(und),
-                "attempts_claiming": int(und["claims_record"].fillna(False).astype(bool).sum()),
-                "attempts_became_record": int(und["became_record"].astype(bool).sum()),
-                "attempts_set_record": int(und["set_record"].astype(bool).sum()),
-                "attempts_ai_credited": int(und["ai_credited"].fillna(False).astype(bool).sum()),
+                **_attempt_counts(und),
                 "attempts_cumulative": None,
                 "coverage": 0.0 if len(und) else None,
                 "active_researchers": None,

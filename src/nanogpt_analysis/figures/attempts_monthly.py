@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..config import main_track_id
 from ..store.snapshot import Snapshot
 from .effort_common import monthly
 from .registry import figure
@@ -19,7 +20,7 @@ from .style import new_figure
 )
 def draw(snap: Snapshot):
     m = monthly(snap, "all")
-    t1 = monthly(snap, "1")
+    t1 = monthly(snap, str(main_track_id()))
     if m is None or t1 is None:
         return None
     fig, ax = new_figure(10, 5)

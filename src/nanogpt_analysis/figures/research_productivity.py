@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..config import main_track_id
 from ..store.snapshot import Snapshot
 from .effort_common import monthly
 from .registry import figure
@@ -24,7 +25,7 @@ from .style import new_figure
 def draw(snap: Snapshot):
     import pandas as pd
 
-    t1, al = monthly(snap, "1"), monthly(snap, "all")
+    t1, al = monthly(snap, str(main_track_id())), monthly(snap, "all")
     if t1 is None or al is None:
         return None
     t1 = t1[t1["month_complete"].astype(bool)].set_index("month")

@@ -57,7 +57,7 @@ def monthly_frame(root: Path, from_first_attempt: bool = True) -> pd.DataFrame:
     data = root / "data"
     m = tables.read_table(data / "effort_monthly.csv", text_columns=("month", "track"))
     m = m[m["month"] != "undated"]
-    t1 = m[m["track"] == "1"].set_index("month")
+    t1 = m[m["track"] == str(main_track_id())].set_index("month")
     al = m[m["track"] == "all"].set_index("month")
     first = t1.index[t1["attempts"] > 0].min() if from_first_attempt else t1.index.min()
     if not isinstance(first, str):  # no track-1 month (with an attempt): nothing to model
