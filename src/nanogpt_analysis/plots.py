@@ -55,11 +55,13 @@ def render_files(snap: Snapshot, name: str) -> tuple[bytes | None, bytes | None,
 
 def inputs_digest(root: Path) -> str:
     """Digest of everything a figure can read (data/, metrics.yaml) and of the code that draws it."""
+    from .steps import stage_steps
     from .store.cache import digest
 
-    # data/datapackage.json is written later in the same plot stage and no figure reads it: counting it made
-    # the first run after a change to it record a digest the next run no longer matched
-    data = [p for p in Path(root, "data").glob("*") if p.name != "datapackage.json"]
+    # less what the plot stage writes itself (data/datapackage.json, after the figures): counting it made the
+    # first run after a change to it record a digest that the next run no longer matched
+    own = {w for s in stage_steps("plot") for w in s.writes}
+    data = [p for p in Path(root, "data").glob("*") if f"data/{p.name}" not in own]
     return digest([*data, Path(root, "metrics.yaml")], Path(root))
 
 
