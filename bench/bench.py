@@ -4,7 +4,9 @@
 
 Every time is also printed as a ratio to the import floor: a fresh python that imports numpy, pandas,
 matplotlib.pyplot and yaml and does nothing else, timed in the same run, so numbers from machines of
-different speed (or a busy one) can be compared.
+different speed (or a busy one) can be compared. Two more reference lines bound the cold main job from below:
+the library floor (the import floor plus the estimators' libraries) and the drawing floor (as many trivial
+figures as plots/ holds, laid out and saved as PNG and SVG as the real ones are, on every core).
 
 Each command runs in a fresh process (as a user runs it) on a copy of the project in a temp folder;
 the median wall time of --runs runs is printed. The refresh runs with --offline so no network wait is timed,
@@ -37,6 +39,30 @@ def timed(cmd: list[str], runs: int, before=None) -> list[float]:
 
 
 FLOOR = "import numpy, pandas, matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot, yaml"
+# the floor plus the estimators' libraries the analysis cannot do without (statsmodels, scipy.stats)
+LIBRARY_FLOOR = FLOOR + "; import scipy.stats, statsmodels.api, statsmodels.tsa.stattools"
+# the least a full redraw can cost: as many figures as the registry holds, each one line and three labels,
+# laid out, finished and saved (PNG and SVG) exactly as plots.py saves the real ones, on every core
+DRAWING_FLOOR = """
+from nanogpt_analysis.figures import FIGURES
+from nanogpt_analysis.figures.style import finish, new_figure
+from nanogpt_analysis.plots import figure_bytes
+from nanogpt_analysis.workers import fork_map
+import matplotlib.pyplot as plt
+
+def trivial(name):
+    fig, ax = new_figure()
+    ax.plot([1, 2, 3], [1, 4, 9])
+    ax.set_title("title")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    finish(fig, "stamp")
+    out = figure_bytes(fig, name)
+    plt.close(fig)
+    return len(out[0]) + len(out[1])
+
+fork_map(trivial, list(FIGURES))
+"""
 
 
 def report(label: str, t: list[float], floor: float) -> None:
@@ -63,6 +89,11 @@ def main() -> None:
     exe = str(Path(sys.executable).with_name("nanogpt-analysis"))
     floor = statistics.median(timed([sys.executable, "-c", FLOOR], max(args.runs, 5)))
     print(f"import floor (python importing numpy, pandas, matplotlib.pyplot, yaml): median {floor:.2f} s", flush=True)
+    # two lower bounds of the cold main job, in the same run, so a budget can be judged against what is possible
+    t = timed([sys.executable, "-c", LIBRARY_FLOOR], args.runs)
+    report("library floor (the import floor plus scipy.stats and statsmodels)", t, floor)
+    t = timed([sys.executable, "-c", DRAWING_FLOOR], args.runs)
+    report("drawing floor (as many trivial figures as plots/ holds, saved as PNG and SVG)", t, floor)
     with tempfile.TemporaryDirectory() as tmp:
         proj = Path(tmp) / "proj"
         # a checkout as a user has it: the committed snapshot, metrics.yaml, plots/ and notes
