@@ -205,3 +205,63 @@ def test_effort_monthly_equals_the_plain_rule_on_synthetic_attempts() -> None:
     for snapshot_at in ("2025-03-20T00:00:00Z", "2025-12-01T00:00:00Z"):
         want = plain_effort_monthly(a, commits, changes, snapshot_at)
         assert effort_monthly.build_effort_monthly(a, commits, changes, snapshot_at).equals(want)
+
+
+# --- models/effort_attempts.py: the monthly frames built once, month-end values from dates parsed once ------
+
+
+def plain_monthly_frame(root: Path, from_first_attempt: bool = True) -> pd.DataFrame:
+    """Track-1 months with every effort measure beside the gain: from the first month with a track-1 attempt
+    (or, `from_first_attempt=False`, from the first month of effort_monthly.csv) to the last complete month."""
+    data = root / "data"
+    m = tables.read_table(data / "effort_monthly.csv", text_columns=("month", "track"))
+    m = m[m["month"] != "undated"]
+    t1 = m[m["track"] == str(1)].set_index("month")
+    al = m[m["track"] == "all"].set_index("month")
+    first = t1.index[t1["attempts"] > 0].min() if from_first_attempt else t1.index.min()
+    if not isinstance(first, str):  # no track-1 month (with an attempt): nothing to model
+        return pd.DataFrame()
+    months = [x for x in t1.index if x >= first and bool(t1.loc[x, "month_complete"])]
+    df = pd.DataFrame(index=months)
+    df["records"] = t1.loc[months, "records"].astype(float)
+    df["gain"] = t1.loc[months, "log_gain"].astype(float).clip(lower=0)
+    df["gain_signed"] = t1.loc[months, "log_gain"].astype(float)
+    start_cum = float(t1.loc[t1.index < first, "log_gain"].astype(float).sum())
+    df["cum_before"] = start_cum + df["gain_signed"].cumsum().shift(1, fill_value=0.0)
+    df["attempts"] = t1.loc[months, "attempts"].astype(float)
+    df["set_record"] = t1.loc[months, "attempts_set_record"].astype(float)
+    df["researchers"] = al.loc[months, "active_researchers"].astype(float)
+    df["researchers_t1"] = t1.loc[months, "active_researchers"].astype(float)
+    df["researcher_months"] = al.loc[months, "researcher_months"].astype(float)
+    df["attempt_lines"] = al["training_lines"].astype(float).cumsum().loc[months]
+    days0 = pd.Timestamp("2024-05-28", tz="UTC")
+    ends = [effort_attempts._month_end(x) for x in months]
+    df["days"] = [(e - days0).total_seconds() / 86400 for e in ends]
+    df["years"] = (df["days"] - df["days"].iloc[0]) / 365.25
+    df["placebo"] = np.log(df["days"] + 60)
+    hist = tables.read_table(data / "training_code_history.csv")
+    hist = hist[hist["track"] == 1].sort_values("date")
+    df["loc"] = [effort_attempts._last_before(hist, "date", "loc_training", e) for e in ends]
+    ch = tables.read_table(data / "changes.csv")
+    ch = ch[(ch["track"] == 1) & ch["churn_cumulative"].notna()].sort_values("date")
+    df["churn"] = [effort_attempts._last_before(ch, "date", "churn_cumulative", e) for e in ends]
+    df["stars"] = effort_attempts._stars_at(data, ends)
+    return df
+
+
+@pytest.mark.skipif(not (ROOT / "data" / "effort_monthly.csv").is_file(), reason="no committed snapshot")
+def test_monthly_frames_equal_the_plain_frames_on_the_snapshot() -> None:
+    first, whole = effort_attempts.monthly_frames(ROOT)
+    assert first.equals(plain_monthly_frame(ROOT)) and len(first) > 12
+    assert whole.equals(plain_monthly_frame(ROOT, from_first_attempt=False)) and len(whole) >= len(first)
+
+
+def test_last_row_before_each_end_equals_the_rule_for_one_end() -> None:
+    rng = np.random.default_rng(4)
+    dates = rng.choice(["2025-01-01T00:00:00Z", "2025-01-31T23:59:59Z", "2025-02-01T00:00:00Z", None,
+                        "2025-03-15T12:00:00Z", "2024-12-31T23:59:59Z"], 40)  # fmt: skip
+    df = pd.DataFrame({"date": dates, "v": pd.array(rng.integers(0, 500, 40), dtype="Int64")})
+    ends = [effort_attempts._month_end(m) for m in ("2024-11", "2024-12", "2025-01", "2025-02", "2025-03")]
+    got = effort_attempts.last_before_each(df, "date", "v", ends)
+    want = [effort_attempts._last_before(df, "date", "v", e) for e in ends]
+    assert np.array_equal(got, want, equal_nan=True) and np.isnan(got[0]) and not np.isnan(got[-1])

@@ -24,7 +24,8 @@ N_BOOT = 199
 
 
 def productivity(df: pd.DataFrame) -> dict[str, Any]:
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     windows = []
     end = len(df)
@@ -70,8 +71,8 @@ def productivity(df: pd.DataFrame) -> dict[str, Any]:
     if len(roll) >= 6:
         for name, denom in (("per_researcher", "eff"), ("per_attempt", "att")):
             y = np.log(roll["g"] / roll[denom]).to_numpy()
-            X = sm.add_constant(roll["years"].to_numpy())
-            fit = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 11})
+            X = add_constant(roll["years"].to_numpy())
+            fit = OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 11})
             lo, hi = fit.conf_int()[1]
             trend[name] = {
                 "slope_ln_per_year": round_sig(fit.params[1]),
@@ -92,7 +93,9 @@ def productivity(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def arrivals(df: pd.DataFrame) -> dict[str, Any]:
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     y = df["records"].to_numpy()
     out: dict[str, Any] = {
@@ -105,12 +108,12 @@ def arrivals(df: pd.DataFrame) -> dict[str, Any]:
             {"const": 1.0, "ln_attempts_plus1": np.log(att + 1), "cum_log_gain": df["cum_before"], "years": df["years"]}
         )
         entry: dict[str, Any] = {}
-        pois = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+        pois = GLM(y, X, family=Poisson()).fit()
         entry["poisson"] = _coefs(pois)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                nb = sm.NegativeBinomial(y, X).fit(disp=0, maxiter=200)
+                nb = NegativeBinomial(y, X).fit(disp=0, maxiter=200)
             if np.isfinite(nb.bse).all():
                 entry["negative_binomial"] = {**_coefs(nb, drop=("alpha",)), "alpha": round_sig(nb.params["alpha"])}
             else:
@@ -230,10 +233,11 @@ def _solve_each(A: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _boot_p(y: np.ndarray, X: pd.DataFrame, col: str, full) -> Any:
-    import statsmodels.api as sm
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     z_obs = abs(full.params[col] / full.bse[col])
-    restricted = sm.GLM(y, X.drop(columns=[col]), family=sm.families.Poisson()).fit()
+    restricted = GLM(y, X.drop(columns=[col]), family=Poisson()).fit()
     mu = restricted.fittedvalues.to_numpy()
     rng = np.random.default_rng(SEED)
     hits = 0
@@ -252,7 +256,9 @@ def _boot_p(y: np.ndarray, X: pd.DataFrame, col: str, full) -> Any:
 
 
 def success_rate(root: Path, first_month: str, last_month: str) -> dict[str, Any]:
-    import statsmodels.api as sm
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.tools import add_constant
 
     a = tables.read_table(root / "data/attempts.csv", text_columns=("opened_at",))
     a = a[(a["track"] == main_track_id()) & ~a["after_snapshot"].astype(bool) & a["opened_at"].notna()]
@@ -267,7 +273,7 @@ def success_rate(root: Path, first_month: str, last_month: str) -> dict[str, Any
         for h, g in pd.Series(y, index=halves.to_numpy()).groupby(level=0)
     ]
     if len(a) >= 20 and 0 < y.sum() < len(y):
-        fit = sm.GLM(y, sm.add_constant(years), family=sm.families.Binomial()).fit()
+        fit = GLM(y, add_constant(years), family=Binomial()).fit()
         lo, hi = fit.conf_int()[1]
         out["logit_trend"] = {
             "odds_ratio_per_year": round_sig(math.exp(fit.params[1])),

@@ -36,9 +36,10 @@ MEASURES = {
 
 
 def _ppml(g: np.ndarray, X: pd.DataFrame):
-    import statsmodels.api as sm
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
-    return sm.GLM(g, X, family=sm.families.Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    return GLM(g, X, family=Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
 
 
 def returns_to_research(df: pd.DataFrame) -> dict[str, Any]:
@@ -132,7 +133,7 @@ def gain_sizes(root: Path, df: pd.DataFrame) -> dict[str, Any]:
     the truncation at zero is part of the model rather than a bias of it. The cumulative gain is the partial
     sum of the series' own gains (a Dickey-Fuller-type regression), so its coefficient gets a permutation p:
     the gains shuffled, the cumulative gain rebuilt from each order, refitted."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     ch = tables.read_table(root / "data/changes.csv")
     ch = ch[(ch["track"] == main_track_id()) & ch["date"].notna() & ch["gain_log"].notna()].copy()
@@ -151,7 +152,7 @@ def gain_sizes(root: Path, df: pd.DataFrame) -> dict[str, Any]:
         }
     )
     y = np.log(pos["gain_log"].to_numpy(float))
-    fit = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    fit = OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
     # permutation: the same gains in random order, the cumulative gain rebuilt (start value kept)
     g = pos["gain_log"].to_numpy(float)
     start = float(cum[0])
