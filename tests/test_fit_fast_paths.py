@@ -265,3 +265,29 @@ def test_last_row_before_each_end_equals_the_rule_for_one_end() -> None:
     got = effort_attempts.last_before_each(df, "date", "v", ends)
     want = [effort_attempts._last_before(df, "date", "v", e) for e in ends]
     assert np.array_equal(got, want, equal_nan=True) and np.isnan(got[0]) and not np.isnan(got[-1])
+
+
+# --- store/tables.read_table: parsed once per analyze run -------------------------------------------------
+
+
+def test_tables_are_parsed_once_per_run_and_each_reader_gets_its_own_copy(tmp_path: Path) -> None:
+    import os
+
+    from nanogpt_analysis.store.read_once import one_read_per_file
+
+    path = tmp_path / "changes.csv"
+    path.write_text("track,row,record,gain_log\n1,1,1,0.5\n1,2,2,\n", encoding="utf-8")
+    plain = tables.read_table(path)
+    with one_read_per_file():
+        first = tables.read_table(path)
+        assert first.equals(plain) and str(first["record"].dtype) == str(plain["record"].dtype)
+        first["gain_log"] = 9.0  # a reader changing its frame changes nobody else's
+        first.loc[0, "track"] = 7
+        again = tables.read_table(path)
+        assert again.equals(plain) and again is not first
+        assert tables.read_table(path, text_columns=("record",))["record"].tolist() == ["1", "2"]
+        # a step rewrites the table (atomic replace, as store/io does): the next reader sees the new rows
+        tmp = tmp_path / "new.csv"
+        tmp.write_text("track,row,record,gain_log\n2,1,1,0.25\n", encoding="utf-8")
+        os.replace(tmp, path)
+        assert tables.read_table(path)["track"].tolist() == [2]
