@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from nanogpt_analysis.derive import effort_monthly
-from nanogpt_analysis.models import effort_arrivals, effort_attempts, effort_returns
+from nanogpt_analysis.models import effort_arrivals, effort_attempts, effort_returns, per_change_monthly
 from nanogpt_analysis.store import schema, tables
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -291,3 +291,49 @@ def test_tables_are_parsed_once_per_run_and_each_reader_gets_its_own_copy(tmp_pa
         tmp.write_text("track,row,record,gain_log\n2,1,1,0.25\n", encoding="utf-8")
         os.replace(tmp, path)
         assert tables.read_table(path)["track"].tolist() == [2]
+
+
+# --- models/per_change_monthly.monthly_series: sums over each month's row positions -------------------------
+# the plain rule, a boolean filter per month (commit 1dfe7f1)
+
+
+def plain_monthly_series(df: pd.DataFrame) -> pd.DataFrame:
+    """Per calendar month from the first to the last dated change (empty months included)."""
+    d = df[df["date"].notna()].copy()
+    d["month"] = pd.to_datetime(d["date"]).dt.to_period("M")
+    months = pd.period_range(d["month"].min(), d["month"].max(), freq="M")
+    opened = pd.to_datetime(d["pr_opened_at"], utc=True, errors="coerce").dt.tz_localize(None).dt.to_period("M")
+    rows = []
+    for m in months:
+        sel = d[d["month"] == m]
+        people = {p for c in sel["contributors"].fillna("") for p in str(c).split(";") if p}
+        rows.append(
+            {
+                "month": str(m),
+                "records": len(sel),
+                "gain_log": float(sel["gain_log"].sum()),
+                "lines_changed": float(sel["lines_changed"].fillna(0).sum()),
+                "prs_opened": int(d.loc[opened == m, "pr"].nunique()),
+                "contributors": len(people),
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["cumulative_gain_log_start"] = out["gain_log"].cumsum().shift(fill_value=0.0) + float(
+        d["cumulative_gain_log"].iloc[0]
+    )
+    return out
+
+
+@pytest.mark.skipif(not (ROOT / "data" / "changes.csv").is_file(), reason="no committed snapshot")
+def test_monthly_series_equals_the_plain_rule_on_the_snapshot_and_on_gaps() -> None:
+    ch = tables.read_table(ROOT / "data" / "changes.csv")
+    for track in sorted(set(ch["track"])):
+        df = ch[ch["track"] == track].sort_values("row").reset_index(drop=True)
+        if df["date"].notna().any():
+            assert per_change_monthly.monthly_series(df).equals(plain_monthly_series(df)), track
+    df = ch[ch["track"] == 1].sort_values("row").reset_index(drop=True).copy()
+    rng = np.random.default_rng(6)
+    for col in ("gain_log", "lines_changed", "pr_opened_at", "contributors", "pr"):
+        df.loc[rng.random(len(df)) < 0.2, col] = None  # missing values in every column the months sum
+    df.loc[rng.random(len(df)) < 0.1, "date"] = None
+    assert per_change_monthly.monthly_series(df).equals(plain_monthly_series(df))
