@@ -90,7 +90,7 @@ def build_effort_monthly(
         cum_attempts = 0
         # one grouping per table instead of a boolean filter per month (the same rows, in the same order)
         at_by = {m: pos[in_label[pos]] for m, pos in _positions(a["month"]).items()}
-        gains_by = _gains_by_month(gains)
+        gains_by, no_gains = _gains_by_month(gains), gains.iloc[:0]
         for m in months:
             am = at_by.get(m, none)
             authors = cols.people(am)
@@ -99,7 +99,7 @@ def build_effort_monthly(
             seen |= people
             rm += len(people)
             cum_attempts += len(am)
-            gm = gains_by.get(m, gains.iloc[:0])
+            gm = gains_by.get(m, no_gains)
             rows.append(
                 {
                     "month": m,
