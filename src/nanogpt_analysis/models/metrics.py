@@ -14,7 +14,12 @@ from ..store.snapshot import Snapshot
 # what the statistics workers (forked by statistics_section) import on first use: imported before they fork,
 # each inherits it instead of importing it again (about 0.3 s CPU per worker); the models after the fork
 # need the same modules in this process anyway (HAC errors, cointegration)
-WORKER_IMPORTS = ("scipy.signal", "statsmodels.stats.sandwich_covariance", "statsmodels.tsa.stattools")
+WORKER_IMPORTS = (
+    "scipy.signal",
+    "statsmodels.base.covtype",
+    "statsmodels.stats.sandwich_covariance",
+    "statsmodels.tsa.stattools",
+)
 
 
 def build_metrics(root: Path, anchors: Path, label: str, inputs: dict[str, Any]) -> tuple[dict, Path]:
