@@ -337,3 +337,30 @@ def test_monthly_series_equals_the_plain_rule_on_the_snapshot_and_on_gaps() -> N
         df.loc[rng.random(len(df)) < 0.2, col] = None  # missing values in every column the months sum
     df.loc[rng.random(len(df)) < 0.1, "date"] = None
     assert per_change_monthly.monthly_series(df).equals(plain_monthly_series(df))
+
+
+# --- pipeline: the analyze cache check parses only metrics.yaml's cache block -------------------------------
+
+
+@pytest.mark.skipif(not (ROOT / "metrics.yaml").is_file(), reason="no committed metrics.yaml")
+def test_cache_block_parsed_alone_equals_the_whole_files_cache_block(tmp_path: Path) -> None:
+    import yaml
+
+    from nanogpt_analysis import pipeline
+
+    text = (ROOT / "metrics.yaml").read_text(encoding="utf-8")
+    whole = yaml.load(text, Loader=yaml.CSafeLoader)
+    assert pipeline.last_cache_block(ROOT) == {"cache": whole["cache"]} and whole["cache"]["outputs"]
+    for body, want in (
+        ("a: 1\ncache:\n  inputs: x\n  outputs: {}\n", {"cache": {"inputs": "x", "outputs": {}}}),
+        ("cache:\n  inputs: y\n", {"cache": {"inputs": "y"}}),
+        ("a: 1\nb:\n  cache:\n    inputs: x\n", None),  # a nested key is not the block
+        ("a: 1\n", None),
+        ("a: 1\ncache:\n  - [unclosed\n", None),
+        ("a: 1\ncache: 3\n", None),
+    ):
+        (tmp_path / "metrics.yaml").write_text(body, encoding="utf-8")
+        assert pipeline.last_cache_block(tmp_path) == want, body
+    (tmp_path / "metrics.yaml").write_bytes(b"cache:\n  inputs: \xff\n")
+    assert pipeline.last_cache_block(tmp_path) is None
+    assert pipeline.last_cache_block(tmp_path / "absent") is None
