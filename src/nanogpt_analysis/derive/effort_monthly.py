@@ -57,8 +57,10 @@ def _positions(months: pd.Series) -> dict[str, np.ndarray]:
     return {str(m): np.asarray(pos) for m, pos in pd.RangeIndex(len(months)).groupby(months.to_numpy()).items()}
 
 
-def _gains_by_month(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {str(m): part for m, part in df.groupby("month", sort=False)}
+def _gain_values(df: pd.DataFrame) -> np.ndarray:
+    """gain_log with missing values as 0: each month's sum over its positions is the pandas sum of its rows."""
+    v = df["gain_log"].to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(v), 0.0, v)
 
 
 def build_effort_monthly(
@@ -90,7 +92,7 @@ def build_effort_monthly(
         cum_attempts = 0
         # one grouping per table instead of a boolean filter per month (the same rows, in the same order)
         at_by = {m: pos[in_label[pos]] for m, pos in _positions(a["month"]).items()}
-        gains_by, no_gains = _gains_by_month(gains), gains.iloc[:0]
+        gains_at, gain = _positions(gains["month"]), _gain_values(gains)
         for m in months:
             am = at_by.get(m, none)
             authors = cols.people(am)
@@ -99,7 +101,7 @@ def build_effort_monthly(
             seen |= people
             rm += len(people)
             cum_attempts += len(am)
-            gm = gains_by.get(m, no_gains)
+            gm = gains_at.get(m, none)
             rows.append(
                 {
                     "month": m,
@@ -115,7 +117,7 @@ def build_effort_monthly(
                     "researcher_months": rm,
                     "training_lines": int(cols.lines[am].sum()),
                     "records": None if label in ("all", "unknown") else len(gm),
-                    "log_gain": None if label in ("all", "unknown") else round(float(gm["gain_log"].sum()), 10),
+                    "log_gain": None if label in ("all", "unknown") else round(float(gain[gm].sum()), 10),
                 }
             )
         und = at_by.get("", none)
