@@ -250,8 +250,10 @@ def plain_monthly_frame(root: Path, from_first_attempt: bool = True) -> pd.DataF
 
 
 @pytest.mark.skipif(not (ROOT / "data" / "effort_monthly.csv").is_file(), reason="no committed snapshot")
-def test_monthly_frames_equal_the_plain_frames_on_the_snapshot() -> None:
-    first, whole = effort_attempts.monthly_frames(ROOT)
+def test_monthly_frames_from_one_reading_equal_the_plain_frames_on_the_snapshot() -> None:
+    inputs = effort_attempts.monthly_inputs(ROOT)
+    first = effort_attempts.monthly_frame(ROOT, inputs=inputs)
+    whole = effort_attempts.monthly_frame(ROOT, from_first_attempt=False, inputs=inputs)
     assert first.equals(plain_monthly_frame(ROOT)) and len(first) > 12
     assert whole.equals(plain_monthly_frame(ROOT, from_first_attempt=False)) and len(whole) >= len(first)
 

@@ -51,14 +51,19 @@ def _month_end(month: str) -> pd.Timestamp:
     return (pd.Period(month, freq="M").end_time).tz_localize("UTC")
 
 
-def monthly_frame(root: Path, from_first_attempt: bool = True) -> pd.DataFrame:
+def monthly_frame(root: Path, from_first_attempt: bool = True, inputs: tuple | None = None) -> pd.DataFrame:
     """Track-1 months with every effort measure beside the gain: from the first month with a track-1 attempt
-    (or, `from_first_attempt=False`, from the first month of effort_monthly.csv) to the last complete month."""
-    return monthly_frames(root)[0 if from_first_attempt else 1]
+    (or, `from_first_attempt=False`, from the first month of effort_monthly.csv) to the last complete month.
+    `inputs`: monthly_inputs(root), to build both windows from one reading of the tables."""
+    t1, al, ends, at_end = inputs or monthly_inputs(root)
+    first = t1.index[t1["attempts"] > 0].min() if from_first_attempt else t1.index.min()
+    return _frame(t1, al, first, ends, at_end)
 
 
-def monthly_frames(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """monthly_frame(root) and monthly_frame(root, from_first_attempt=False), each table read once."""
+def monthly_inputs(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict[str, dict]]:
+    """What both windows of monthly_frame are built from, each table read and each date column parsed once:
+    the track-1 and all-track rows of effort_monthly.csv, every complete month's end, and the lines, churn
+    and stars at each month end."""
     data = root / "data"
     m = tables.read_table(data / "effort_monthly.csv", text_columns=("month", "track"))
     m = m[m["month"] != "undated"]
@@ -77,8 +82,7 @@ def monthly_frames(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
         ),
         "stars": dict(zip(complete, _stars_at(data, list(ends.values())), strict=True)),
     }
-    firsts = (t1.index[t1["attempts"] > 0].min(), t1.index.min())
-    return _frame(t1, al, firsts[0], ends, at_end), _frame(t1, al, firsts[1], ends, at_end)
+    return t1, al, ends, at_end
 
 
 def _frame(t1: pd.DataFrame, al: pd.DataFrame, first: Any, ends: dict, at_end: dict[str, dict]) -> pd.DataFrame:
@@ -223,7 +227,8 @@ def effort_attempts_section(
 ) -> dict[str, Any]:
     if skipped:
         return {"skipped": skipped}
-    df, whole = monthly_frames(root)
+    inputs = monthly_inputs(root)
+    df = monthly_frame(root, inputs=inputs)
     if len(df) < MIN_MONTHS:
         # a snapshot with no (or too few) dated track-1 attempts, e.g. a clone without refs/pull/*: no model
         return {"skipped": f"fewer than {MIN_MONTHS} complete months with track-1 attempts in data/effort_monthly.csv"}
@@ -234,7 +239,7 @@ def effort_attempts_section(
         "(data/effort_monthly.csv), against the track-1 record log gain",
         "window": {"from": df.index[0], "to": df.index[-1], "months": len(df), "track": 1},
         "attempts": attempts_summary(root),
-        "productivity": productivity(whole),
+        "productivity": productivity(monthly_frame(root, from_first_attempt=False, inputs=inputs)),
         "arrivals": arrivals(df),
         "success_rate": success_rate(root, df.index[0], df.index[-1]),
         "gain_sizes": gain_sizes(root, df),
