@@ -172,7 +172,7 @@ def _changes(ctx: Any, fn: Callable[..., Any]) -> None:
     ctx.written.update(written)
 
 
-@step("replication", "analyze", "derive.replication:write_replication",
+@step("replication", "analyze", "derive.replication.table:write_replication",
       reads=(CLAIMS, "anchors/dial-2025-estimates.csv", "anchors/intology-same-hardware-retimings.csv",
              "prs/pr-threads.csv", *IMPROVEMENTS,
              *_data("records.csv", "training_code_history.csv", "record_dates.csv", "compute.csv", "changes.csv")),

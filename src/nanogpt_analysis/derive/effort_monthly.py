@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from ..store import schema, tables
@@ -29,20 +30,37 @@ def _month(ts: pd.Series) -> pd.Series:
     return ts.fillna("").astype(str).str[:7]
 
 
-def _by_month(df: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    return {str(m): part for m, part in df.groupby("month", sort=False)}
+FLAGS = (("claiming", "claims_record"), ("became_record", "became_record"), ("set_record", "set_record"),
+         ("ai_credited", "ai_credited"))  # fmt: skip
 
 
-def _attempt_counts(am: pd.DataFrame) -> dict[str, int]:
-    """The attempts of one month (or the undated ones) by outcome; missing flags count as not set."""
-    return {
-        "attempts": len(am),
-        **{
-            f"attempts_{name}": int(am[col].fillna(False).astype(bool).sum())
-            for name, col in (("claiming", "claims_record"), ("became_record", "became_record"),
-                              ("set_record", "set_record"), ("ai_credited", "ai_credited"))
-        },
-    }  # fmt: skip
+class _Attempts:
+    """The attempts' columns as arrays, each flag cleaned once (a missing flag counts as not set), so a
+    month's counts are sums over its rows' positions instead of a pandas filter per month and flag."""
+
+    def __init__(self, a: pd.DataFrame) -> None:
+        self.flags = {name: a[col].fillna(False).astype(bool).to_numpy() for name, col in FLAGS}
+        self.author = [None if pd.isna(x) else str(x) for x in a["author"]]
+        self.by_opening = a["by_opening"].to_numpy(bool)
+        self.lines = a["lines"].to_numpy(float)
+
+    def counts(self, rows: np.ndarray) -> dict[str, int]:
+        """The attempts at these positions (one month's, or the undated ones) by outcome."""
+        return {"attempts": len(rows), **{f"attempts_{name}": int(f[rows].sum()) for name, f in self.flags.items()}}
+
+    def people(self, rows: np.ndarray) -> set[str]:
+        return {x for i in rows if (x := self.author[i]) is not None} - {""}
+
+
+def _positions(months: pd.Series) -> dict[str, np.ndarray]:
+    """Row positions of each month, in table order."""
+    return {str(m): np.asarray(pos) for m, pos in pd.RangeIndex(len(months)).groupby(months.to_numpy()).items()}
+
+
+def _gain_values(df: pd.DataFrame) -> np.ndarray:
+    """gain_log with missing values as 0: each month's sum over its positions is the pandas sum of its rows."""
+    v = df["gain_log"].to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(v), 0.0, v)
 
 
 def build_effort_monthly(
@@ -64,49 +82,51 @@ def build_effort_monthly(
     months = [p.strftime("%Y-%m") for p in pd.period_range(first, last, freq="M")]
     commit_people = {m: set(p.dropna().astype(str)) - {""} for m, p in c.groupby("month", sort=False)["person"]}
     rows = []
+    cols = _Attempts(a)
+    none = np.zeros(0, int)
     for label in TRACK_LABELS:
-        at = a if label == "all" else a[a["track_label"] == label]
+        in_label = np.ones(len(a), bool) if label == "all" else (a["track_label"] == label).to_numpy()
         gains = g if label in ("all", "unknown") else g[g["track"].astype(int) == int(label)]
         seen: set[str] = set()
         rm = 0
         cum_attempts = 0
         # one grouping per table instead of a boolean filter per month (the same rows, in the same order)
-        at_by, gains_by = _by_month(at), _by_month(gains)
+        at_by = {m: pos[in_label[pos]] for m, pos in _positions(a["month"]).items()}
+        gains_at, gain = _positions(gains["month"]), _gain_values(gains)
         for m in months:
-            am = at_by.get(m, at.iloc[:0])
-            people = set(am["author"].dropna().astype(str)) - {""}
-            if label == "all":
-                people |= commit_people.get(m, set())
+            am = at_by.get(m, none)
+            authors = cols.people(am)
+            people = authors | commit_people.get(m, set()) if label == "all" else authors
             new = people - seen
             seen |= people
             rm += len(people)
             cum_attempts += len(am)
-            gm = gains_by.get(m, gains.iloc[:0])
+            gm = gains_at.get(m, none)
             rows.append(
                 {
                     "month": m,
                     "track": label,
                     "month_complete": m < last,
-                    **_attempt_counts(am),
+                    **cols.counts(am),
                     "attempts_cumulative": cum_attempts,
-                    "coverage": round(float(am["by_opening"].mean()), 6) if len(am) else None,
+                    "coverage": round(float(cols.by_opening[am].mean()), 6) if len(am) else None,
                     "active_researchers": len(people),
-                    "pr_authors": len(set(am["author"].dropna().astype(str)) - {""}),
+                    "pr_authors": len(authors),
                     "new_researchers": len(new),
                     "cumulative_researchers": len(seen),
                     "researcher_months": rm,
-                    "training_lines": int(am["lines"].sum()),
+                    "training_lines": int(cols.lines[am].sum()),
                     "records": None if label in ("all", "unknown") else len(gm),
-                    "log_gain": None if label in ("all", "unknown") else round(float(gm["gain_log"].sum()), 10),
+                    "log_gain": None if label in ("all", "unknown") else round(float(gain[gm].sum()), 10),
                 }
             )
-        und = at_by.get("", at.iloc[:0])
+        und = at_by.get("", none)
         rows.append(
             {
                 "month": "undated",
                 "track": label,
                 "month_complete": False,
-                **_attempt_counts(und),
+                **cols.counts(und),
                 "attempts_cumulative": None,
                 "coverage": 0.0 if len(und) else None,
                 "active_researchers": None,
@@ -114,7 +134,7 @@ def build_effort_monthly(
                 "new_researchers": None,
                 "cumulative_researchers": None,
                 "researcher_months": None,
-                "training_lines": int(und["lines"].sum()),
+                "training_lines": int(cols.lines[und].sum()),
                 "records": None,
                 "log_gain": None,
             }

@@ -24,7 +24,8 @@ N_BOOT = 199
 
 
 def productivity(df: pd.DataFrame) -> dict[str, Any]:
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
 
     windows = []
     end = len(df)
@@ -70,8 +71,8 @@ def productivity(df: pd.DataFrame) -> dict[str, Any]:
     if len(roll) >= 6:
         for name, denom in (("per_researcher", "eff"), ("per_attempt", "att")):
             y = np.log(roll["g"] / roll[denom]).to_numpy()
-            X = sm.add_constant(roll["years"].to_numpy())
-            fit = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 11})
+            X = add_constant(roll["years"].to_numpy())
+            fit = OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 11})
             lo, hi = fit.conf_int()[1]
             trend[name] = {
                 "slope_ln_per_year": round_sig(fit.params[1]),
@@ -92,7 +93,9 @@ def productivity(df: pd.DataFrame) -> dict[str, Any]:
 
 
 def arrivals(df: pd.DataFrame) -> dict[str, Any]:
-    import statsmodels.api as sm
+    from statsmodels.discrete.discrete_model import NegativeBinomial
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     y = df["records"].to_numpy()
     out: dict[str, Any] = {
@@ -105,12 +108,12 @@ def arrivals(df: pd.DataFrame) -> dict[str, Any]:
             {"const": 1.0, "ln_attempts_plus1": np.log(att + 1), "cum_log_gain": df["cum_before"], "years": df["years"]}
         )
         entry: dict[str, Any] = {}
-        pois = sm.GLM(y, X, family=sm.families.Poisson()).fit()
+        pois = GLM(y, X, family=Poisson()).fit()
         entry["poisson"] = _coefs(pois)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                nb = sm.NegativeBinomial(y, X).fit(disp=0, maxiter=200)
+                nb = NegativeBinomial(y, X).fit(disp=0, maxiter=200)
             if np.isfinite(nb.bse).all():
                 entry["negative_binomial"] = {**_coefs(nb, drop=("alpha",)), "alpha": round_sig(nb.params["alpha"])}
             else:
@@ -147,7 +150,8 @@ def _coefs(fit, drop: tuple[str, ...] = ()) -> dict[str, Any]:
 def poisson_irls(y: np.ndarray, X: np.ndarray, iters: int = 50) -> tuple[np.ndarray, np.ndarray] | None:
     """Poisson GLM (log link) by iteratively reweighted least squares: (coefficients, standard errors).
     Used only inside resampling loops, where a statsmodels fit per draw would cost most of the run; the
-    reported fits are statsmodels'. None when the fit does not converge (e.g. all-zero draws)."""
+    reported fits are statsmodels'. None when the fit does not converge (e.g. all-zero draws). The loops run
+    poisson_irls_batch, which gives this function's result for each draw at once."""
     b = np.zeros(X.shape[1])
     b[0] = math.log(max(y.mean(), 1e-8))
     for _ in range(iters):
@@ -173,19 +177,74 @@ def poisson_irls(y: np.ndarray, X: np.ndarray, iters: int = 50) -> tuple[np.ndar
     return b, np.sqrt(np.clip(np.diag(cov), 0, None))
 
 
+def poisson_irls_batch(Y: np.ndarray, X: np.ndarray, iters: int = 50) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """[poisson_irls(y, x) for each draw], to the last bit: one IRLS over the stack of draws (`Y` K x n; `X`
+    one n x p design for all, or K x n x p), each draw stopping at the iteration where poisson_irls stops.
+    Stacked matmul and solve run the same BLAS / LAPACK routine on each slice as the single fit does
+    (tests/test_fast_paths.py checks it), so only the Python loop per draw is saved."""
+    Y = np.asarray(Y, float)
+    K = len(Y)
+    X = np.broadcast_to(X, (K, *X.shape[-2:])) if X.ndim == 2 else X
+    b = np.zeros((K, X.shape[2]))
+    b[:, 0] = [math.log(max(y.mean(), 1e-8)) for y in Y]  # per row: the same sum and log as the single fit
+    ok = np.zeros(K, bool)
+    act = np.arange(K)
+    for _ in range(iters):
+        Xa = X[act]
+        eta = np.clip((Xa @ b[act][:, :, None])[:, :, 0], -30, 30)
+        mu = np.exp(eta)
+        z = eta + (Y[act] - mu) / mu
+        xtw = Xa.transpose(0, 2, 1) * mu[:, None, :]
+        new, solved = _solve_each(xtw @ Xa, (xtw @ z[:, :, None])[:, :, 0])
+        conv = solved & (np.max(np.abs(new - b[act]), axis=1) < 1e-9)
+        b[act] = new
+        ok[act[conv]] = True
+        act = act[solved & ~conv]  # a singular draw fails, as poisson_irls returns None for it
+        if not len(act):
+            break
+    out: list[tuple[np.ndarray, np.ndarray] | None] = [None] * K
+    idx = np.flatnonzero(ok)
+    if not len(idx):
+        return out
+    Xo = X[idx]
+    mu = np.exp(np.clip((Xo @ b[idx][:, :, None])[:, :, 0], -30, 30))
+    info = (Xo.transpose(0, 2, 1) * mu[:, None, :]) @ Xo
+    for k, i in enumerate(idx):
+        try:
+            cov = np.linalg.inv(info[k])
+        except np.linalg.LinAlgError:
+            continue
+        out[i] = (b[i].copy(), np.sqrt(np.clip(np.diag(cov), 0, None)))
+    return out
+
+
+def _solve_each(A: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(solutions, solved): the stacked solve, or slice by slice when one matrix is singular."""
+    try:
+        return np.linalg.solve(A, r[:, :, None])[:, :, 0], np.ones(len(A), bool)
+    except np.linalg.LinAlgError:
+        sol, solved = np.zeros(r.shape), np.ones(len(A), bool)
+        for k in range(len(A)):
+            try:
+                sol[k] = np.linalg.solve(A[k], r[k])
+            except np.linalg.LinAlgError:
+                solved[k] = False
+        return sol, solved
+
+
 def _boot_p(y: np.ndarray, X: pd.DataFrame, col: str, full) -> Any:
-    import statsmodels.api as sm
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     z_obs = abs(full.params[col] / full.bse[col])
-    restricted = sm.GLM(y, X.drop(columns=[col]), family=sm.families.Poisson()).fit()
+    restricted = GLM(y, X.drop(columns=[col]), family=Poisson()).fit()
     mu = restricted.fittedvalues.to_numpy()
     rng = np.random.default_rng(SEED)
     hits = 0
     done = 0
     j = list(X.columns).index(col)
-    Xa = X.to_numpy(float)
-    for _ in range(N_BOOT):
-        got = poisson_irls(rng.poisson(mu).astype(float), Xa)
+    draws = np.array([rng.poisson(mu).astype(float) for _ in range(N_BOOT)])
+    for got in poisson_irls_batch(draws, X.to_numpy(float)):
         if got is None:
             continue
         done += 1
@@ -197,7 +256,9 @@ def _boot_p(y: np.ndarray, X: pd.DataFrame, col: str, full) -> Any:
 
 
 def success_rate(root: Path, first_month: str, last_month: str) -> dict[str, Any]:
-    import statsmodels.api as sm
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+    from statsmodels.tools.tools import add_constant
 
     a = tables.read_table(root / "data/attempts.csv", text_columns=("opened_at",))
     a = a[(a["track"] == main_track_id()) & ~a["after_snapshot"].astype(bool) & a["opened_at"].notna()]
@@ -212,7 +273,7 @@ def success_rate(root: Path, first_month: str, last_month: str) -> dict[str, Any
         for h, g in pd.Series(y, index=halves.to_numpy()).groupby(level=0)
     ]
     if len(a) >= 20 and 0 < y.sum() < len(y):
-        fit = sm.GLM(y, sm.add_constant(years), family=sm.families.Binomial()).fit()
+        fit = GLM(y, add_constant(years), family=Binomial()).fit()
         lo, hi = fit.conf_int()[1]
         out["logit_trend"] = {
             "odds_ratio_per_year": round_sig(math.exp(fit.params[1])),

@@ -51,18 +51,44 @@ def _month_end(month: str) -> pd.Timestamp:
     return (pd.Period(month, freq="M").end_time).tz_localize("UTC")
 
 
-def monthly_frame(root: Path, from_first_attempt: bool = True) -> pd.DataFrame:
+def monthly_frame(root: Path, from_first_attempt: bool = True, inputs: tuple | None = None) -> pd.DataFrame:
     """Track-1 months with every effort measure beside the gain: from the first month with a track-1 attempt
-    (or, `from_first_attempt=False`, from the first month of effort_monthly.csv) to the last complete month."""
+    (or, `from_first_attempt=False`, from the first month of effort_monthly.csv) to the last complete month.
+    `inputs`: monthly_inputs(root), to build both windows from one reading of the tables."""
+    t1, al, ends, at_end = inputs or monthly_inputs(root)
+    first = t1.index[t1["attempts"] > 0].min() if from_first_attempt else t1.index.min()
+    return _frame(t1, al, first, ends, at_end)
+
+
+def monthly_inputs(root: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict, dict[str, dict]]:
+    """What both windows of monthly_frame are built from, each table read and each date column parsed once:
+    the track-1 and all-track rows of effort_monthly.csv, every complete month's end, and the lines, churn
+    and stars at each month end."""
     data = root / "data"
     m = tables.read_table(data / "effort_monthly.csv", text_columns=("month", "track"))
     m = m[m["month"] != "undated"]
     t1 = m[m["track"] == str(main_track_id())].set_index("month")
     al = m[m["track"] == "all"].set_index("month")
-    first = t1.index[t1["attempts"] > 0].min() if from_first_attempt else t1.index.min()
+    hist = tables.read_table(data / "training_code_history.csv")
+    hist = hist[hist["track"] == main_track_id()].sort_values("date")
+    ch = tables.read_table(data / "changes.csv")
+    ch = ch[(ch["track"] == main_track_id()) & ch["churn_cumulative"].notna()].sort_values("date")
+    complete = [x for x in t1.index if bool(t1.loc[x, "month_complete"])]
+    ends = {x: _month_end(x) for x in complete}  # the month-end columns of every month, computed once
+    at_end = {
+        "loc": dict(zip(complete, last_before_each(hist, "date", "loc_training", list(ends.values())), strict=True)),
+        "churn": dict(
+            zip(complete, last_before_each(ch, "date", "churn_cumulative", list(ends.values())), strict=True)
+        ),
+        "stars": dict(zip(complete, _stars_at(data, list(ends.values())), strict=True)),
+    }
+    return t1, al, ends, at_end
+
+
+def _frame(t1: pd.DataFrame, al: pd.DataFrame, first: Any, ends: dict, at_end: dict[str, dict]) -> pd.DataFrame:
     if not isinstance(first, str):  # no track-1 month (with an attempt): nothing to model
         return pd.DataFrame()
-    months = [x for x in t1.index if x >= first and bool(t1.loc[x, "month_complete"])]
+    months = [x for x in ends if x >= first]
     df = pd.DataFrame(index=months)
     df["records"] = t1.loc[months, "records"].astype(float)
     df["gain"] = t1.loc[months, "log_gain"].astype(float).clip(lower=0)
@@ -76,18 +102,26 @@ def monthly_frame(root: Path, from_first_attempt: bool = True) -> pd.DataFrame:
     df["researcher_months"] = al.loc[months, "researcher_months"].astype(float)
     df["attempt_lines"] = al["training_lines"].astype(float).cumsum().loc[months]
     days0 = pd.Timestamp("2024-05-28", tz="UTC")
-    ends = [_month_end(x) for x in months]
-    df["days"] = [(e - days0).total_seconds() / 86400 for e in ends]
+    df["days"] = [(ends[x] - days0).total_seconds() / 86400 for x in months]
     df["years"] = (df["days"] - df["days"].iloc[0]) / 365.25
     df["placebo"] = np.log(df["days"] + 60)
-    hist = tables.read_table(data / "training_code_history.csv")
-    hist = hist[hist["track"] == main_track_id()].sort_values("date")
-    df["loc"] = [_last_before(hist, "date", "loc_training", e) for e in ends]
-    ch = tables.read_table(data / "changes.csv")
-    ch = ch[(ch["track"] == main_track_id()) & ch["churn_cumulative"].notna()].sort_values("date")
-    df["churn"] = [_last_before(ch, "date", "churn_cumulative", e) for e in ends]
-    df["stars"] = _stars_at(data, ends)
+    for col, by_month in at_end.items():
+        df[col] = [by_month[x] for x in months]
     return df
+
+
+def last_before_each(df: pd.DataFrame, at: str, col: str, ends: list[pd.Timestamp]) -> list[float]:
+    """For each end: `col` of the last row (table order) dated `at` or before it, NaN when none; the dates
+    parsed once for all ends (_last_before is the rule for one end)."""
+    when = pd.to_datetime(df[at].astype(str), utc=True)
+    ok = when.notna().to_numpy()
+    ns = when.to_numpy(dtype="datetime64[ns]")
+    vals = df[col].to_numpy(dtype=float, na_value=np.nan)
+    out = []
+    for e in ends:
+        hit = np.flatnonzero(ok & (ns <= e.tz_convert(None).to_datetime64()))
+        out.append(float(vals[hit[-1]]) if len(hit) else float("nan"))
+    return out
 
 
 def _last_before(df: pd.DataFrame, at: str, col: str, end: pd.Timestamp) -> float:
@@ -193,7 +227,8 @@ def effort_attempts_section(
 ) -> dict[str, Any]:
     if skipped:
         return {"skipped": skipped}
-    df = monthly_frame(root)
+    inputs = monthly_inputs(root)
+    df = monthly_frame(root, inputs=inputs)
     if len(df) < MIN_MONTHS:
         # a snapshot with no (or too few) dated track-1 attempts, e.g. a clone without refs/pull/*: no model
         return {"skipped": f"fewer than {MIN_MONTHS} complete months with track-1 attempts in data/effort_monthly.csv"}
@@ -204,7 +239,7 @@ def effort_attempts_section(
         "(data/effort_monthly.csv), against the track-1 record log gain",
         "window": {"from": df.index[0], "to": df.index[-1], "months": len(df), "track": 1},
         "attempts": attempts_summary(root),
-        "productivity": productivity(monthly_frame(root, from_first_attempt=False)),
+        "productivity": productivity(monthly_frame(root, from_first_attempt=False, inputs=inputs)),
         "arrivals": arrivals(df),
         "success_rate": success_rate(root, df.index[0], df.index[-1]),
         "gain_sizes": gain_sizes(root, df),

@@ -14,7 +14,7 @@ import pandas as pd
 from ..config import main_track_id
 from ..rounding import round_sig
 from ..store import tables
-from .effort_arrivals import SEED, poisson_irls
+from .effort_arrivals import SEED, poisson_irls_batch
 
 N_PERM = 199
 PLACEBO = "ln(days + 60)"
@@ -36,9 +36,10 @@ MEASURES = {
 
 
 def _ppml(g: np.ndarray, X: pd.DataFrame):
-    import statsmodels.api as sm
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
-    return sm.GLM(g, X, family=sm.families.Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    return GLM(g, X, family=Poisson()).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
 
 
 def returns_to_research(df: pd.DataFrame) -> dict[str, Any]:
@@ -101,21 +102,26 @@ def returns_to_research(df: pd.DataFrame) -> dict[str, Any]:
 
 def _perm_beta(sub: pd.DataFrame, X: pd.DataFrame, beta_obs: float) -> Any:
     """One-sided permutation p of beta (diminishing returns): the months' gains shuffled, ln A rebuilt."""
-    g_signed = sub["gain_signed"].to_numpy()
-    start = float(sub["cum_before"].iloc[0])
-    rng = np.random.default_rng(SEED)
     j = list(X.columns).index("ln_A")
-    Xp = X.to_numpy(float).copy()
     hits = done = 0
-    for _ in range(N_PERM):
-        gp = g_signed[rng.permutation(len(g_signed))]
-        Xp[:, j] = start + np.concatenate([[0.0], np.cumsum(gp)[:-1]])
-        got = poisson_irls(np.clip(gp, 0, None), Xp)
+    for got in poisson_irls_batch(*permutation_draws(sub, X)):
         if got is None:
             continue
         done += 1
         hits += -got[0][j] >= beta_obs
     return round_sig((hits + 1) / (done + 1), 4) if done else None
+
+
+def permutation_draws(sub: pd.DataFrame, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The permutation test's N_PERM (responses, designs): the months' gains in shuffled order (negative gains
+    count as 0 in the response) and ln A rebuilt from each order."""
+    g_signed = sub["gain_signed"].to_numpy()
+    start = float(sub["cum_before"].iloc[0])
+    rng = np.random.default_rng(SEED)
+    gps = np.array([g_signed[rng.permutation(len(g_signed))] for _ in range(N_PERM)])
+    Xp = np.repeat(X.to_numpy(float)[None], N_PERM, axis=0)
+    Xp[:, :, list(X.columns).index("ln_A")] = [start + np.concatenate([[0.0], np.cumsum(gp)[:-1]]) for gp in gps]
+    return np.clip(gps, 0, None), Xp
 
 
 # --- sizes of gains ----------------------------------------------------------------------------------------
@@ -127,7 +133,7 @@ def gain_sizes(root: Path, df: pd.DataFrame) -> dict[str, Any]:
     the truncation at zero is part of the model rather than a bias of it. The cumulative gain is the partial
     sum of the series' own gains (a Dickey-Fuller-type regression), so its coefficient gets a permutation p:
     the gains shuffled, the cumulative gain rebuilt from each order, refitted."""
-    import statsmodels.api as sm
+    from statsmodels.regression.linear_model import OLS
 
     ch = tables.read_table(root / "data/changes.csv")
     ch = ch[(ch["track"] == main_track_id()) & ch["date"].notna() & ch["gain_log"].notna()].copy()
@@ -146,7 +152,7 @@ def gain_sizes(root: Path, df: pd.DataFrame) -> dict[str, Any]:
         }
     )
     y = np.log(pos["gain_log"].to_numpy(float))
-    fit = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
+    fit = OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": 3})
     # permutation: the same gains in random order, the cumulative gain rebuilt (start value kept)
     g = pos["gain_log"].to_numpy(float)
     start = float(cum[0])

@@ -19,17 +19,26 @@ def monthly_series(df: pd.DataFrame) -> pd.DataFrame:
     d["month"] = pd.to_datetime(d["date"]).dt.to_period("M")
     months = pd.period_range(d["month"].min(), d["month"].max(), freq="M")
     opened = pd.to_datetime(d["pr_opened_at"], utc=True, errors="coerce").dt.tz_localize(None).dt.to_period("M")
+    # each month's rows by position (table order), the sums over them as pandas sums them (missing as 0)
+    at = _positions(d["month"])
+    pr_at = _positions(opened)
+    gain = d["gain_log"].to_numpy(dtype=float, na_value=np.nan)
+    gain = np.where(np.isnan(gain), 0.0, gain)
+    lines = d["lines_changed"].fillna(0).to_numpy(dtype=float)
+    prs = d["pr"].to_numpy(dtype=object)
+    contributors = d["contributors"].fillna("").astype(str).tolist()
+    none = np.zeros(0, int)
     rows = []
     for m in months:
-        sel = d[d["month"] == m]
-        people = {p for c in sel["contributors"].fillna("") for p in str(c).split(";") if p}
+        sel = at.get(m, none)
+        people = {p for i in sel for p in contributors[i].split(";") if p}
         rows.append(
             {
                 "month": str(m),
                 "records": len(sel),
-                "gain_log": float(sel["gain_log"].sum()),
-                "lines_changed": float(sel["lines_changed"].fillna(0).sum()),
-                "prs_opened": int(d.loc[opened == m, "pr"].nunique()),
+                "gain_log": float(gain[sel].sum()),
+                "lines_changed": float(lines[sel].sum()),
+                "prs_opened": len({x for x in prs[pr_at.get(m, none)] if not pd.isna(x)}),
                 "contributors": len(people),
             }
         )
@@ -38,6 +47,13 @@ def monthly_series(df: pd.DataFrame) -> pd.DataFrame:
         d["cumulative_gain_log"].iloc[0]
     )
     return out
+
+
+def _positions(periods: pd.Series) -> dict[pd.Period, np.ndarray]:
+    """Row positions of each month (missing months left out), in table order."""
+    keep = periods.notna().to_numpy()
+    pos = np.flatnonzero(keep)
+    return {m: np.asarray(p) for m, p in pd.Index(pos).groupby(periods[keep].to_numpy()).items()}
 
 
 def monthly_model(df: pd.DataFrame) -> dict[str, Any]:

@@ -26,12 +26,13 @@ def _ols(y: np.ndarray, x: pd.DataFrame) -> dict[str, Any]:
     model = OLS(y, x)
     hc3 = model.fit(cov_type="HC3")
     hac = model.fit(cov_type="HAC", cov_kwds={"maxlags": hac_lags(len(y))})
+    ci_hc3, ci_hac = hc3.conf_int(), hac.conf_int()  # once per fit, not once per coefficient
     coefs = {}
     for k, name in enumerate(x.columns):
         coefs[name] = {
             "coef": hc3.params.iloc[k],
-            "ci95_hc3": list(hc3.conf_int().iloc[k]),
-            "ci95_hac": list(hac.conf_int().iloc[k]),
+            "ci95_hc3": list(ci_hc3.iloc[k]),
+            "ci95_hac": list(ci_hac.iloc[k]),
             "p_hac": hac.pvalues.iloc[k],
         }
     return {"n": len(y), "r2": hc3.rsquared, "hac_maxlags": hac_lags(len(y)), "coefficients": coefs}, hac
@@ -124,11 +125,11 @@ def diminishing_returns(df: pd.DataFrame, current_regime: str | None) -> dict[st
                 res[spec] = {"skipped": f"{len(sub)} rows"}
                 continue
             x = design(sub, categories=len(sub) >= 25, post_rule=True, record_index=with_index)
-            _, hac = _ols(sub["gain_log"].to_numpy(float), x)
+            ols, hac = _ols(sub["gain_log"].to_numpy(float), x)
             k = list(x.columns).index("cumulative_gain_log")
             coef = float(hac.params.iloc[k])
             lo, hi = (float(v) for v in hac.conf_int().iloc[k])
-            hc3 = _ols(sub["gain_log"].to_numpy(float), x)[0]["coefficients"]["cumulative_gain_log"]["ci95_hc3"]
+            hc3 = ols["coefficients"]["cumulative_gain_log"]["ci95_hc3"]
             z = coef / float(hac.bse.iloc[k]) if hac.bse.iloc[k] > 0 else float("nan")
             from scipy.stats import norm
 

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..errors import UserError
-from . import io
+from . import io, read_once
 
 KEY = ["track", "row", "record"]
 
@@ -21,6 +21,16 @@ def read_table(path: str | Path, required: list[str] | None = None, text_columns
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(p)
+    if not read_once.in_run():
+        return _read_table(p, required, text_columns)
+    # in an analyze run, a table is parsed once however many models read it; each gets its own copy. The
+    # key holds the file's identity: a table rewritten by an earlier step (atomic replace) is read again
+    st = p.stat()
+    key = ("table", p.resolve(), st.st_ino, st.st_mtime_ns, st.st_size, tuple(required or ()), tuple(text_columns))
+    return read_once.memo(key, lambda: _read_table(p, required, text_columns)).copy()
+
+
+def _read_table(p: Path, required: list[str] | None, text_columns: tuple[str, ...]) -> pd.DataFrame:
     try:
         df = pd.read_csv(p, keep_default_na=False, na_values=[""], dtype={c: str for c in text_columns})
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:

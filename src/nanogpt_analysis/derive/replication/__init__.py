@@ -17,6 +17,26 @@ or subjective numbers (category labels, rough estimates) that are set beside our
 reproduced; `not computed` with the reason.
 """
 
-from .table import build_replication, default_anchors_dir, read_claims, tolerance, write_replication
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 __all__ = ["build_replication", "default_anchors_dir", "read_claims", "tolerance", "write_replication"]
+
+
+def default_anchors_dir(root: Path) -> Path:
+    """The published-claims folder beside the project, ../shared/anchors (read, never copied). Defined here,
+    not in table.py, so that finding the folder (every command does) imports no pandas."""
+    return Path(root).resolve().parent / "shared" / "anchors"
+
+
+def __getattr__(name: str) -> Any:
+    """The table's functions, imported on first use (table.py loads pandas and the publishers' methods).
+    Package code imports them from .table (steps.py too): the import graph (store/fingerprint.py) follows
+    only what an __init__.py imports when it is imported."""
+    if name in __all__:
+        from . import table
+
+        return getattr(table, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from typing import Any
 from ...rounding import round_sig
 from ...sources.anchors import CLAIMS_FILE
 from ...store import tables
-from . import dial, gundlach, intology, metr, tkwa
+from . import default_anchors_dir, dial, gundlach, intology, metr, tkwa
 from .common import Claim, Inputs, NotComputed, Result, int_or_none, load_inputs, rel_path
 
 MAX_SIG_DIGITS = 6
@@ -144,7 +144,3 @@ def write_replication(root: Path, anchors_dir: Path | None = None) -> tuple[Path
     path = root / "data" / TABLE
     atomic_write_text(path, tables.to_csv_text(schema.frame(TABLE, rows)))
     return path, None
-
-
-def default_anchors_dir(root: Path) -> Path:
-    return Path(root).resolve().parent / "shared" / "anchors"
