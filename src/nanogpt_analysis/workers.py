@@ -15,6 +15,7 @@ from typing import Any
 WORKER_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 _TASK: Callable[[Any], Any] | None = None  # the function the forked workers inherit
+_SIDE_BY_SIDE = False  # this process is a Forked child: its parent works on something else meanwhile
 
 
 def fork_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None = None, chunksize: int = 1) -> list:
@@ -22,7 +23,9 @@ def fork_map(fn: Callable[[Any], Any], items: Iterable[Any], workers: int | None
     process when one worker would do or the platform cannot fork."""
     global _TASK
     items = list(items)
-    workers = min(workers or os.cpu_count() or 1, len(items))
+    # a step run side by side with another (Forked) already shares the cores: more workers would only parse
+    # the same texts twice (each worker's caches are its own)
+    workers = min(workers or (1 if _SIDE_BY_SIDE else os.cpu_count() or 1), len(items))
     if workers <= 1 or "fork" not in _start_methods():
         return [fn(x) for x in items]
     import multiprocessing
@@ -172,6 +175,8 @@ def _child(fn: Callable[[], Any], out: int, held: Any) -> None:
                 except (OSError, AttributeError):
                     pass
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            global _SIDE_BY_SIDE
+            _SIDE_BY_SIDE = True
             answer: tuple[str, Any] = ("ok", fn())
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (failures.Terminated is one)
             from .failures import Terminated
