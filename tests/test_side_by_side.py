@@ -104,3 +104,52 @@ def test_a_signal_to_a_child_stops_the_run_here(sig: signal.Signals) -> None:
         signal.signal(signal.SIGTERM, before)
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)
+
+
+def test_a_child_killed_after_an_error_here_ends_its_own_subprocesses(tmp_path) -> None:
+    """An error in this process's step ends a child still running: SIGTERM first, so the child's clean-up
+    (here a `finally` that ends the git-like process it started) runs before it exits."""
+    import subprocess
+
+    pid_file = tmp_path / "pid"
+
+    def starts_a_process() -> None:
+        proc = subprocess.Popen(["sleep", "30"])
+        pid_file.write_text(str(proc.pid))
+        try:
+            time.sleep(30)
+        finally:
+            proc.kill()
+            proc.wait()
+
+    def fails_later() -> None:
+        while not pid_file.exists():
+            time.sleep(0.01)
+        raise UserError("a bad file")
+
+    steps = _pipeline()
+    steps[2] = _step("c", ("data/b.csv",), ("data/c.csv",), starts_a_process)
+    steps[4] = _step("e", ("data/a.csv",), ("data/e.csv",), fails_later)
+    before = signal.getsignal(signal.SIGTERM)
+    install_signal_handlers()
+    try:
+        t0 = time.monotonic()
+        with pytest.raises(UserError, match="a bad file"):
+            run_steps(Ctx(), steps, side_by_side=True)
+        assert time.monotonic() - t0 < 5
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    sleeper = int(pid_file.read_text())
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{sleeper}") and "Z" not in _state(sleeper):
+        time.sleep(0.02)
+    assert not os.path.exists(f"/proc/{sleeper}") or "Z" in _state(sleeper)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(-1, os.WNOHANG)
+
+
+def _state(pid: int) -> str:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

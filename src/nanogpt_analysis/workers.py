@@ -116,6 +116,7 @@ class Forked:
         while chunk := os.read(self.fd, 1 << 20):
             self._chunks.append(chunk)
         os.close(self.fd)
+        self.fd = -1
         status = self._reap()
         data = b"".join(self._chunks)
         if not data:
@@ -132,18 +133,30 @@ class Forked:
             raise value
         return value
 
-    def kill(self) -> None:
-        if self.pid is None:
+    def kill(self, grace_s: float = 1.0) -> None:
+        """End the child: SIGTERM first, so that it closes its own git processes as this process would (its
+        handler unwinds the step), SIGKILL if it has not exited within `grace_s`; then reap it. The pipe is
+        closed first, so a child blocked writing its answer fails at once instead of waiting out the grace."""
+        import time
+
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        pid = self.pid
+        if pid is None:
             return
         try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
+            os.kill(pid, signal.SIGTERM)
+            end = time.monotonic() + grace_s
+            while time.monotonic() < end:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:
+                    self.pid = None
+                    return
+                time.sleep(0.01)
+            os.kill(pid, signal.SIGKILL)
+        except (ProcessLookupError, ChildProcessError):
             pass
         self._reap()
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
 
     def _reap(self) -> int | None:
         if self.pid is None:
