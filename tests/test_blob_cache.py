@@ -92,3 +92,19 @@ def test_refresh_with_a_warm_or_corrupt_cache_writes_the_same_tables(make_repo, 
     src = json.loads((warm / ".cache/runs/last-refresh.json").read_text())  # run facts, not data
     assert src["compute"]["parses_from_cache"] == 0 and src["code_changes"]["diffs_from_cache"] == 0
     assert _tables(warm) == reference
+
+
+def test_save_writes_what_write_json_of_the_whole_document_writes(tmp_path: Path) -> None:
+    """save() dumps the rows once (for the digest and the file): the same bytes as the plain rule,
+    write_json({"fingerprint", "rows", "digest"}, indent=None), and a reader takes them back."""
+    from nanogpt_analysis.store.blob_cache import BlobCache, rows_digest
+    from nanogpt_analysis.store.io import dump_json
+
+    cache = BlobCache(tmp_path / "x.json", 'stamp "é"')
+    cache.get("k\0é", lambda: {"a": [1, 2.0, None, "ü\n\u2028"], "b": {"z": 1, "a": True}})
+    cache.get("a", lambda: 3.5)
+    cache.save()
+    doc = {"fingerprint": cache.stamp, "rows": cache.rows, "digest": rows_digest(cache.rows)}
+    assert (tmp_path / "x.json").read_text(encoding="utf-8") == dump_json(doc, indent=None)
+    again = BlobCache(tmp_path / "x.json", cache.stamp)
+    assert again.rows == cache.rows and again.get("a", lambda: 0) == 3.5 and again.hits == 1

@@ -263,3 +263,31 @@ def test_a_moved_loop_pairs_with_its_own_old_text():
     changes = {(c.name, c.change): c.lines for c in compare_units(old, new)}
     assert changes == {("for step", "modified"): 2, ("for step", "removed"): 21}
     assert unit_line_counts(old, new) == (1, 22)
+
+
+def _skeleton_plain(lines: tuple[str, ...]) -> str:
+    """The rule unit_changes._skeleton replaces: names removed one by one, keywords kept."""
+    import keyword
+    import re
+
+    from nanogpt_analysis.collect import unit_changes as uc
+
+    text = uc._LINE_COMMENT.sub("", uc._STRINGS.sub("", "\n".join(lines)))
+    text = re.sub(r"\b[A-Za-z_]\w*\b", lambda m: m.group(0) if keyword.iskeyword(m.group(0)) else "", text)
+    return uc._LAYOUT.sub("", text)
+
+
+def test_skeleton_in_one_pass_equals_removing_names_one_by_one() -> None:
+    import random
+
+    from nanogpt_analysis.collect.unit_changes import _skeleton
+
+    words = ["if", "iffy", "is", "is_", "isinstance", "import", "import_x", "in", "int", "None", "None_", "_if",
+             "not", "nothing", "lambda", "lambdas", "x1", "é", "naïve", "ifé", "1if", "3.0", "x.if_", "async",
+             "await", "match", "case", "_", "__init__", "elif", "el", "True", "TrueX", "(", ")", ":", "->", " ",
+             "\n", "#if x", "'if'", '"None"', "+", "**", "@", "\\\n"]  # fmt: skip
+    rng = random.Random(7)
+    for _ in range(3000):
+        line = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
+        lines = tuple(line.split("\n"))
+        assert _skeleton.__wrapped__(lines) == _skeleton_plain(lines), lines

@@ -146,3 +146,102 @@ def test_named_upstream_cases_in_the_snapshot() -> None:
     for rec in (70, 72, 74, 77, 83, 89):
         assert rows[rec]["diff_rule"] == "pr_base", rec
     assert "build_prefix_table" not in rows[89]["definitions_removed"]  # #89 does not "remove" #88's code
+
+
+def _git_pr_base(git_dir: Path, head: str, tip: str) -> tuple[str, str] | None:
+    """The plain rule of pr_base_commits: two git processes."""
+    import subprocess
+
+    res = subprocess.run(["git", "--git-dir", str(git_dir), "rev-list", "--reverse", "--topo-order", "--parents",
+                          head, f"^{tip}"], capture_output=True, text=True)  # fmt: skip
+    first = res.stdout.split("\n", 1)[0].split()
+    if res.returncode != 0 or len(first) < 2:
+        return None
+    base = subprocess.run(["git", "--git-dir", str(git_dir), "merge-base", head, tip], capture_output=True, text=True)
+    return first[1], base.stdout.strip()
+
+
+def test_pr_start_from_the_graph_in_memory_equals_git_or_defers_to_it(make_repo) -> None:
+    """History.pr_start answers what git would, or False where git's tie-breaking decides (then
+    pr_base_commits asks git): PRs that branched off old code, merged the default branch in, were merged
+    already, hold two separate starts, or have two best common ancestors (criss-cross)."""
+    from nanogpt_analysis.sources.git_history import History, loaded
+    from nanogpt_analysis.sources.upstream import open_upstream
+
+    r: Repo = make_repo()
+    day = iter(range(1, 40))
+
+    def commit(msg: str) -> str:
+        return r.commit({f"{msg}.txt": msg}, msg, f"2025-01-{next(day):02d}T00:00:00+00:00")
+
+    def merge(sha: str) -> None:
+        who = {
+            "GIT_AUTHOR_NAME": "M",
+            "GIT_AUTHOR_EMAIL": "m@x",
+            "GIT_COMMITTER_NAME": "M",
+            "GIT_COMMITTER_EMAIL": "m@x",
+        }
+        r.git("merge", "-q", "--no-edit", sha, env=who)
+
+    m0 = r.commit({"README.md": "## World record history\n", "train_gpt.py": "x = 1\n"}, "m0", "2024-12-01T00:00:00Z")
+    m1 = commit("m1")
+    heads: dict[str, str] = {}
+    r.git("checkout", "-q", "-b", "old", m0)  # off older code
+    commit("o1")
+    heads["old"] = commit("o2")
+    r.git("checkout", "-q", "-b", "synced", m0)  # merged the default branch in
+    commit("s1")
+    merge(m1)
+    heads["synced"] = commit("s2")
+    r.git("checkout", "-q", "-b", "two", m0)  # two separate starts joined by a merge
+    t1 = commit("t1")
+    r.git("checkout", "-q", "-b", "two-b", m0)
+    commit("t2")
+    merge(t1)
+    heads["two"] = r.head()
+    r.git("checkout", "-q", "-b", "cross", m1)  # criss-cross: two best common ancestors with the tip
+    x1 = commit("x1")
+    r.git("checkout", "-q", "master")
+    y1 = commit("y1")
+    merge(x1)
+    r.git("checkout", "-q", "cross")
+    merge(y1)
+    heads["cross"] = commit("x2")
+    r.git("checkout", "-q", "master")
+    heads["merged"] = m1
+    tip = commit("m2")
+    r.git("checkout", "-q", "--orphan", "alone")  # no shared history at all
+    heads["unrelated"] = commit("u1")
+    r.git("checkout", "-q", "master")
+    for n, sha in enumerate(heads.values()):
+        r.git("update-ref", f"refs/pull/{n}/head", sha)
+    up = open_upstream(r.path, tip)
+    with History(up) as h:
+        assert loaded(up) is h
+        got = {name: h.pr_start(sha, tip) for name, sha in heads.items()}
+    want = {name: _git_pr_base(up.git_dir, sha, tip) for name, sha in heads.items()}
+    assert got["two"] is False and got["cross"] is False  # git's tie-breaking decides: asked
+    assert want["cross"] is not None and want["merged"] is None and got["merged"] is None
+    assert all(got[k] == want[k] for k in heads if got[k] is not False), (got, want)
+    assert got["old"] == (m0, m0) and got["synced"] == (m0, m1)
+    dates = pd.DataFrame([{"track": 1, "row": n, "pr_head": sha} for n, sha in enumerate(heads.values())])
+    assert pr_base_commits(up.git_dir, dates, tip, history=h) == pr_base_commits(up.git_dir, dates, tip)
+
+
+MIRROR = Path("/work/.mirror/KellerJordan+modded-nanogpt/repo")
+
+
+def test_pr_start_equals_git_on_every_upstream_pr_head() -> None:
+    import pytest
+
+    if not MIRROR.exists():
+        pytest.skip("no local upstream mirror")
+    from nanogpt_analysis.sources.git_history import History
+    from nanogpt_analysis.sources.upstream import open_upstream
+
+    up = open_upstream(MIRROR, "f411b3d")
+    with History(up) as h:
+        got = {head: h.pr_start(head, up.commit) for head in h.pr_heads.values()}
+    decided = {head: g for head, g in got.items() if g is not False}
+    assert len(decided) >= 0.9 * len(got)
+    assert all(_git_pr_base(up.git_dir, head, up.commit) == g for head, g in decided.items())

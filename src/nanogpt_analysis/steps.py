@@ -85,6 +85,12 @@ def stage_steps(stage: str) -> list[Step]:
     return [s for s in STEPS.values() if s.stage == stage]
 
 
+def inputs_of(s: Step, earlier: Iterable[Step]) -> list[str]:
+    """The steps among `earlier` that write a file `s` reads: it runs after them (and may run side by side
+    with any other), so the order of a stage comes from what its steps declare, not from a hand list."""
+    return [t.name for t in earlier if any(fnmatch(r, w) for r in s.reads for w in t.writes)]
+
+
 def _data(*names: str) -> tuple[str, ...]:
     return tuple(f"data/{n}" for n in names)
 

@@ -42,6 +42,7 @@ from typing import Any
 
 import pandas as pd
 
+from ..sources.git_history import History, loaded
 from ..sources.upstream import ObjectReader, Upstream
 from ..store import schema, tables
 from ..store.blob_cache import BlobCache, cache_path, fingerprint
@@ -400,12 +401,18 @@ def _try_pr_base(
 
 
 def pr_base_commits(
-    reader_git_dir: Any, dates: pd.DataFrame, upstream_commit: str, cache: BlobCache | None = None
+    reader_git_dir: Any,
+    dates: pd.DataFrame,
+    upstream_commit: str,
+    cache: BlobCache | None = None,
+    history: History | None = None,
 ) -> dict[tuple[int, int], tuple[str, str, str]]:
     """Per (track, row) with a PR head: (the first parent of the PR's earliest own commit, the merge base of
     the head with the pinned commit, the head); own: reachable from the head, not from the pinned commit.
     The first is the code the PR started from, the second the newest default-branch code it contains.
-    `cache`: answers of earlier refreshes (commit shas fix the graph below them; failures are not kept)."""
+    `cache`: answers of earlier refreshes (commit shas fix the graph below them; failures are not kept).
+    `history`: the commit graph an earlier step read (sources/git_history.py `pr_start`): the same answers
+    without two git processes per head, git asked only where its own tie-breaking would decide."""
     import subprocess
     from concurrent.futures import ThreadPoolExecutor
 
@@ -428,11 +435,15 @@ def pr_base_commits(
         if (got := rows.get(BlobCache.key("pr_base", head, upstream_commit))) is not None:
             known[head] = (got[0], got[1])
     todo = [head for head in dict.fromkeys(k[2] for k in keys) if head not in known]
+    # from the graph in memory where it decides; git (two processes per head, in threads) for the rest
+    got_here = {h: history.pr_start(h, upstream_commit) for h in todo} if history is not None else {}
+    asked = [h for h in todo if got_here.get(h, False) is False]
     with ThreadPoolExecutor(max_workers=4) as pool:  # git processes, not Python, do the work
-        for head, got in zip(todo, pool.map(one, todo), strict=True):
-            known[head] = got
-            if cache is not None and got is not None:
-                cache.get(BlobCache.key("pr_base", head, upstream_commit), lambda got=got: list(got))
+        got_here.update(zip(asked, pool.map(one, asked), strict=True))
+    for head in todo:
+        known[head] = got = got_here[head]  # type: ignore[assignment]
+        if cache is not None and got is not None:
+            cache.get(BlobCache.key("pr_base", head, upstream_commit), lambda got=got: list(got))
     found = [known[head] for _, _, head in keys]
     return {(t, row): (got[0], got[1], head) for (t, row, head), got in zip(keys, found, strict=True) if got}
 
@@ -458,7 +469,7 @@ def run_code_changes_step(
         dates = tables.read_table(data_dir / "record_dates.csv")
     # the graph answers are kept apart from the diffs, so "diffs from the cache" still counts diffs only
     base_cache = BlobCache(cache_path(data_dir, "pr_bases"), fingerprint(__name__))
-    bases = pr_base_commits(upstream.git_dir, dates, upstream.commit, base_cache)
+    bases = pr_base_commits(upstream.git_dir, dates, upstream.commit, base_cache, loaded(upstream))
     base_cache.save()
     if reader is None:
         with ObjectReader(upstream.git_dir) as own:

@@ -97,6 +97,7 @@ class RefreshContext:
 def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
     from ..steps import stage_steps
     from .run_facts import save_run_facts, split_run_facts, summary
+    from .side_by_side import run_steps
 
     t0 = time.perf_counter()
     ctx = RefreshContext(opts, tables.load_sources(opts.data_dir))
@@ -117,10 +118,7 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
                 "commit_date": utc_z(upstream.commit_date),
                 "first_commit_date": first_commit_date(upstream),
             }
-        for s in chosen:
-            before = set(files)
-            sources.update(s.run(ctx))
-            s.check_writes(f"data/{n}" for n in set(files) - before)
+        run_steps(ctx, chosen)  # each after the steps it reads from, side by side where they may
         sources["tool_version"] = tool_version()
         facts = split_run_facts(sources)  # when and how fast this run went: not data (see run_facts.py)
         facts["refreshed_at"] = now_utc()

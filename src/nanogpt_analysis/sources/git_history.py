@@ -54,6 +54,7 @@ class History:
         except BaseException:
             self.close()
             raise
+        _LOADED[:] = [self]
 
     def __enter__(self) -> History:
         return self
@@ -290,10 +291,7 @@ class History:
     def landed_at(self, sha: str) -> str | None:
         """The first default-branch (first-parent) commit that has `sha` among its ancestors, None when the
         pinned commit does not reach it. First-parent ancestry only grows along the chain: a bisection."""
-        self._ancestor_bits(self.upstream.commit)  # numbers every commit once
-        if len(self._index_of) != len(self._order):
-            self._index_of = {s: i for i, s in enumerate(self._order)}
-        index = self._index_of
+        index = self._index()
         if sha not in index:
             return None
         bit = 1 << index[sha]
@@ -317,6 +315,56 @@ class History:
         own = sorted((self.commits[s] for s in self._shas(hb & ~bb)), key=lambda c: utc_z(c.author_date))
         common = hb & bb
         return own, (self._order[common.bit_length() - 1] if common else "")
+
+    def pr_start(self, head: str, base: str) -> tuple[str, str] | None | bool:
+        """From the graph in memory, what collect/code_changes.py asks git per PR head: the first parent of
+        the earliest commit of `git rev-list --reverse --topo-order --parents head ^base`, and `git
+        merge-base head base` ("" when none). None: no own commit, or the earliest is a root commit (git
+        gives no parent either). False: git's own tie-breaking would decide (own commits with more than one
+        earliest, more than one best common ancestor) or the graph is incomplete: ask git."""
+        if head not in self.commits or base not in self.commits or (self.upstream.git_dir / "shallow").exists():
+            return False
+        own = self._ancestor_bits(head) & ~self._ancestor_bits(base)
+        if not own:
+            return None
+        index = self._index()
+        earliest: list[str] = []
+        below: set[str] = set()  # parents of own commits that are not own: the common ancestors nearest head
+        for s in self._shas(own):
+            parents = self.commits[s].parents
+            if any(p not in index for p in parents):
+                return False
+            inside = [p for p in parents if own >> index[p] & 1]
+            below.update(p for p in parents if not own >> index[p] & 1)
+            if not inside:
+                earliest.append(s)
+        if len(earliest) != 1:
+            return False
+        parents = self.commits[earliest[0]].parents
+        if not parents:
+            return None
+        # the best common ancestors are those of `below` that no other one descends from (see the docstring)
+        best = [c for c in below if not any(d != c and self._ancestor_bits(d) >> index[c] & 1 for d in below)]
+        if len(best) > 1:
+            return False
+        return parents[0], (best[0] if best else "")
+
+    def _index(self) -> dict[str, int]:
+        self._ancestor_bits(self.upstream.commit)  # numbers every commit once
+        if len(self._index_of) != len(self._order):
+            self._index_of = {s: i for i, s in enumerate(self._order)}
+        return self._index_of
+
+
+def loaded(upstream: Upstream) -> History | None:
+    """The History this process last read of `upstream` (same clone, same pinned commit), if any: a later
+    step re-uses the graph an earlier one read instead of asking git again."""
+    h = _LOADED[0] if _LOADED else None
+    same = h is not None and h.upstream.git_dir == upstream.git_dir and h.upstream.commit == upstream.commit
+    return h if same else None
+
+
+_LOADED: list[History] = []
 
 
 def _repair_identical_renames(renames: list[tuple[str, str]]) -> list[tuple[str, str]]:

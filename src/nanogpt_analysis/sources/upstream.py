@@ -262,6 +262,14 @@ class ObjectReader:
             proc.kill()
             proc.wait()
 
+    def reopen(self) -> ObjectReader:
+        """A reader for a forked child process: its own `git cat-file` (this one's pipes are the parent's),
+        starting with the trees and texts read so far (a blob still on its way in a prefetch is read again)."""
+        new = ObjectReader(self.git_dir)
+        new._tree_cache = dict(self._tree_cache)
+        new._text_cache = dict(self._text_cache)
+        return new
+
     def read(self, spec: str) -> tuple[str, bytes] | None:
         """(type, content) of an object named by sha or `rev:path`; None when absent."""
         if "\n" in spec:

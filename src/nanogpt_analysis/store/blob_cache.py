@@ -34,7 +34,14 @@ def fingerprint(module: str, root: Path = PACKAGE) -> str:
 
 def rows_digest(rows: dict[str, Any]) -> str:
     """Digest of a cache's values in one canonical JSON form (the same before writing and after reading)."""
-    text = json.dumps(rows, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return _text_digest(_rows_text(rows))
+
+
+def _rows_text(rows: dict[str, Any]) -> str:
+    return json.dumps(rows, sort_keys=True, ensure_ascii=False, allow_nan=False)
+
+
+def _text_digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
@@ -93,8 +100,13 @@ class BlobCache:
 
     def save(self) -> None:
         if self.path is not None and self.dirty:
-            from .io import write_json
+            from .io import atomic_write_text
 
-            doc = {"fingerprint": self.stamp, "rows": self.rows, "digest": rows_digest(self.rows)}
-            write_json(self.path, doc, indent=None)
+            # the values are plain JSON already (stored through a round trip): the rows are dumped once, for
+            # the digest and the file, which is what write_json(doc, indent=None) of the whole doc writes
+            rows = _rows_text(self.rows)
+            head = {"digest": _text_digest(rows), "fingerprint": self.stamp}
+            atomic_write_text(
+                self.path, json.dumps(head, sort_keys=True, ensure_ascii=False)[:-1] + f', "rows": {rows}}}\n'
+            )
             self.dirty = False

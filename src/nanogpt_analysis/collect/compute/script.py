@@ -8,6 +8,7 @@ import ast
 import re
 import textwrap
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from ..pysource import PARSE_ERRORS, parse_or_none, top_level_chunks
@@ -90,6 +91,13 @@ class Script:
         return hits[-1] if hits else None
 
 
+@lru_cache(maxsize=4096)
+def _parsed(chunk: str) -> ast.Module | None:
+    """parse_or_none, once per distinct chunk: the scripts of consecutive records share most statements
+    (about 1,200 chunks read, 330 distinct). The trees are only read, never changed, so they can be shared."""
+    return parse_or_none(chunk)
+
+
 def read_statements(sc: Script, text: str, model_parts: list[str]) -> None:
     """Collect into `sc` the wanted statements of `text` (model and schedule class sources into
     `model_parts`); the body of an `if __name__ == "__main__":` block (the argparse-era scripts keep their
@@ -107,14 +115,14 @@ def read_statements(sc: Script, text: str, model_parts: list[str]) -> None:
         wanted = WANTED_CLASS.match(head)
         if wanted or head.startswith(("def get_bs", "def distributed_data_generator")):
             small = chunk if not wanted or wanted.group(1) in ("Hyperparameters", "GPTConfig") else _init_only(chunk)
-            mod = parse_or_none(small)
+            mod = _parsed(small)
             for st in mod.body if mod else []:
                 if isinstance(st, ast.ClassDef):
                     sc.classes[st.name] = st
                 elif isinstance(st, ast.FunctionDef):
                     sc.functions[st.name] = st
         elif (m := ASSIGN_HEAD.match(head)) and WANTED_NAMES & {n.strip() for n in m.group(1).split(",")}:
-            mod = parse_or_none(chunk)
+            mod = _parsed(chunk)
             for st in mod.body if mod else []:
                 if isinstance(st, ast.Assign):
                     for t in st.targets:
@@ -127,7 +135,7 @@ def read_statements(sc: Script, text: str, model_parts: list[str]) -> None:
 
 def read_add_argument(sc: Script, chunk: str) -> None:
     """`parser.add_argument("--name", type=T, default=D)`: name -> (type name, default) into `sc.cli_args`."""
-    mod = parse_or_none(chunk)
+    mod = _parsed(chunk)
     call = mod.body[0].value if mod and mod.body and isinstance(mod.body[0], ast.Expr) else None
     if not isinstance(call, ast.Call) or not call.args or not isinstance(call.args[0], ast.Constant):
         return
