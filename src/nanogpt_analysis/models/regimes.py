@@ -25,7 +25,7 @@ import numpy as np
 from .breaks import breaks_section
 from .estimands import halving_view
 from .rates import per_year, per_year_ci
-from .robust import HAC_LAGS, SEED, design, fit_ols, fit_ols_lags, nw_lag, residual_resamples
+from .robust import HAC_LAGS, SEED, design, fit_ols, fit_ols_lags, nw_lag, resample_blocks
 from .series import MIN_RECORDS, Series, current_regime_start
 
 MAX_BREAKS = 3
@@ -199,12 +199,17 @@ def break_intervals(s: Series, breaks: list[int]) -> list[dict[str, Any]]:
     between its (fixed) neighbours, as in Bai's (1997) repartition estimator."""
     fitted = segmented_fit(s.days, s.y, breaks)
     resid = s.y - fitted
-    us, _ = residual_resamples(resid, "mbb", BREAK_BOOT_BLOCK, BREAK_BOOT_REPS, SEED)  # the rates' bootstrap
-    ys = fitted + us
     edges = [0, *breaks, s.n]
+    # the rates' bootstrap, in blocks of replicates (one block for a real series): each replicate is re-located
+    # on its own, so the draws are those of the whole array, and memory stays flat in the rows
+    parts: list[list[np.ndarray]] = [[] for _ in breaks]
+    for us in resample_blocks(resid, "mbb", BREAK_BOOT_BLOCK, BREAK_BOOT_REPS, SEED):
+        ys = fitted + us
+        for k in range(len(breaks)):
+            parts[k].append(relocate_break(s.days, ys, edges[k], edges[k + 2]))
     out = []
     for k, b in enumerate(breaks):
-        draws = relocate_break(s.days, ys, edges[k], edges[k + 2])
+        draws = np.concatenate(parts[k])
         lo = int(np.quantile(draws, 0.025, method="lower"))
         hi = int(np.quantile(draws, 0.975, method="higher"))
         out.append(

@@ -1,0 +1,99 @@
+"""The paths a README of 100x the rows takes give what the plain ones give (issue 21).
+
+Each switches on past a named threshold that every real series stays below (so the committed outputs are
+the plain paths' bytes): here the threshold is lowered, or the fast path called directly, on synthetic
+series, and the answer compared with the plain one: equal bit for bit where the arithmetic is the same
+(the same random draws, row-wise sums), equal to rounding where only the order of a sum changes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nanogpt_analysis.models import regimes, robust
+from nanogpt_analysis.models.robust import design
+
+
+def ar1(n: int, rho: float, rng: np.random.Generator) -> np.ndarray:
+    e = rng.standard_normal(n)
+    out = np.empty(n)
+    out[0] = e[0]
+    for t in range(1, n):
+        out[t] = rho * out[t - 1] + e[t]
+    return out
+
+
+def plain_hac_var(v: np.ndarray, lag: int) -> np.ndarray:
+    s = (v * v).sum(axis=-1)
+    for j in range(1, lag + 1):
+        s = s + 2 * (1 - j / (lag + 1)) * (v[..., j:] * v[..., :-j]).sum(axis=-1)
+    return s
+
+
+@pytest.mark.parametrize("n, lag", [(50, 0), (50, 1), (89, 7), (300, 65), (300, 299), (40, 120), (2000, 544)])
+def test_window_sum_long_run_variance_equals_the_lag_loop(n: int, lag: int) -> None:
+    rng = np.random.default_rng(n + lag)
+    v = np.vstack([rng.standard_normal(n), ar1(n, 0.95, rng), np.cumsum(rng.standard_normal(n))])
+    want = plain_hac_var(v, lag)
+    assert np.allclose(robust.hac_var_windows(v, lag), want, rtol=1e-10, atol=0)
+    assert np.allclose(robust.hac_var_windows(v[0], lag), want[0], rtol=1e-10, atol=0)
+
+
+def test_long_lags_take_the_window_sums_and_short_ones_the_loop_bit_for_bit() -> None:
+    rng = np.random.default_rng(1)
+    v = rng.standard_normal((5, 400))
+    short = robust.HAC_LOOP_MAX_LAG
+    assert np.array_equal(robust.hac_var(v, short), plain_hac_var(v, short))
+    assert np.array_equal(robust.hac_var(v, short + 1), robust.hac_var_windows(v, short + 1))
+
+
+@pytest.mark.parametrize("method, block", [("mbb", 5), ("mbb", 10), ("sieve", 10)])
+def test_resamples_in_blocks_are_the_whole_array_bit_for_bit(monkeypatch, method: str, block: int) -> None:
+    rng = np.random.default_rng(2)
+    u = ar1(120, 0.8, rng)
+    whole, _ = robust.residual_resamples(u, method, block, reps=333, seed=9)
+    monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", 120 * 50)  # blocks of 50 replicates, the last one short
+    parts = list(robust.resample_blocks(u, method, block, reps=333, seed=9))
+    assert [len(p) for p in parts] == [50] * 6 + [33]
+    assert np.array_equal(np.concatenate(parts), whole)
+
+
+@pytest.mark.parametrize("method", ["mbb", "sieve"])
+def test_bootstrap_in_blocks_gives_the_whole_bootstraps_draws(monkeypatch, method: str) -> None:
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.uniform(0, 800, 150))
+    y = 5.0 - 0.004 * x + 0.1 * ar1(150, 0.9, rng)
+    X = design(x)
+    whole, info = robust.residual_bootstrap(y, X, method, 10, reps=999, seed=4)
+    monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", 150 * 70)
+    blocked, info2 = robust.residual_bootstrap(y, X, method, 10, reps=999, seed=4)
+    assert info2 == info and blocked.shape == whole.shape
+    # the same resamples; only the matrix product may round differently, row block by row block
+    assert np.allclose(blocked, whole, rtol=1e-12, atol=1e-15)
+    assert np.array_equal(robust.percentile_ci(blocked[:, 1]).round(12), robust.percentile_ci(whole[:, 1]).round(12))
+
+
+def test_fixed_b_critical_value_in_blocks_equals_the_whole_simulation(monkeypatch) -> None:
+    rng = np.random.default_rng(5)
+    X = design(np.sort(rng.uniform(0, 700, 200)))
+    whole = robust.fixed_b_cv(X, 12, reps=500)
+    monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", 200 * 64)
+    assert robust.fixed_b_cv(X, 12, reps=500) == pytest.approx(whole, rel=1e-12)
+
+
+def test_break_intervals_in_blocks_of_replicates_are_bit_for_bit_the_whole_ones(monkeypatch) -> None:
+    import datetime as dt
+
+    from nanogpt_analysis.models.series import Series
+
+    rng = np.random.default_rng(6)
+    n = 90
+    days = np.sort(rng.integers(0, 700, n)).astype(float)
+    y = np.where(days < 300, 8.0 - 0.006 * days, 6.2 - 0.001 * days) + 0.05 * ar1(n, 0.5, rng)
+    start = dt.date(2024, 5, 28)
+    dates = [str(start + dt.timedelta(days=int(d))) for d in days]
+    s = Series(1, "time_s", list(range(1, n + 1)), dates, days, y, 0, None, np.arange(n))
+    breaks = [40, 65]
+    whole = regimes.break_intervals(s, breaks)
+    monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", n * 100)  # blocks of 100 of the 999 replicates
+    assert regimes.break_intervals(s, breaks) == whole
