@@ -97,3 +97,41 @@ def test_break_intervals_in_blocks_of_replicates_are_bit_for_bit_the_whole_ones(
     whole = regimes.break_intervals(s, breaks)
     monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", n * 100)  # blocks of 100 of the 999 replicates
     assert regimes.break_intervals(s, breaks) == whole
+
+
+@pytest.mark.parametrize("n, block", [(89, 5), (89, 10), (120, 15), (31, 10), (10, 10)])
+def test_blocks_copied_from_a_window_view_are_the_indexed_resamples(n: int, block: int) -> None:
+    u = np.random.default_rng(n).standard_normal(n)
+    want = u[robust.block_indices(n, block, 77, np.random.default_rng(8))]
+    assert np.array_equal(robust.block_resamples(u, block, 77, np.random.default_rng(8)), want)
+
+
+def test_vogelsang_simulation_in_blocks_equals_the_whole_one(monkeypatch) -> None:
+    rng = np.random.default_rng(7)
+    days = np.sort(rng.uniform(0, 800, 120))
+    y = 4.0 - 0.002 * days + 0.05 * ar1(120, 0.9, rng)
+    whole = robust.vogelsang_trend_test(days, y, reps=300)
+    monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", 120 * 64)
+    blocked = robust.vogelsang_trend_test(days, y, reps=300)
+    assert blocked["b"] == whole["b"] and blocked["verdict"] == whole["verdict"]
+    for key in ("statistic_no_trend", "critical_value_5pct", "j_statistic", "slope_per_day"):
+        assert blocked[key] == pytest.approx(whole[key], rel=1e-10)
+
+
+def test_windows_of_the_same_records_are_computed_once_under_their_own_definitions() -> None:
+    from nanogpt_analysis.models.series import same_records_once
+
+    calls = []
+
+    def entry(mask: np.ndarray, label: str, name: str) -> dict:
+        calls.append(name)
+        return {"definition": label, "n": int(mask.sum()), "fit": {"b": [1.0, 2.0]}}
+
+    m = np.array([True, True, False])
+    windows = {"all": (m, "every"), "regime": (m.copy(), "the regime"), "other": (~m, "rest"), "x": (m, "x")}
+    out = same_records_once(windows, entry, apart=("x",))
+    assert calls == ["all", "other", "x"]
+    assert out["regime"] == {"definition": "the regime", "n": 2, "fit": {"b": [1.0, 2.0]}}
+    assert list(out["regime"]) == ["definition", "n", "fit"]
+    out["regime"]["fit"]["b"][0] = 9.0  # a copy, not the same object under two names
+    assert out["all"]["fit"]["b"][0] == 1.0

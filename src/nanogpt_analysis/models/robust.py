@@ -118,6 +118,15 @@ def block_indices(n: int, block: int, reps: int, rng: np.random.Generator) -> np
     return (starts[:, :, None] + np.arange(block)).reshape(reps, -1)[:, :n]
 
 
+def block_resamples(u: np.ndarray, block: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """u[block_indices(len(u), block, reps, rng)], bit for bit, without the (reps, n) index array: each block
+    is copied whole from a sliding-window view (half the time at 10,000 rows)."""
+    n = len(u)
+    starts = rng.integers(0, n - block + 1, (reps, -(-n // block)))
+    windows = np.lib.stride_tricks.sliding_window_view(u, block)
+    return np.ascontiguousarray(windows[starts].reshape(reps, -1)[:, :n])
+
+
 def percentile_ci(draws: np.ndarray, level: float = 0.95) -> np.ndarray:
     """Percentile interval along axis 0: (2, ...) array."""
     q = (1 - level) / 2
@@ -256,7 +265,7 @@ def _resampler(resid: np.ndarray, method: str, block: int, seed: int) -> tuple[C
     rng = np.random.default_rng(seed)
     if method == "mbb":
         uc = u - u.mean()
-        return (lambda r: uc[block_indices(n, block, r, rng)]), {
+        return (lambda r: block_resamples(uc, block, r, rng)), {
             "kind": "moving-block bootstrap of centred residuals", "block": block}  # fmt: skip
     if method == "sieve":
         max_p = max(1, min(int(10 * math.log10(n)), n // 4))
@@ -429,9 +438,13 @@ def vogelsang_trend_test(days: np.ndarray, y: np.ndarray, reps: int = 2000, seed
     y = np.asarray(y, float)
     n = len(y)
     rng = np.random.default_rng(seed)
-    e = rng.standard_normal((reps, n))
-    t0, j0 = _vogelsang_parts(e, x)
-    t1, j1 = _vogelsang_parts(np.cumsum(e, axis=1), x)
+    # in blocks of replicates past BOOT_BLOCK_CELLS (the same draws: one stream), so memory stays flat in the rows
+    rows = reps if reps * n <= BOOT_BLOCK_CELLS else max(1, BOOT_BLOCK_CELLS // n)
+    sims = []
+    for i in range(0, reps, rows):
+        e = rng.standard_normal((min(rows, reps - i), n))
+        sims.append((*_vogelsang_parts(e, x), *_vogelsang_parts(np.cumsum(e, axis=1), x)))
+    t0, j0, t1, j1 = (np.concatenate(v) for v in zip(*sims, strict=True))
     bs = np.linspace(0, 6, 121)
     q0 = np.quantile(np.abs(t0)[None, :] * np.exp(-bs[:, None] * j0[None, :]), 0.95, axis=1)
     q1 = np.quantile(np.abs(t1)[None, :] * np.exp(-bs[:, None] * j1[None, :]), 0.95, axis=1)
