@@ -135,3 +135,16 @@ def test_windows_of_the_same_records_are_computed_once_under_their_own_definitio
     assert list(out["regime"]) == ["definition", "n", "fit"]
     out["regime"]["fit"]["b"][0] = 9.0  # a copy, not the same object under two names
     assert out["all"]["fit"]["b"][0] == 1.0
+
+
+def test_permutation_refits_in_blocks_give_the_whole_batch_inference(monkeypatch) -> None:
+    from nanogpt_analysis.models import per_change_regression as pcr
+
+    rng = np.random.default_rng(10)
+    n = 80
+    gains = np.abs(rng.normal(0.05, 0.03, n))
+    cum = 0.1 + np.concatenate([[0.0], np.cumsum(gains)[:-1]])
+    X = np.column_stack([np.ones(n), cum, np.arange(n, dtype=float), (np.arange(n) > 30).astype(float)])
+    whole = pcr.partial_sum_inference(gains, X, 1, 0.1, True, [2, 3])
+    monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", X.size * 64)  # blocks of 64 of the 999 permutations
+    assert pcr.partial_sum_inference(gains, X, 1, 0.1, True, [2, 3]) == whole
