@@ -148,3 +148,16 @@ def test_permutation_refits_in_blocks_give_the_whole_batch_inference(monkeypatch
     whole = pcr.partial_sum_inference(gains, X, 1, 0.1, True, [2, 3])
     monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", X.size * 64)  # blocks of 64 of the 999 permutations
     assert pcr.partial_sum_inference(gains, X, 1, 0.1, True, [2, 3]) == whole
+
+
+def test_category_bootstrap_in_blocks_gives_the_whole_bootstraps_factors(monkeypatch) -> None:
+    from nanogpt_analysis.models import category_split
+
+    rng = np.random.default_rng(11)
+    gain = np.abs(rng.normal(0.05, 0.03, 90))
+    w = np.eye(8)[rng.integers(0, 8, 90)]
+    whole = category_split.bootstrap_factors(gain, w, replicates=500)
+    monkeypatch.setattr(robust, "BOOT_BLOCK_CELLS", w.size * 70)  # blocks of 70 replicates, the last one short
+    blocked = category_split.bootstrap_factors(gain, w, replicates=500)
+    assert blocked.shape == whole.shape
+    assert np.allclose(blocked, whole, rtol=1e-13, atol=0)
