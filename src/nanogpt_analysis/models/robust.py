@@ -119,8 +119,7 @@ def block_indices(n: int, block: int, reps: int, rng: np.random.Generator) -> np
 
 
 def block_resamples(u: np.ndarray, block: int, reps: int, rng: np.random.Generator) -> np.ndarray:
-    """u[block_indices(len(u), block, reps, rng)], bit for bit, without the (reps, n) index array: each block
-    is copied whole from a sliding-window view (half the time at 10,000 rows)."""
+    """u[block_indices(len(u), block, reps, rng)], bit for bit: blocks copied whole from a sliding-window view."""
     n = len(u)
     starts = rng.integers(0, n - block + 1, (reps, -(-n // block)))
     windows = np.lib.stride_tricks.sliding_window_view(u, block)
@@ -251,15 +250,14 @@ def _ar_fit(u: np.ndarray, max_p: int) -> tuple[np.ndarray, np.ndarray]:
     return phi, e - e.mean()
 
 
-# a bootstrap holds (replicates x rows) floats: past this many cells it is drawn and used in blocks of replicates
-# of about this size, so its memory stays flat in the rows; a real series (89 records x 4,999 replicates is
-# 445,000 cells) is far below it and is resampled whole, as before
+# past this many (replicates x rows) cells a bootstrap is drawn and used in blocks of replicates (memory flat in the
+# rows); a real series (89 records x 4,999 replicates: 445,000 cells) is resampled whole, as before
 BOOT_BLOCK_CELLS = 1 << 22
 
 
 def _resampler(resid: np.ndarray, method: str, block: int, seed: int) -> tuple[Callable[[int], np.ndarray], dict]:
-    """(draw, description): draw(r) gives the next r resampled residual series (r, n). Successive calls continue
-    one random stream, so replicates drawn in blocks are the replicates drawn at once."""
+    """(draw, description): draw(r) gives the next r resampled residual series (r, n), from one random stream
+    (replicates drawn in blocks are those drawn at once); draw.projected(r, H), where given, is draw(r) @ H.T."""
     u = np.asarray(resid, float)
     n = len(u)
     rng = np.random.default_rng(seed)
@@ -288,6 +286,13 @@ def _resampler(resid: np.ndarray, method: str, block: int, seed: int) -> tuple[C
             eps = e[rng.integers(0, len(e), (r, n + burn))]
             return lfilter([1.0], a, eps, axis=1)[:, burn:]  # the AR recursion, in C
 
+        def projected(r: int, H: np.ndarray) -> np.ndarray:
+            # without filtering each replicate: H L eps = (L' H')' eps, L' (the AR filter run backwards in time)
+            # applied once to the rows of H (the burn-in rows weigh 0)
+            G = lfilter([1.0], a, np.pad(H, ((0, 0), (burn, 0)))[:, ::-1], axis=1)[:, ::-1]
+            return e[rng.integers(0, len(e), (r, n + burn))] @ G.T
+
+        draw.projected = projected  # type: ignore[attr-defined]
         return draw, {"kind": "sieve bootstrap: AR(p) of the residuals, p by AIC", "ar_order": p,
                       "ar_coefficients": phi.tolist()}  # fmt: skip
     raise ValueError(f"unknown residual bootstrap {method}")
@@ -305,8 +310,7 @@ def residual_resamples(
 def resample_blocks(
     resid: np.ndarray, method: str, block: int = 10, reps: int = N_REPLICATES, seed: int = SEED
 ) -> Iterator[np.ndarray]:
-    """residual_resamples' rows in blocks of about BOOT_BLOCK_CELLS cells (one block when they fit): stacked,
-    the blocks are its array, bit for bit."""
+    """residual_resamples' rows in blocks of about BOOT_BLOCK_CELLS cells: stacked, its array, bit for bit."""
     draw, _ = _resampler(resid, method, block, seed)
     rows = max(1, BOOT_BLOCK_CELLS // max(len(resid), 1))
     for i in range(0, reps, rows):
@@ -324,9 +328,10 @@ def residual_bootstrap(
     H = np.linalg.pinv(X)  # (k, n)
     if reps * len(y) <= BOOT_BLOCK_CELLS:
         return beta[None, :] + draw(reps) @ H.T, info
-    # in blocks of replicates (the same resamples; the product may differ from the whole one in the last bit)
+    # in blocks of replicates (the same resamples; the product may differ from the whole one in the last bits)
     rows = max(1, BOOT_BLOCK_CELLS // len(y))
-    return np.concatenate([beta[None, :] + draw(min(rows, reps - i)) @ H.T for i in range(0, reps, rows)]), info
+    proj = getattr(draw, "projected", lambda r, H: draw(r) @ H.T)
+    return np.concatenate([beta[None, :] + proj(min(rows, reps - i), H) for i in range(0, reps, rows)]), info
 
 
 # ---- HAC bandwidth and fixed-b critical values -----------------------------------------------------------
@@ -347,9 +352,8 @@ def andrews_lag(resid: np.ndarray, n_max: int | None = None) -> tuple[int, float
     return int(min(max(math.ceil(st) - 1, 0), cap)), st, rho
 
 
-# hac_var sums L lagged products, O(n L) per series; past this lag (Andrews' lag grows like n^(1/3) and reaches
-# hundreds on a README of 100x the rows) the same sum comes from window sums in O(n). Every real series' lags
-# are far below it (at most 28), so their sums are the loop's, bit for bit
+# hac_var sums L lagged products, O(n L); past this lag (Andrews' lag reaches 544 at 100x the README rows) the same
+# sum comes from window sums in O(n). Every real lag is at most 28: their sums are the loop's, bit for bit
 HAC_LOOP_MAX_LAG = 64
 
 
@@ -392,8 +396,7 @@ def fixed_b_cv(X: np.ndarray, lag: int, level: float = 0.95, reps: int = 1000, s
     if reps * n <= BOOT_BLOCK_CELLS:
         b, se = hac_t_slope(rng.standard_normal((reps, n)), X, lag)
         return float(np.quantile(np.abs(b / se), level))
-    # in blocks of replicates (the same draws: one stream), so memory stays flat in the rows
-    rows = max(1, BOOT_BLOCK_CELLS // n)
+    rows = max(1, BOOT_BLOCK_CELLS // n)  # in blocks of replicates (the same draws: one stream)
     t = [np.abs(np.divide(*hac_t_slope(rng.standard_normal((min(rows, reps - i), n)), X, lag)))
          for i in range(0, reps, rows)]  # fmt: skip
     return float(np.quantile(np.concatenate(t), level))
