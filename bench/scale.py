@@ -76,11 +76,34 @@ def build_upstream(path: Path, n: int, seed: int = 21) -> None:
     git(path, "commit", "-q", "-m", "synthetic README", env=env)
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (Linux /proc; 0 where unreadable)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            total += int(Path(f"/proc/{p}/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def timed_v(cmd: list[str]) -> str:
     """Wall and CPU seconds (user + system, children included: on a shared machine the CPU time is the steadier
-    number), peak RSS (MB) and exit code of cmd under /usr/bin/time -v."""
+    number), peak RSS (MB; /usr/bin/time's is the largest single process, so the job's processes together,
+    sampled every 0.1 s, are printed beside it) and exit code of cmd under /usr/bin/time -v."""
     t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-v", *cmd], capture_output=True, text=True)
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:  # files: no pipe to fill up
+        child = subprocess.Popen(["/usr/bin/time", "-v", *cmd], stdout=out, stderr=err, text=True)
+        peak_sum = 0.0
+        while child.poll() is None:
+            peak_sum = max(peak_sum, _tree_rss_mb(child.pid))
+            time.sleep(0.1)
+        out.seek(0)
+        err.seek(0)
+        proc = subprocess.CompletedProcess(child.args, child.returncode, out.read(), err.read())
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-3000:])
@@ -92,7 +115,8 @@ def timed_v(cmd: list[str]) -> str:
     cpu = field(r"User time \(seconds\)") + field(r"System time \(seconds\)")
     rss = field(r"Maximum resident set size \(kbytes\)") / 1024
     load = os.getloadavg()[0]
-    return f"{wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:.0f} MB, exit {proc.returncode} (load {load:.1f})"
+    return (f"{wall:.1f} s wall, {cpu:.1f} s CPU, peak RSS {rss:.0f} MB (all processes together {peak_sum:.0f} MB), "
+            f"exit {proc.returncode} (load {load:.1f})")  # fmt: skip
 
 
 def main() -> None:

@@ -27,6 +27,12 @@ def main() -> None:
     # the job starts a fresh interpreter each run: bytecode of the modules it imports, written on the first
     # run, saves seconds of import time on every later one, even where PYTHONDONTWRITEBYTECODE is set
     sys.dont_write_bytecode = False
+    # one BLAS thread per process: the job spreads its work over the cores in processes (workers.py), and
+    # OpenBLAS threads on top of them oversubscribe the cores and spin (a sieve bootstrap's AR fits took 18x
+    # the CPU time on a busy 2-core machine). Set before numpy loads; a value the user set is kept
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         from .cli import main as cli_main
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .robust import ar1_regression, design, ols_closed
-from .series import MIN_RECORDS, Series, current_regime_start
+from .series import MIN_RECORDS, Series, current_regime_start, same_records_once
 
 MODELS = ("exponential", "power_x0_1", "power_x0_fit")
 CHI2_1_95 = 3.841459
@@ -135,7 +135,7 @@ def forms_section(s: Series, ar1: bool = True) -> dict[str, Any]:
     out: dict[str, Any] = {
         "x": "days since the track's first record",
         "model_choice": "by forecast skill (see `forecast.preferred_model`), not by AIC",
-        "samples": {name: sample_entry(s, mask, label, ar1) for name, (mask, label) in samples(s).items()},
+        "samples": same_records_once(samples(s), lambda mask, label, name: sample_entry(s, mask, label, ar1)),
     }
     if not ar1:
         out["ar1_errors"] = "skipped: AR(1)-error fits are run on each track's raw response only (speed budget)"

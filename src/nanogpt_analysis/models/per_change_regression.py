@@ -181,11 +181,19 @@ def partial_sum_inference(
     cv = float(mackinnoncrit(1, "ct" if trend else "c", nobs=len(y))[1])
     rng = np.random.default_rng(20240528)
     perm = np.argsort(rng.random((PERMUTATIONS, len(y))), axis=1)
-    yp, Xp = y[perm], X[perm]
-    Xp[:, :, k] = cum0 + np.concatenate([np.zeros((PERMUTATIONS, 1)), np.cumsum(yp, axis=1)[:, :-1]], axis=1)
-    for c in in_place or []:
-        Xp[:, :, c] = X[None, :, c]
-    ts = t_ratios(yp, Xp)
+    # in blocks of permutations past BOOT_BLOCK_CELLS cells (each refit on its own: the same t-ratios), so the
+    # (permutations, n, p) designs stay small at any n (1 GB at 10,000 rows); a real sample is one block
+    from .robust import BOOT_BLOCK_CELLS
+
+    step = max(1, BOOT_BLOCK_CELLS // X.size)
+    ts_blocks = []
+    for i in range(0, PERMUTATIONS, step):
+        yp, Xp = y[perm[i : i + step]], X[perm[i : i + step]]
+        Xp[:, :, k] = cum0 + np.concatenate([np.zeros((len(yp), 1)), np.cumsum(yp, axis=1)[:, :-1]], axis=1)
+        for c in in_place or []:
+            Xp[:, :, c] = X[None, :, c]
+        ts_blocks.append(t_ratios(yp, Xp))
+    ts = np.concatenate(ts_blocks)
     p_perm = float((1 + np.sum(ts <= t_obs)) / (PERMUTATIONS + 1))
     return {
         "t_ols": t_obs,

@@ -43,10 +43,11 @@ from .robust import (
     vogelsang_trend_test,
 )
 from .robust import residual_diagnostics as diagnostics
-from .series import DAYS_PER_YEAR, MIN_RECORDS, Series, current_regime_start
+from .series import DAYS_PER_YEAR, MIN_RECORDS, Series, current_regime_start, same_records_once
 
 Z95 = 1.959964
 VOGELSANG_MIN_N = 30
+ROBUSTNESS_WINDOWS = ("all", "current_regime")  # windows with unit-root tests and Vogelsang's trend test
 
 
 def per_year(slope: float) -> float:
@@ -204,10 +205,11 @@ def rates_section(s: Series) -> dict[str, Any]:
             "data_dependent": "Andrews (1991) AR(1) plug-in",
             "fixed_b": "Kiefer-Vogelsang, simulated",
         },
-        "windows": {
-            name: window_entry(s, mask, label, robustness=name in ("all", "current_regime"))
-            for name, (mask, label) in windows(s).items()
-        },
+        "windows": same_records_once(
+            windows(s),
+            lambda mask, label, name: window_entry(s, mask, label, name in ROBUSTNESS_WINDOWS),
+            ROBUSTNESS_WINDOWS,
+        ),
     }
 
 

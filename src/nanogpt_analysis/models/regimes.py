@@ -25,7 +25,7 @@ import numpy as np
 from .breaks import breaks_section
 from .estimands import halving_view
 from .rates import per_year, per_year_ci
-from .robust import HAC_LAGS, SEED, design, fit_ols, fit_ols_lags, nw_lag, residual_resamples
+from .robust import HAC_LAGS, SEED, design, fit_ols, fit_ols_lags, nw_lag, resample_blocks
 from .series import MIN_RECORDS, Series, current_regime_start
 
 MAX_BREAKS = 3
@@ -88,21 +88,27 @@ def break_starts(n: int) -> np.ndarray:
 def partition_costs(
     x: np.ndarray, y: np.ndarray, max_breaks: int, min_len: int = MIN_RECORDS
 ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """The dynamic programme of best_partitions over column blocks of the SSR matrix, never the whole matrix
-    (memory linear in the rows; the same numbers): costs[m][j] = best SSR of rows 0..j-1 with m breaks,
+    """The dynamic programme of best_partitions on the rows of the SSR matrix where a segment may start, never
+    the whole (n+1)^2 matrix (at most MAX_STARTS rows: memory linear in the rows; the same numbers, computed
+    in column blocks): costs[m][j] = best SSR of rows 0..j-1 with m breaks,
     backs[m-1][j] = where its last segment starts (a row of break_starts: every row of a real series)."""
     sums = _segment_sums(x, y)
     n1 = sums[0].shape[-1]
     starts = break_starts(n1 - 1)
     rows = slice(None) if len(starts) == n1 else starts
     block = max(1, BLOCK_CELLS // len(starts))
+    # the SSR of every (start, end) the programme visits, once for all its passes: (starts x rows) floats, 35 MB
+    # at 10,900 rows (it was recomputed for each number of breaks); built in column blocks, element by element
+    ssr = np.empty((len(starts), n1))
+    for a in range(0, n1, block):
+        ssr[:, a : a + block] = _ssr_block(sums, rows, slice(a, min(n1, a + block)), min_len)
     costs = [_ssr_block(sums, slice(0, 1), slice(None), min_len)[0]]
     backs: list[np.ndarray] = []
     for _ in range(max_breaks):
         cost, new, arg = costs[-1][rows], np.empty(n1), np.empty(n1, dtype=int)
         for a in range(0, n1, block):
             cols = slice(a, min(n1, a + block))
-            tot = cost[:, None] + _ssr_block(sums, rows, cols, min_len)
+            tot = cost[:, None] + ssr[:, cols]
             k = np.argmin(tot, axis=0)
             arg[cols] = starts[k]
             new[cols] = tot[k, np.arange(tot.shape[1])]
@@ -199,12 +205,17 @@ def break_intervals(s: Series, breaks: list[int]) -> list[dict[str, Any]]:
     between its (fixed) neighbours, as in Bai's (1997) repartition estimator."""
     fitted = segmented_fit(s.days, s.y, breaks)
     resid = s.y - fitted
-    us, _ = residual_resamples(resid, "mbb", BREAK_BOOT_BLOCK, BREAK_BOOT_REPS, SEED)  # the rates' bootstrap
-    ys = fitted + us
     edges = [0, *breaks, s.n]
+    # the rates' bootstrap, in blocks of replicates (one block for a real series): each replicate is re-located
+    # on its own, so the draws are those of the whole array, and memory stays flat in the rows
+    parts: list[list[np.ndarray]] = [[] for _ in breaks]
+    for us in resample_blocks(resid, "mbb", BREAK_BOOT_BLOCK, BREAK_BOOT_REPS, SEED):
+        ys = fitted + us
+        for k in range(len(breaks)):
+            parts[k].append(relocate_break(s.days, ys, edges[k], edges[k + 2]))
     out = []
     for k, b in enumerate(breaks):
-        draws = relocate_break(s.days, ys, edges[k], edges[k + 2])
+        draws = np.concatenate(parts[k])
         lo = int(np.quantile(draws, 0.025, method="lower"))
         hi = int(np.quantile(draws, 0.975, method="higher"))
         out.append(

@@ -20,6 +20,7 @@ Used by the rates, regimes, forms and effort-measure tables (issue 10) and the p
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -115,6 +116,14 @@ def block_indices(n: int, block: int, reps: int, rng: np.random.Generator) -> np
     nb = -(-n // block)
     starts = rng.integers(0, n - block + 1, (reps, nb))
     return (starts[:, :, None] + np.arange(block)).reshape(reps, -1)[:, :n]
+
+
+def block_resamples(u: np.ndarray, block: int, reps: int, rng: np.random.Generator) -> np.ndarray:
+    """u[block_indices(len(u), block, reps, rng)], bit for bit: blocks copied whole from a sliding-window view."""
+    n = len(u)
+    starts = rng.integers(0, n - block + 1, (reps, -(-n // block)))
+    windows = np.lib.stride_tricks.sliding_window_view(u, block)
+    return np.ascontiguousarray(windows[starts].reshape(reps, -1)[:, :n])
 
 
 def percentile_ci(draws: np.ndarray, level: float = 0.95) -> np.ndarray:
@@ -241,17 +250,21 @@ def _ar_fit(u: np.ndarray, max_p: int) -> tuple[np.ndarray, np.ndarray]:
     return phi, e - e.mean()
 
 
-def residual_resamples(
-    resid: np.ndarray, method: str, block: int = 10, reps: int = N_REPLICATES, seed: int = SEED
-) -> tuple[np.ndarray, dict]:
-    """(reps, n) resampled residual series and a description: method "mbb" (moving blocks of the centred
-    residuals) or "sieve" (AR(p) recursion with resampled innovations, burn-in 100)."""
+# past this many (replicates x rows) cells a bootstrap is drawn and used in blocks of replicates (memory flat in the
+# rows); a real series (89 records x 4,999 replicates: 445,000 cells) is resampled whole, as before
+BOOT_BLOCK_CELLS = 1 << 22
+
+
+def _resampler(resid: np.ndarray, method: str, block: int, seed: int) -> tuple[Callable[[int], np.ndarray], dict]:
+    """(draw, description): draw(r) gives the next r resampled residual series (r, n), from one random stream
+    (replicates drawn in blocks are those drawn at once); draw.projected(r, H), where given, is draw(r) @ H.T."""
     u = np.asarray(resid, float)
     n = len(u)
     rng = np.random.default_rng(seed)
     if method == "mbb":
-        idx = block_indices(n, block, reps, rng)
-        return (u - u.mean())[idx], {"kind": "moving-block bootstrap of centred residuals", "block": block}
+        uc = u - u.mean()
+        return (lambda r: block_resamples(uc, block, r, rng)), {
+            "kind": "moving-block bootstrap of centred residuals", "block": block}  # fmt: skip
     if method == "sieve":
         max_p = max(1, min(int(10 * math.log10(n)), n // 4))
         phi, e = _ar_fit(u, max_p)
@@ -265,13 +278,43 @@ def residual_resamples(
             if r >= 0.995:
                 phi = phi * (0.995 / r) ** np.arange(1, p + 1)
         burn = 100
-        eps = e[rng.integers(0, len(e), (reps, n + burn))]
         from scipy.signal import lfilter
 
-        out = lfilter([1.0], np.concatenate([[1.0], -phi]), eps, axis=1)  # the AR recursion, in C
-        return out[:, burn:], {"kind": "sieve bootstrap: AR(p) of the residuals, p by AIC", "ar_order": p,
-                               "ar_coefficients": phi.tolist()}  # fmt: skip
+        a = np.concatenate([[1.0], -phi])
+
+        def draw(r: int) -> np.ndarray:
+            eps = e[rng.integers(0, len(e), (r, n + burn))]
+            return lfilter([1.0], a, eps, axis=1)[:, burn:]  # the AR recursion, in C
+
+        def projected(r: int, H: np.ndarray) -> np.ndarray:
+            # without filtering each replicate: H L eps = (L' H')' eps, L' (the AR filter run backwards in time)
+            # applied once to the rows of H (the burn-in rows weigh 0)
+            G = lfilter([1.0], a, np.pad(H, ((0, 0), (burn, 0)))[:, ::-1], axis=1)[:, ::-1]
+            return e[rng.integers(0, len(e), (r, n + burn))] @ G.T
+
+        draw.projected = projected  # type: ignore[attr-defined]
+        return draw, {"kind": "sieve bootstrap: AR(p) of the residuals, p by AIC", "ar_order": p,
+                      "ar_coefficients": phi.tolist()}  # fmt: skip
     raise ValueError(f"unknown residual bootstrap {method}")
+
+
+def residual_resamples(
+    resid: np.ndarray, method: str, block: int = 10, reps: int = N_REPLICATES, seed: int = SEED
+) -> tuple[np.ndarray, dict]:
+    """(reps, n) resampled residual series and a description: method "mbb" (moving blocks of the centred
+    residuals) or "sieve" (AR(p) recursion with resampled innovations, burn-in 100)."""
+    draw, info = _resampler(resid, method, block, seed)
+    return draw(reps), info
+
+
+def resample_blocks(
+    resid: np.ndarray, method: str, block: int = 10, reps: int = N_REPLICATES, seed: int = SEED
+) -> Iterator[np.ndarray]:
+    """residual_resamples' rows in blocks of about BOOT_BLOCK_CELLS cells: stacked, its array, bit for bit."""
+    draw, _ = _resampler(resid, method, block, seed)
+    rows = max(1, BOOT_BLOCK_CELLS // max(len(resid), 1))
+    for i in range(0, reps, rows):
+        yield draw(min(rows, reps - i))
 
 
 def residual_bootstrap(
@@ -281,9 +324,14 @@ def residual_bootstrap(
     y = np.asarray(y, float)
     X = np.asarray(X, float)
     beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-    us, info = residual_resamples(y - X @ beta, method, block, reps, seed)
+    draw, info = _resampler(y - X @ beta, method, block, seed)
     H = np.linalg.pinv(X)  # (k, n)
-    return beta[None, :] + us @ H.T, info
+    if reps * len(y) <= BOOT_BLOCK_CELLS:
+        return beta[None, :] + draw(reps) @ H.T, info
+    # in blocks of replicates (the same resamples; the product may differ from the whole one in the last bits)
+    rows = max(1, BOOT_BLOCK_CELLS // len(y))
+    proj = getattr(draw, "projected", lambda r, H: draw(r) @ H.T)
+    return np.concatenate([beta[None, :] + proj(min(rows, reps - i), H) for i in range(0, reps, rows)]), info
 
 
 # ---- HAC bandwidth and fixed-b critical values -----------------------------------------------------------
@@ -304,12 +352,30 @@ def andrews_lag(resid: np.ndarray, n_max: int | None = None) -> tuple[int, float
     return int(min(max(math.ceil(st) - 1, 0), cap)), st, rho
 
 
+# hac_var sums L lagged products, O(n L); past this lag (Andrews' lag reaches 544 at 100x the README rows) the same
+# sum comes from window sums in O(n). Every real lag is at most 28: their sums are the loop's, bit for bit
+HAC_LOOP_MAX_LAG = 64
+
+
 def hac_var(v: np.ndarray, lag: int) -> np.ndarray:
     """Bartlett long-run variance sum_{|j|<=L} (1 - |j|/(L+1)) sum_t v_t v_{t-j}, along the last axis."""
+    if lag > HAC_LOOP_MAX_LAG:
+        return hac_var_windows(v, lag)
     s = (v * v).sum(axis=-1)
     for j in range(1, lag + 1):
         s = s + 2 * (1 - j / (lag + 1)) * (v[..., j:] * v[..., :-j]).sum(axis=-1)
     return s
+
+
+def hac_var_windows(v: np.ndarray, lag: int) -> np.ndarray:
+    """hac_var in O(n) for any lag: sum_{|j|<=L} (L+1-|j|) gamma_j = sum_k W_k^2, W_k the sum of v over the
+    L+1 rows ending at row k of the zero-padded series (each pair of rows j apart shares L+1-j windows)."""
+    v = np.asarray(v, float)
+    c = np.cumsum(v, axis=-1)
+    pad = np.zeros(v.shape[:-1] + (lag + 1,))
+    full = np.concatenate([pad, c, np.repeat(c[..., -1:], lag, axis=-1)], axis=-1)
+    w = full[..., lag + 1 :] - full[..., : v.shape[-1] + lag]
+    return (w * w).sum(axis=-1) / (lag + 1)
 
 
 def hac_t_slope(y: np.ndarray, X: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
@@ -326,9 +392,14 @@ def fixed_b_cv(X: np.ndarray, lag: int, level: float = 0.95, reps: int = 1000, s
     with Gaussian i.i.d. errors on the actual design (the fixed-b limit does not depend on the I(0) error
     process; Kiefer and Vogelsang 2005)."""
     rng = np.random.default_rng(seed)
-    e = rng.standard_normal((reps, X.shape[0]))
-    b, se = hac_t_slope(e, X, lag)
-    return float(np.quantile(np.abs(b / se), level))
+    n = X.shape[0]
+    if reps * n <= BOOT_BLOCK_CELLS:
+        b, se = hac_t_slope(rng.standard_normal((reps, n)), X, lag)
+        return float(np.quantile(np.abs(b / se), level))
+    rows = max(1, BOOT_BLOCK_CELLS // n)  # in blocks of replicates (the same draws: one stream)
+    t = [np.abs(np.divide(*hac_t_slope(rng.standard_normal((min(rows, reps - i), n)), X, lag)))
+         for i in range(0, reps, rows)]  # fmt: skip
+    return float(np.quantile(np.concatenate(t), level))
 
 
 # ---- trend test robust to I(0) and I(1) errors (Vogelsang 1998) -----------------------------------------
@@ -370,9 +441,13 @@ def vogelsang_trend_test(days: np.ndarray, y: np.ndarray, reps: int = 2000, seed
     y = np.asarray(y, float)
     n = len(y)
     rng = np.random.default_rng(seed)
-    e = rng.standard_normal((reps, n))
-    t0, j0 = _vogelsang_parts(e, x)
-    t1, j1 = _vogelsang_parts(np.cumsum(e, axis=1), x)
+    # in blocks of replicates past BOOT_BLOCK_CELLS (the same draws: one stream), so memory stays flat in the rows
+    rows = reps if reps * n <= BOOT_BLOCK_CELLS else max(1, BOOT_BLOCK_CELLS // n)
+    sims = []
+    for i in range(0, reps, rows):
+        e = rng.standard_normal((min(rows, reps - i), n))
+        sims.append((*_vogelsang_parts(e, x), *_vogelsang_parts(np.cumsum(e, axis=1), x)))
+    t0, j0, t1, j1 = (np.concatenate(v) for v in zip(*sims, strict=True))
     bs = np.linspace(0, 6, 121)
     q0 = np.quantile(np.abs(t0)[None, :] * np.exp(-bs[:, None] * j0[None, :]), 0.95, axis=1)
     q1 = np.quantile(np.abs(t1)[None, :] * np.exp(-bs[:, None] * j1[None, :]), 0.95, axis=1)

@@ -7,6 +7,7 @@ scale, so a slope b per day is a factor exp(-365.25 b) per year."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,3 +93,24 @@ def current_regime_start(s: Series) -> tuple[int, str]:
         # the regime starts at that record's place in date order; every later-dated record belongs to it
         return int(first), f"response rose from record {s.record[prev]} to {s.record[first]} (a rule change)"
     return 0, "the response never rose: one regime"
+
+
+def same_records_once(
+    windows: dict[str, tuple[np.ndarray, str]],
+    entry: Callable[[np.ndarray, str, str], dict[str, Any]],
+    apart: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """{name: entry(mask, label, name)} for windows {name: (mask, label)}, computed once for windows of the
+    same records (a series with one regime: its current regime is every record) and repeated under each one's
+    own `definition` (its label). Windows named in `apart` get more than the others: shared only among them."""
+    import copy
+
+    out: dict[str, Any] = {}
+    seen: dict[tuple[bytes, bool], dict[str, Any]] = {}
+    for name, (mask, label) in windows.items():
+        key = (np.asarray(mask, bool).tobytes(), name in apart)
+        if key in seen:
+            out[name] = {**copy.deepcopy(seen[key]), "definition": label}
+        else:
+            out[name] = seen[key] = entry(mask, label, name)
+    return out

@@ -28,9 +28,19 @@ def responses_for(track: int) -> tuple[str, ...]:
     return RESPONSES.get(own, (own,))
 
 
+# the sections of a series' entry, in the order they appear; each is computed on its own (statistics_section
+# runs them side by side), the regimes with the rule-change effect beside them
+SECTIONS = ("rates", "regimes", "forms", "forecast", "effort")
+
+
 def series_entry(
-    rows: list[dict[str, Any]], track: int, response: str, public: dict[tuple[int, int], str] | None = None
+    rows: list[dict[str, Any]],
+    track: int,
+    response: str,
+    public: dict[tuple[int, int], str] | None = None,
+    sections: tuple[str, ...] = SECTIONS,
 ) -> dict[str, Any]:
+    """The entry of one series: its counts, then the `sections` asked for (default: all)."""
     if any("is_record" in r for r in rows):  # an all-results table (track 3): the record frontier only
         rows = [r for r in rows if r.get("is_record")]
     s = make_series(rows, track, response)
@@ -48,13 +58,21 @@ def series_entry(
     if s.n < MIN_RECORDS:
         out["skipped"] = f"only {s.n} dated records; need at least {MIN_RECORDS}"
         return out
-    out["rates"] = rates_section(s)
-    out["regimes"] = regimes_section(s)
-    if "skipped" not in out["regimes"]:
-        out["regimes"]["rule_change_effect"] = rule_change_effect(rows, response)
-    out["forms"] = forms_section(s)
-    out["forecast"] = forecast_section(s)
-    out["effort"] = effort_section(rows, response)
+    for name in sections:
+        if name == "rates":
+            out["rates"] = rates_section(s)
+        elif name == "regimes":
+            out["regimes"] = regimes_section(s)
+            if "skipped" not in out["regimes"]:
+                out["regimes"]["rule_change_effect"] = rule_change_effect(rows, response)
+        elif name == "forms":
+            out["forms"] = forms_section(s)
+        elif name == "forecast":
+            out["forecast"] = forecast_section(s)
+        elif name == "effort":
+            out["effort"] = effort_section(rows, response)
+        else:
+            raise ValueError(f"unknown section {name}")
     return out
 
 
@@ -102,13 +120,21 @@ def _same_as(rows: list[dict[str, Any]], track: int) -> dict[str, dict[str, Any]
 def statistics_section(
     rows_by_track: dict[int, list[dict[str, Any]]], public: dict[tuple[int, int], str] | None = None
 ) -> dict[int, dict[str, Any]]:
-    """`public`: (track, row) -> the day the record became public (forecast information sets). The series
-    are independent (fixed seeds, no shared state): they are analysed on every core (workers.fork_map)."""
+    """`public`: (track, row) -> the day the record became public (forecast information sets). The series,
+    and the sections of each, are independent (fixed seeds, no shared state): they are computed on every
+    core (workers.fork_map), one (series, section) a job, the costliest sections first, and put back in order
+    (a long series is one series: its sections are what can run side by side)."""
     from ..workers import fork_map
 
     out = {track: _same_as(rows, track) for track, rows in sorted(rows_by_track.items())}
-    jobs = [(t, r) for t, by in out.items() for r, e in by.items() if e is None]
-    done = fork_map(lambda job: series_entry(rows_by_track[job[0]], job[0], job[1], public), jobs)
-    for (t, r), entry in zip(jobs, done, strict=True):
-        out[t][r] = entry
+    series = [(t, r) for t, by in out.items() for r, e in by.items() if e is None]
+    jobs = [(t, r, name) for name in SECTIONS for t, r in series]
+    done = fork_map(lambda job: series_entry(rows_by_track[job[0]], job[0], job[1], public, (job[2],)), jobs)
+    parts: dict[tuple[int, str], dict[str, Any]] = {}
+    for (t, r, name), entry in zip(jobs, done, strict=True):
+        whole = parts.setdefault((t, r), entry)  # the counts (or the reason it is skipped) from the first
+        if name in entry:
+            whole[name] = entry[name]
+    for (t, r), whole in parts.items():
+        out[t][r] = {k: whole[k] for k in (*[k for k in whole if k not in SECTIONS], *SECTIONS) if k in whole}
     return rnd(out)
