@@ -291,3 +291,32 @@ def test_skeleton_in_one_pass_equals_removing_names_one_by_one() -> None:
         line = " ".join(rng.choice(words) for _ in range(rng.randint(1, 12)))
         lines = tuple(line.split("\n"))
         assert _skeleton.__wrapped__(lines) == _skeleton_plain(lines), lines
+
+
+def test_predecessor_by_bisection_equals_the_scan_of_the_whole_track() -> None:
+    """The rows between two improvements found by bisection give the same predecessor as the plain rule:
+    scan every row of the track for the latest one at or after the previous improvement, before this one,
+    that times the previous improvement's record (re-timings repeat a record number)."""
+    import random
+
+    from nanogpt_analysis.collect.code_changes import _predecessor
+
+    def plain(prev, cur, track_rows):
+        above = [r for r in track_rows if prev["row"] <= r["row"] < cur["row"]]
+        same = [r for r in above if r["record"] == prev["record"]]
+        last = same[-1] if same else prev
+        return (last, "retimed_predecessor") if last["row"] != prev["row"] else (prev, "previous_improvement")
+
+    rng, rules = random.Random(3), set()
+    for _ in range(300):
+        rows, record = [], 0
+        for row in range(1, rng.randint(2, 40)):
+            record += 0 if rows and rng.random() < 0.3 else 1  # a re-timing repeats the record above it
+            rows.append({"row": row, "record": record, "retiming": bool(rows) and record == rows[-1]["record"]})
+        improvements = [r for r in rows if not r["retiming"]]
+        numbers = [r["row"] for r in rows]
+        for prev, cur in zip(improvements, improvements[1:], strict=False):
+            got = _predecessor(prev, cur, rows, numbers)
+            assert got == plain(prev, cur, rows)
+            rules.add(got[1])
+    assert rules == {"retimed_predecessor", "previous_improvement"}  # both rules were exercised

@@ -304,6 +304,7 @@ def _code_change_rows(
     for track, group in merged.groupby("track", sort=True):
         prev: dict[str, Any] | None = None
         track_rows = all_rows[all_rows["track"] == track].sort_values("row").to_dict("records")
+        row_numbers = [int(r["row"]) for r in track_rows]  # sorted: the rows between two improvements by bisection
         for cur in group.sort_values("row").to_dict("records"):
             row: dict[str, Any] = {
                 "track": int(cur["track"]),
@@ -321,7 +322,7 @@ def _code_change_rows(
             if prev is None:
                 row["reason"] = "first improvement of the track: nothing to compare with"
             else:
-                base, rule = _predecessor(prev, cur, track_rows)
+                base, rule = _predecessor(prev, cur, track_rows, row_numbers)
                 row.update(previous_row=int(base["row"]), previous_record=int(base["record"]), diff_rule=rule)
                 _fill(row, base, cur, src, cache)
                 pr_base = (pr_bases or {}).get((int(cur["track"]), int(cur["row"])))
@@ -335,11 +336,17 @@ def _code_change_rows(
 PARSE_REASON = "a version does not parse: definitions unknown, line counts still given"
 
 
-def _predecessor(prev: dict[str, Any], cur: dict[str, Any], track_rows: list[dict[str, Any]]) -> tuple[dict, str]:
+def _predecessor(
+    prev: dict[str, Any], cur: dict[str, Any], track_rows: list[dict[str, Any]], row_numbers: list[int]
+) -> tuple[dict, str]:
     """The README row whose code this improvement is measured against: the latest row above it that
-    times the previous improvement's record (its re-timing, when there is one)."""
-    above = [r for r in track_rows if int(prev["row"]) <= int(r["row"]) < int(cur["row"])]
-    same = [r for r in above if int(r["record"]) == int(prev["record"])]
+    times the previous improvement's record (its re-timing, when there is one). `track_rows` are sorted by
+    row and `row_numbers` are their rows: only the rows between the two improvements are looked at, so a
+    track's rows cost linear time in all (a scan of the whole track per improvement was quadratic)."""
+    from bisect import bisect_left
+
+    lo, hi = bisect_left(row_numbers, int(prev["row"])), bisect_left(row_numbers, int(cur["row"]))
+    same = [r for r in track_rows[lo:hi] if int(r["record"]) == int(prev["record"])]
     last = same[-1] if same else prev
     return (last, "retimed_predecessor") if int(last["row"]) != int(prev["row"]) else (prev, "previous_improvement")
 
