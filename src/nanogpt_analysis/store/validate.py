@@ -202,9 +202,22 @@ RECORDED_ROWS = {
 }
 
 
-def check_counts(tables: dict[str, list[dict[str, str]]], sources: dict, labels: dict, fixes: dict) -> None:
-    """A table whose refresh recorded its row count in sources.json (`<table>.rows`, or as RECORDED_ROWS says)
-    must still have it: a table cut at a line boundary has well-formed lines but fewer of them."""
+def check_counts(tables: dict[str, list[dict[str, str]]], sources: dict, labels: dict, fixes: dict) -> list[str]:
+    """Every table refresh wrote must still have the rows sources.json records for it (`tables`, see
+    store/table_record.py: a table cut at a line boundary has well-formed lines but fewer of them); notes for
+    tables edited in place. A sources.json older than that record: the counts its steps kept (`<table>.rows`,
+    or as RECORDED_ROWS says)."""
+    from . import table_record
+
+    record = sources.get(table_record.KEY)
+    if isinstance(record, dict):
+        notes = []
+        for name, rows in tables.items():
+            entry = record.get(name)
+            if isinstance(entry, dict):
+                note = table_record.check(name, len(rows), Path(labels[name]), entry, labels[name], fixes[name])
+                notes += [note] if note else []
+        return notes
     for name, rows in tables.items():
         where, key = RECORDED_ROWS.get(name, (name.removesuffix(".csv"), "rows"))
         section = sources.get(where)
@@ -214,6 +227,7 @@ def check_counts(tables: dict[str, list[dict[str, str]]], sources: dict, labels:
                 f"{labels[name]}: {len(rows)} rows where data/sources.json records {recorded} (the table was cut or "
                 f"edited); {fixes[name]}."
             )
+    return []
 
 
 # --- JSON and YAML documents ------------------------------------------------------------------------------
@@ -227,6 +241,7 @@ SOURCES_SHAPE: dict[str, Any] = {
     "upstream": {"commit": str, "commit_date": OPT_STR, "repository": str},
     "records": {"timing_changes": [{"after_record": NUMBER, "stated_extra_runtime_s": (int, float, type(None))}]},
     "refreshed_at": str,
+    "tables": {"*": {c.name: {"integer": int, "string": str}[c.type] for c in schema.SNAPSHOT_RECORD}},
     "*": (dict, list, str, int, float, bool, type(None)),
 }
 IMPROVEMENTS_SHAPE: dict[str, Any] = {"rows": [dict], "columns": dict, "notes": (list, dict)}
@@ -365,7 +380,7 @@ def check_inputs(root: Path, layers: Iterable[str] = ("collect",), announce: boo
         tables[t.name] = check_csv(p, t, label, fix)
     if (data / "sources.json").exists():
         sources = load_json(data / "sources.json", str(data / "sources.json"), REFRESH, SOURCES_SHAPE)
-        check_counts(tables, sources, labels, fixes)
+        notes += check_counts(tables, sources, labels, fixes)
     check_references(tables, labels, fixes)
     check_cover(tables, labels, fixes)
     if announce:
