@@ -182,3 +182,39 @@ def test_readme_documents_the_record() -> None:
     text = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert "<!-- BEGIN GENERATED: sources:tables -->" in text
     assert all(f"| `{c.name}` |" in text for c in schema.SNAPSHOT_RECORD)
+
+
+def _analyze_outputs(root: Path) -> list[str]:
+    import yaml
+
+    doc = yaml.safe_load((root / "metrics.yaml").read_text(encoding="utf-8"))
+    return sorted(n.removeprefix("data/") for n in doc["cache"]["outputs"] if n.endswith(".csv"))
+
+
+DERIVED = _analyze_outputs(REPO_ROOT)
+
+
+@pytest.mark.parametrize("table", DERIVED)
+def test_plot_alone_refuses_a_cut_table_of_analyze(table, committed, capsys) -> None:
+    """`plot` draws from the tables analyze wrote and cannot rewrite them: one cut since is one line, exit 2."""
+    _drop_last(committed / "data" / table)
+    before = tree(committed)
+    capsys.readouterr()
+    code = main(["--root", str(committed), "--no-progress", "plot"])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err, err
+    assert f"data/{table}" in lines[0] and "analyze" in lines[0], lines[0]
+    assert tree(committed) == before
+
+
+def test_the_main_job_rewrites_a_cut_table_of_its_own(small, capsys) -> None:
+    """A table the main job writes, cut at a line boundary, is made again, byte for byte as it was."""
+    tables = [t for t in _analyze_outputs(small) if len(_lines(small / "data" / t)) > 2]
+    assert tables
+    before = tree(small)
+    for t in tables:
+        _drop_last(small / "data" / t)
+    capsys.readouterr()
+    assert main(["--root", str(small), "--no-progress", "--anchors", str(small.parent / "no-anchors")]) == 0
+    assert tree(small) == before

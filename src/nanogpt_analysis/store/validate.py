@@ -430,11 +430,25 @@ def previous_metrics(root: Path, label: Path | None = None) -> dict | None:
 
 
 def check_metrics(root: Path) -> None:
-    """metrics.yaml as an input of the plot step."""
+    """metrics.yaml as an input of the plot step, and the tables analyze wrote beside it: each must still have
+    the digest metrics.yaml records (`cache.outputs`), so `plot` alone never draws from a table cut or edited
+    since (the main job rewrites such a table; `plot` cannot)."""
+    from .cache import file_digest
+
     path = Path(root) / "metrics.yaml"
     if not path.is_file():
         raise UserError(f"{path} is missing: run `nanogpt-analysis analyze` first.")
-    load_yaml(path, str(path), ANALYZE, {**METRICS_SHAPE, "*": (dict, list, str, int, float, bool, type(None))})
+    doc = load_yaml(path, str(path), ANALYZE, {**METRICS_SHAPE, "*": (dict, list, str, int, float, bool, type(None))})
+    outputs = ((doc or {}).get("cache") or {}).get("outputs") or {}
+    for name, digest in outputs.items():
+        table = Path(root) / name
+        if not table.is_file():
+            raise UserError(f"{table} is missing (metrics.yaml cache.outputs records it); {ANALYZE} before `plot`.")
+        if file_digest(table) != digest:
+            raise UserError(
+                f"{table}: not the table analyze wrote (its digest differs from metrics.yaml cache.outputs: cut or "
+                f"edited since); {ANALYZE} before `plot`."
+            )
 
 
 def figures_manifest(path: Path, label: Path | None = None) -> dict | None:
