@@ -218,3 +218,18 @@ def test_the_main_job_rewrites_a_cut_table_of_its_own(small, capsys) -> None:
     capsys.readouterr()
     assert main(["--root", str(small), "--no-progress", "--anchors", str(small.parent / "no-anchors")]) == 0
     assert tree(small) == before
+
+
+@pytest.mark.parametrize("table", ["code_changes.csv", "headline.csv"])
+def test_report_alone_refuses_a_cut_table(table, committed, capsys) -> None:
+    """`report` renders from data/ and metrics.yaml: a table refresh or analyze wrote, cut since, is one line."""
+    shutil.copytree(REPO_ROOT / "plots", committed / "plots")
+    shutil.copytree(REPO_ROOT / "report", committed / "report")
+    _drop_last(committed / "data" / table)
+    before = tree(committed)
+    capsys.readouterr()
+    code = main(["--root", str(committed), "--no-progress", "report"])
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.strip()]
+    assert code == 2 and len(lines) == 1 and f"data/{table}" in lines[0], err
+    assert tree(committed) == before

@@ -389,6 +389,26 @@ def check_inputs(root: Path, layers: Iterable[str] = ("collect",), announce: boo
     return notes
 
 
+def check_recorded(root: Path) -> None:
+    """For `report`, which reads data/ and metrics.yaml but no table in full: every table still has the rows
+    sources.json `tables` records for it and every table analyze wrote its digest (a cut table is one line,
+    not a page drawn from it). Files without such a record are not checked."""
+    from . import table_record
+
+    data = Path(root) / "data"
+    if (data / "sources.json").is_file():
+        sources = load_json(data / "sources.json", str(data / "sources.json"), REFRESH, SOURCES_SHAPE)
+        for name, entry in (sources.get(table_record.KEY) or {}).items():
+            path = data / name
+            if path.is_file():
+                text = _decode(path, path.read_bytes(), str(path), REFRESH)
+                note = table_record.check(name, table_record.rows_in(text), path, entry, str(path), REFRESH)
+                if note:
+                    print(note)
+    if (Path(root) / "metrics.yaml").is_file():
+        check_metrics(root)
+
+
 _SEAL = "  body_digest: "
 
 
@@ -433,13 +453,18 @@ def check_metrics(root: Path) -> None:
     """metrics.yaml as an input of the plot step, and the tables analyze wrote beside it: each must still have
     the digest metrics.yaml records (`cache.outputs`), so `plot` alone never draws from a table cut or edited
     since (the main job rewrites such a table; `plot` cannot)."""
-    from .cache import file_digest
-
     path = Path(root) / "metrics.yaml"
     if not path.is_file():
         raise UserError(f"{path} is missing: run `nanogpt-analysis analyze` first.")
     doc = load_yaml(path, str(path), ANALYZE, {**METRICS_SHAPE, "*": (dict, list, str, int, float, bool, type(None))})
-    outputs = ((doc or {}).get("cache") or {}).get("outputs") or {}
+    check_analyze_outputs(root, doc)
+
+
+def check_analyze_outputs(root: Path, doc: Any) -> None:
+    """Each table metrics.yaml `cache.outputs` records still has its digest (UserError when not)."""
+    from .cache import file_digest
+
+    outputs = ((doc if isinstance(doc, dict) else {}).get("cache") or {}).get("outputs") or {}
     for name, digest in outputs.items():
         table = Path(root) / name
         if not table.is_file():
