@@ -468,11 +468,13 @@ def check_analyze_outputs(root: Path, doc: Any) -> None:
     for name, digest in outputs.items():
         table = Path(root) / name
         if not table.is_file():
-            raise UserError(f"{table} is missing (metrics.yaml cache.outputs records it); {ANALYZE} before `plot`.")
+            raise UserError(
+                f"{table} is missing (metrics.yaml cache.outputs records it); {ANALYZE} before `plot` or `report`."
+            )
         if file_digest(table) != digest:
             raise UserError(
                 f"{table}: not the table analyze wrote (its digest differs from metrics.yaml cache.outputs: cut or "
-                f"edited since); {ANALYZE} before `plot`."
+                f"edited since); {ANALYZE} before `plot` or `report`."
             )
 
 
