@@ -197,7 +197,9 @@ def dispatch(args: argparse.Namespace) -> dict[str, Path]:
         return {"README.md": path}
     if cmd == "report":
         from .report.page import write_report, write_standalone
+        from .store.validate import check_recorded
 
+        check_recorded(root)  # a table cut since refresh or analyze wrote it: one line, the page as it was
         written = {"report": write_report(root)}
         if args.standalone is not None:
             written["standalone report"] = write_standalone(root, args.standalone)

@@ -54,7 +54,16 @@ def start(argv: list[str], mark: str, hook: tuple[str, str, int, str] | None = N
     head = [sys.executable, "-c", HOOKED_RUN, hook[0], hook[1], str(hook[2]), hook[3]] if hook else [
         sys.executable, "-c", "import sys; sys.argv[0] = 'nanogpt-analysis'; from nanogpt_analysis import main; main()"
     ]  # fmt: skip
-    return subprocess.Popen([*head, *argv], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([*head, *argv], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ctrl_c_as_in_a_terminal)  # fmt: skip
+
+
+def _ctrl_c_as_in_a_terminal() -> None:
+    """The child takes Ctrl-C whoever started the tests: a shell that runs them in the background (`cmd &`)
+    starts them with SIGINT ignored, which the child would inherit and every Ctrl-C case would then fail."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def orphans(mark: str) -> list[str]:

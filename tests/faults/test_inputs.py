@@ -119,43 +119,6 @@ def test_damaged_table_is_one_line_and_nothing_changes(table, damage, pattern, c
     assert not list(committed.parent.glob(".proj.main-staging-*"))
 
 
-# collect tables a cut at a line boundary is not caught in: nothing refers to their rows and refresh records
-# no count of them (ai_notes.md, limitations)
-UNCOUNTED = {"code_changes.csv", "commit_authors.csv"}
-LINE_CUTS = [pytest.param(t.name, id=f"{t.name}-cut_at_a_line") for t in TABLES if t.name not in UNCOUNTED]
-
-
-@pytest.mark.parametrize("table", LINE_CUTS)
-def test_table_cut_at_a_line_boundary_is_caught(table, committed, capsys) -> None:
-    """Well-formed lines, fewer of them: caught by the references between tables, by the per-record tables'
-    cover of records.csv, or by the row count refresh recorded in sources.json."""
-    path = committed / "data" / table
-    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(lines[: max(2, len(lines) // 2)]), encoding="utf-8")
-    before = tree(committed)
-    code, err = _run(committed, capsys)
-    _assert_one_line(code, err, r"(is no row of|rows where data/sources.json records|no row for records.csv line)")
-    assert tree(committed) == before
-
-
-def test_uncounted_tables_are_still_uncounted() -> None:
-    """UNCOUNTED lists exactly the tables no check can see cut (so a new table is not silently uncounted)."""
-    from nanogpt_analysis.store import validate
-
-    counted = set(validate.RECORDED_ROWS) | set(validate.PER_RECORD)
-    counted |= {t.name for t in TABLES if isinstance(_sources().get(t.name.removesuffix(".csv")), dict)
-                and "rows" in _sources()[t.name.removesuffix(".csv")]}  # fmt: skip
-    # a cut table that others refer to loses rows they name (referring to one catches nothing)
-    counted |= {target for targets, _ in schema.REFERENCES.values() for target in targets}
-    assert {t.name for t in TABLES} - counted == UNCOUNTED
-
-
-def _sources() -> dict:
-    import json
-
-    return json.loads((REPO_ROOT / "data" / "sources.json").read_text(encoding="utf-8"))
-
-
 def _track_99(root: Path) -> None:
     _set_cell("track", "99")(root / "data/records.csv")
 

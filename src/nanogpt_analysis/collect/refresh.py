@@ -16,7 +16,7 @@ from pathlib import Path
 from .. import tool_version
 from ..errors import UserError
 from ..sources.upstream import UPSTREAM_URL, ObjectReader, Upstream, git, open_upstream
-from ..store import schema, tables
+from ..store import schema, table_record, tables
 from ..timeutil import utc_z
 from .records import RECORD_TEXT_COLUMNS, build_records
 from .track3_table import build_optimization_records
@@ -120,6 +120,8 @@ def _run(opts: RefreshOptions, swap) -> dict[str, Path]:
             }
         run_steps(ctx, chosen)  # each after the steps it reads from, side by side where they may
         sources["tool_version"] = tool_version()
+        # every table's row count and digest, so the main job sees a table cut at a line boundary
+        sources[table_record.KEY] = table_record.record(sources.get(table_record.KEY), files)
         facts = split_run_facts(sources)  # when and how fast this run went: not data (see run_facts.py)
         facts["refreshed_at"] = now_utc()
         facts["refresh_seconds"] = round(time.perf_counter() - t0, 2)

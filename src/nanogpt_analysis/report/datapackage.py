@@ -56,6 +56,15 @@ def resource(t: Table) -> dict[str, Any]:
     }
 
 
+def pinned(res: dict[str, Any], sources: dict[str, Any]) -> dict[str, Any]:
+    """A table refresh wrote, with the size and SHA-256 data/sources.json `tables` records for it, so
+    `frictionless validate` also finds a table that is not the snapshot (cut at a line boundary, edited)."""
+    entry = (sources.get("tables") or {}).get(res["path"])
+    if isinstance(entry, dict) and "sha256" in entry and "bytes" in entry:
+        res |= {"bytes": entry["bytes"], "hash": f"sha256:{entry['sha256']}"}
+    return res
+
+
 def built_by(table: str) -> str:
     """Which command builds a table of data/: the stage of the step that writes it (steps.py)."""
     from ..steps import built_by as step_of
@@ -107,7 +116,8 @@ def _json_tables(data_dir: Path) -> list[tuple[Table, str]]:
 
 
 def build_datapackage(data_dir: Path) -> dict[str, Any]:
-    up = load_sources(data_dir).get("upstream", {})
+    sources = load_sources(data_dir)
+    up = sources.get("upstream", {})
     commit = up.get("commit") or "unknown"
     return {
         "profile": "tabular-data-package",
@@ -122,7 +132,9 @@ def build_datapackage(data_dir: Path) -> dict[str, Any]:
             {"title": "shared evidence files (stars, PR threads, published claims), read by importers; see README"},
         ],
         "resources": [
-            resource(t) for name, t in sorted(TABLES.items()) if name.endswith(".csv") and (data_dir / name).exists()
+            pinned(resource(t), sources)
+            for name, t in sorted(TABLES.items())
+            if name.endswith(".csv") and (data_dir / name).exists()
         ]
         + [json_resource(t, path) for t, path in _json_tables(data_dir)],
     }

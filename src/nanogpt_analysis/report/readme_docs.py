@@ -28,6 +28,8 @@ def block_text(name: str) -> str | None:
     if name.startswith("columns:"):
         table = name.split(":", 1)[1]
         return schema.markdown_columns(table) if table in schema.TABLES else None
+    if name == "sources:tables":
+        return schema.markdown_snapshot_record()
     if name == "figures":
         return figures_table()
     if name == "commands":

@@ -202,9 +202,22 @@ RECORDED_ROWS = {
 }
 
 
-def check_counts(tables: dict[str, list[dict[str, str]]], sources: dict, labels: dict, fixes: dict) -> None:
-    """A table whose refresh recorded its row count in sources.json (`<table>.rows`, or as RECORDED_ROWS says)
-    must still have it: a table cut at a line boundary has well-formed lines but fewer of them."""
+def check_counts(tables: dict[str, list[dict[str, str]]], sources: dict, labels: dict, fixes: dict) -> list[str]:
+    """Every table refresh wrote must still have the rows sources.json records for it (`tables`, see
+    store/table_record.py: a table cut at a line boundary has well-formed lines but fewer of them); notes for
+    tables edited in place. A sources.json older than that record: the counts its steps kept (`<table>.rows`,
+    or as RECORDED_ROWS says)."""
+    from . import table_record
+
+    record = sources.get(table_record.KEY)
+    if isinstance(record, dict):
+        notes = []
+        for name, rows in tables.items():
+            entry = record.get(name)
+            if isinstance(entry, dict):
+                note = table_record.check(name, len(rows), Path(labels[name]), entry, labels[name], fixes[name])
+                notes += [note] if note else []
+        return notes
     for name, rows in tables.items():
         where, key = RECORDED_ROWS.get(name, (name.removesuffix(".csv"), "rows"))
         section = sources.get(where)
@@ -214,6 +227,7 @@ def check_counts(tables: dict[str, list[dict[str, str]]], sources: dict, labels:
                 f"{labels[name]}: {len(rows)} rows where data/sources.json records {recorded} (the table was cut or "
                 f"edited); {fixes[name]}."
             )
+    return []
 
 
 # --- JSON and YAML documents ------------------------------------------------------------------------------
@@ -227,6 +241,7 @@ SOURCES_SHAPE: dict[str, Any] = {
     "upstream": {"commit": str, "commit_date": OPT_STR, "repository": str},
     "records": {"timing_changes": [{"after_record": NUMBER, "stated_extra_runtime_s": (int, float, type(None))}]},
     "refreshed_at": str,
+    "tables": {"*": {c.name: {"integer": int, "string": str}[c.type] for c in schema.SNAPSHOT_RECORD}},
     "*": (dict, list, str, int, float, bool, type(None)),
 }
 IMPROVEMENTS_SHAPE: dict[str, Any] = {"rows": [dict], "columns": dict, "notes": (list, dict)}
@@ -365,13 +380,33 @@ def check_inputs(root: Path, layers: Iterable[str] = ("collect",), announce: boo
         tables[t.name] = check_csv(p, t, label, fix)
     if (data / "sources.json").exists():
         sources = load_json(data / "sources.json", str(data / "sources.json"), REFRESH, SOURCES_SHAPE)
-        check_counts(tables, sources, labels, fixes)
+        notes += check_counts(tables, sources, labels, fixes)
     check_references(tables, labels, fixes)
     check_cover(tables, labels, fixes)
     if announce:
         for n in notes:
             print(n)
     return notes
+
+
+def check_recorded(root: Path) -> None:
+    """For `report`, which reads data/ and metrics.yaml but no table in full: every table still has the rows
+    sources.json `tables` records for it and every table analyze wrote its digest (a cut table is one line,
+    not a page drawn from it). Files without such a record are not checked."""
+    from . import table_record
+
+    data = Path(root) / "data"
+    if (data / "sources.json").is_file():
+        sources = load_json(data / "sources.json", str(data / "sources.json"), REFRESH, SOURCES_SHAPE)
+        for name, entry in (sources.get(table_record.KEY) or {}).items():
+            path = data / name
+            if path.is_file():
+                text = _decode(path, path.read_bytes(), str(path), REFRESH)
+                note = table_record.check(name, table_record.rows_in(text), path, entry, str(path), REFRESH)
+                if note:
+                    print(note)
+    if (Path(root) / "metrics.yaml").is_file():
+        check_metrics(root)
 
 
 _SEAL = "  body_digest: "
@@ -415,11 +450,32 @@ def previous_metrics(root: Path, label: Path | None = None) -> dict | None:
 
 
 def check_metrics(root: Path) -> None:
-    """metrics.yaml as an input of the plot step."""
+    """metrics.yaml as an input of the plot step, and the tables analyze wrote beside it: each must still have
+    the digest metrics.yaml records (`cache.outputs`), so `plot` alone never draws from a table cut or edited
+    since (the main job rewrites such a table; `plot` cannot)."""
     path = Path(root) / "metrics.yaml"
     if not path.is_file():
         raise UserError(f"{path} is missing: run `nanogpt-analysis analyze` first.")
-    load_yaml(path, str(path), ANALYZE, {**METRICS_SHAPE, "*": (dict, list, str, int, float, bool, type(None))})
+    doc = load_yaml(path, str(path), ANALYZE, {**METRICS_SHAPE, "*": (dict, list, str, int, float, bool, type(None))})
+    check_analyze_outputs(root, doc)
+
+
+def check_analyze_outputs(root: Path, doc: Any) -> None:
+    """Each table metrics.yaml `cache.outputs` records still has its digest (UserError when not)."""
+    from .cache import file_digest
+
+    outputs = ((doc if isinstance(doc, dict) else {}).get("cache") or {}).get("outputs") or {}
+    for name, digest in outputs.items():
+        table = Path(root) / name
+        if not table.is_file():
+            raise UserError(
+                f"{table} is missing (metrics.yaml cache.outputs records it); {ANALYZE} before `plot` or `report`."
+            )
+        if file_digest(table) != digest:
+            raise UserError(
+                f"{table}: not the table analyze wrote (its digest differs from metrics.yaml cache.outputs: cut or "
+                f"edited since); {ANALYZE} before `plot` or `report`."
+            )
 
 
 def figures_manifest(path: Path, label: Path | None = None) -> dict | None:

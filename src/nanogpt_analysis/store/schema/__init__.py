@@ -17,7 +17,7 @@ from __future__ import annotations
 from . import collect_tables  # noqa: F401
 from . import derive_tables  # noqa: F401
 from . import change_tables  # noqa: F401
-from .checks import NEEDED, OPTIONAL, REFERENCES, constrain
+from .checks import NEEDED, OPTIONAL, REFERENCES, SNAPSHOT_RECORD, constrain, markdown_snapshot_record
 # isort: on
 
 from .change_tables import CATEGORY_WEIGHT_COLUMNS
@@ -32,6 +32,7 @@ __all__ = [
     "OPTIONAL",
     "REFERENCES",
     "REPLICATION",
+    "SNAPSHOT_RECORD",
     "TABLES",
     "TYPES",
     "C",
@@ -40,6 +41,7 @@ __all__ = [
     "constrain",
     "frame",
     "json_columns",
+    "markdown_snapshot_record",
     "markdown_columns",
     "table",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .columns import TABLES
+from .columns import TABLES, C, Column
 
 # --- input checks (issue 21): what store/validate.py demands of each table it reads -------------------------
 # Declared here, next to the tables, rather than inline so each table's column list stays as it is; a column
@@ -19,6 +19,33 @@ OPTIONAL: dict[str, str] = {}
 
 # tables the main job cannot run without
 NEEDED: set[str] = set()
+
+
+# data/sources.json `tables` (store/table_record.py): for every table refresh writes, what it wrote; the main
+# job checks each table in data/ against it before anything is written
+SNAPSHOT_RECORD: tuple[Column, ...] = (
+    C(
+        "rows",
+        "integer",
+        "data rows refresh wrote (CSV records after the header); another count stops the main job "
+        "(a table cut at a line boundary, or rows added or removed)",
+        "rows",
+    ),
+    C("bytes", "integer", "size of the file refresh wrote", "bytes"),
+    C(
+        "sha256",
+        "string",
+        "SHA-256 of its bytes; a table with the same rows but other bytes (edited by hand) is used with a note",
+    ),
+)
+
+
+def markdown_snapshot_record() -> str:
+    """The README list of the fields of sources.json `tables` (generated; README must match)."""
+    lines = ["**`data/sources.json` `tables`** (refresh): one entry per table it writes, by file name.", ""]
+    lines += ["| field | type | unit | meaning |", "|---|---|---|---|"]
+    lines += [f"| `{c.name}` | {c.type} | {c.unit} | {c.doc} |" for c in SNAPSHOT_RECORD]
+    return "\n".join(lines) + "\n"
 
 
 def constrain(table_name: str, column: str, **checks: Any) -> None:
