@@ -24,12 +24,8 @@ WORKER_IMPORTS = (
 
 def build_metrics(root: Path, anchors: Path, label: str, inputs: dict[str, Any]) -> tuple[dict, Path]:
     """(metrics, data/headline.csv). `inputs`: what the derive steps handed on (notes, changes, factors)."""
-    from ..sources.anchors import load_claims
-    from .compute import compute_section
-    from .effort_attempts import effort_attempts_section
     from .estimands import estimands_section, snapshot_date
     from .headline import headline_section
-    from .per_change import per_change_metrics
     from .statistics import public_dates, statistics_section
     from .trend import compute_metrics
 
@@ -38,17 +34,50 @@ def build_metrics(root: Path, anchors: Path, label: str, inputs: dict[str, Any])
     metrics = compute_metrics(rows, snap.sources, inputs["notes"])
     for name in WORKER_IMPORTS:
         importlib.import_module(name)
-    metrics["statistics"] = statistics_section(rows, public_dates(root / "data"))
-    estimands = estimands_section(rows, snapshot_date(snap.sources))
-    metrics["headline"] = headline_section(metrics["statistics"], estimands)
+    # the compute, per-change and effort sections do not read the statistics: on more than one core they run
+    # in a forked child while this process hands the statistics' jobs to its workers (it only waited for
+    # them before); the child's answer is the same value, and the sections keep their order in metrics.yaml
+    rest = _start(lambda: _other_sections(root, anchors, label, inputs))
+    try:
+        metrics["statistics"] = statistics_section(rows, public_dates(root / "data"))
+        estimands = estimands_section(rows, snapshot_date(snap.sources))
+        metrics["headline"] = headline_section(metrics["statistics"], estimands)
+        metrics.update(rest() if callable(rest) else rest.result())
+    except BaseException:
+        if not callable(rest):
+            rest.kill()
+        raise
+    return metrics, write_headline(root, metrics)
+
+
+def _other_sections(root: Path, anchors: Path, label: str, inputs: dict[str, Any]) -> dict[str, Any]:
+    """metrics.yaml `compute`, `per_change` and `effort`, in that order."""
+    from ..sources.anchors import load_claims
+    from .compute import compute_section
+    from .effort_attempts import effort_attempts_section
+    from .per_change import per_change_metrics
+
     claims = load_claims(anchors / "published-claims.csv", "gundlach-2026-03", f"{label}/published-claims.csv")
     factors, why = inputs["factors"]
-    metrics["compute"] = {
-        t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in wallclock_track_ids()
+    return {
+        "compute": {
+            t: compute_section(factors, claims, t) if why == "" else {"skipped": why} for t in wallclock_track_ids()
+        },
+        "per_change": per_change_metrics(root, inputs["changes"], anchors, inputs["change_notes"], label),
+        "effort": effort_attempts_section(root, inputs.get("effort_skipped", ""), anchors, label),
     }
-    metrics["per_change"] = per_change_metrics(root, inputs["changes"], anchors, inputs["change_notes"], label)
-    metrics["effort"] = effort_attempts_section(root, inputs.get("effort_skipped", ""), anchors, label)
-    return metrics, write_headline(root, metrics)
+
+
+def _start(fn):
+    """`fn` running in a forked child (a workers.Forked: `.result()`), or `fn` itself to call later, in this
+    process, where there is one core or no fork."""
+    import os
+
+    from ..workers import Forked
+
+    if (os.cpu_count() or 1) > 1 and hasattr(os, "fork"):
+        return Forked(fn)
+    return fn
 
 
 def write_headline(root: Path, metrics: dict) -> Path:
