@@ -41,3 +41,25 @@ def test_as_of_bad_date_is_one_line(clone: Path, capsys) -> None:
     assert main(["--root", str(clone), "--as-of", "2026-13-02"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "error: --as-of 2026-13-02: not a date (YYYY-MM-DD)"
+
+
+@pytest.mark.parametrize("fault", ["cut", "text"])
+def test_as_of_checks_its_inputs_first(clone: Path, capsys, fault: str) -> None:
+    """--as-of reads data/ as the main job does: a records table cut at a line boundary (its row count is in
+    sources.json) or text in a numeric column is one line naming the file, exit 2, and no as_of/ written."""
+    records = clone / "data" / "records.csv"
+    lines = records.read_text(encoding="utf-8").splitlines(keepends=True)
+    if fault == "cut":
+        records.write_text("".join(lines[: len(lines) // 2]), encoding="utf-8")
+    else:
+        header = lines[0].rstrip("\n").split(",")
+        cells = lines[1].rstrip("\n").split(",")
+        cells[header.index("time_s")] = "fast"  # a plain numeric column: no quoting in this row
+        lines[1] = ",".join(cells) + "\n"
+        records.write_text("".join(lines), encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in (clone / "data").iterdir()}
+    assert main(["--root", str(clone), "--as-of", "2026-01-02"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "records.csv" in err, err
+    assert not (clone / "as_of").exists()
+    assert {p.name: p.read_bytes() for p in (clone / "data").iterdir()} == before

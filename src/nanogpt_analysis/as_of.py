@@ -12,6 +12,20 @@ from .store.snapshot import Snapshot
 
 
 def run_as_of(root: Path, date: str, anchors_dir: Path | None = None) -> dict[str, Path]:
+    """Check the inputs as the main job does (one line, exit 2, nothing written) and hold the refresh lock,
+    so a refresh never changes data/ under the analysis."""
+    from .store import validate
+    from .store.staging import locked
+
+    root = Path(root)
+    if not root.is_dir():
+        raise UserError(f"--root {root}: no such folder." if not root.exists() else f"--root {root} is a file.")
+    with locked(root):
+        validate.check_inputs(root, ("collect", "derive"))
+        return _run_as_of(root, date, anchors_dir)
+
+
+def _run_as_of(root: Path, date: str, anchors_dir: Path | None) -> dict[str, Path]:
     import yaml
 
     from .config import TRACKS
